@@ -1,0 +1,65 @@
+#ifndef CEARLYBINDSYS_H
+#define CEARLYBINDSYS_H
+
+// The only place the Swift code reaches libc. Embedded Swift cannot import
+// Glibc, and some calls (variadic open, errno) cannot be imported directly,
+// so each call the binder needs has a small inline wrapper here.
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline int eb_errno(void) { return errno; }
+static inline void eb_set_errno(int value) { errno = value; }
+
+static inline int eb_open(const char *path, int flags, unsigned int mode) {
+  return open(path, flags | O_CLOEXEC, (mode_t)mode);
+}
+static inline ssize_t eb_read(int fd, void *buf, size_t count) { return read(fd, buf, count); }
+static inline ssize_t eb_write(int fd, const void *buf, size_t count) {
+  return write(fd, buf, count);
+}
+static inline int eb_close(int fd) { return close(fd); }
+static inline int eb_fsync(int fd) { return fsync(fd); }
+static inline int eb_rename(const char *from, const char *to) { return rename(from, to); }
+static inline int eb_unlink(const char *path) { return unlink(path); }
+static inline int eb_mkdir(const char *path, unsigned int mode) {
+  return mkdir(path, (mode_t)mode);
+}
+static inline ssize_t eb_readlink(const char *path, char *buf, size_t size) {
+  return readlink(path, buf, size);
+}
+static inline int eb_access(const char *path, int mode) { return access(path, mode); }
+static inline int eb_getpid(void) { return (int)getpid(); }
+static inline void eb_exit(int status) { _exit(status); }
+
+static inline int eb_o_rdonly(void) { return O_RDONLY; }
+static inline int eb_o_wronly(void) { return O_WRONLY; }
+static inline int eb_o_directory(void) { return O_DIRECTORY; }
+static inline int eb_o_creat_excl_wronly(void) { return O_CREAT | O_EXCL | O_WRONLY; }
+static inline int eb_o_append_wronly(void) { return O_APPEND | O_WRONLY; }
+
+/// Reads directory entries with getdents64 into `buf`; returns bytes or -1.
+long eb_getdents(int fd, void *buf, size_t size);
+
+/// Walks a getdents64 buffer: returns the name at `*offset` and advances it,
+/// or NULL at the end. Entries "." and ".." are skipped.
+const char *eb_dirent_next(const void *buf, long length, long *offset, unsigned char *type);
+
+/// Monotonic nanoseconds, for the report's timing.
+uint64_t eb_monotonic_ns(void);
+
+/// The process arguments, saved by a constructor: Embedded Swift has no
+/// CommandLine.
+int eb_argc(void);
+char **eb_argv(void);
+
+#endif

@@ -1,0 +1,43 @@
+#include "CEarlybindSys.h"
+
+#include <sys/syscall.h>
+
+struct eb_linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+long eb_getdents(int fd, void *buf, size_t size) { return syscall(SYS_getdents64, fd, buf, size); }
+
+const char *eb_dirent_next(const void *buf, long length, long *offset, unsigned char *type) {
+  while (*offset < length) {
+    const struct eb_linux_dirent64 *entry =
+        (const struct eb_linux_dirent64 *)((const char *)buf + *offset);
+    *offset += entry->d_reclen;
+    const char *name = entry->d_name;
+    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+    if (type) *type = entry->d_type;
+    return name;
+  }
+  return NULL;
+}
+
+uint64_t eb_monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int saved_argc;
+static char **saved_argv;
+
+__attribute__((constructor)) static void eb_save_arguments(int argc, char **argv) {
+  saved_argc = argc;
+  saved_argv = argv;
+}
+
+int eb_argc(void) { return saved_argc; }
+char **eb_argv(void) { return saved_argv; }

@@ -1,0 +1,271 @@
+/// Paths and switches for one binder run.
+public struct BinderSettings: Sendable {
+  public var layout: SysfsLayout
+  public var cmdlinePath: String
+  public var tablePath: String
+  public var reportDirectory: String
+  public var loadModules: Bool
+
+  public init(
+    root: String = "", tablePath: String = "/etc/earlybind/bindings.tbl", loadModules: Bool = true
+  ) {
+    layout = SysfsLayout(sysfs: root + "/sys")
+    cmdlinePath = root + "/proc/cmdline"
+    reportDirectory = root + "/run/earlybind"
+    self.tablePath = tablePath
+    self.loadModules = loadModules
+  }
+}
+
+/// The boot-time sequence: read switches and table, scan, plan, write
+/// overrides, load drivers, probe, verify, report. It never throws and
+/// never waits: whatever goes wrong is logged and the boot goes on.
+///
+/// The order follows the kernel's rules: overrides first (they neither
+/// unbind nor load anything), then unbind where asked, then load the
+/// modules (a freshly registered driver probes unbound devices itself),
+/// then `drivers_probe` for what is still unbound (built-in or already
+/// loaded drivers), then read each `driver` link back, because a probe can
+/// "succeed" without binding.
+public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: LogSink> {
+  public var fileSystem: FS
+  public var loader: Loader
+  public var log: Log
+  public var settings: BinderSettings
+  /// Nanosecond clock for the report; injectable so tests stay exact.
+  public var clock: () -> UInt64
+
+  public init(
+    fileSystem: FS, loader: Loader, log: Log, settings: BinderSettings,
+    clock: @escaping () -> UInt64 = { 0 }
+  ) {
+    self.fileSystem = fileSystem
+    self.loader = loader
+    self.log = log
+    self.settings = settings
+    self.clock = clock
+  }
+
+  @discardableResult
+  public mutating func run() -> BindingReport {
+    let start = clock()
+    var report = execute()
+    report.elapsedMicroseconds = Int((clock() &- start) / 1000)
+    writeReport(report)
+    return report
+  }
+
+  mutating func say(_ level: LogLevel, _ message: String) {
+    log.log(level, message)
+  }
+
+  mutating func execute() -> BindingReport {
+    var report = BindingReport()
+    var options = BootOptions()
+    if let cmdline = try? fileSystem.readFile(settings.cmdlinePath, limit: 65536) {
+      options = BootOptions.parse(cmdline)
+      log.setVerbose(options.debug)
+    } else {
+      say(.warning, "cannot read " + settings.cmdlinePath + "; using defaults")
+    }
+    for problem in options.problems {
+      say(.error, problem.description + "; ignored")
+      report.problems.append(problem.description)
+    }
+    if options.disabled {
+      say(.notice, "disabled by earlybind=off; nothing done")
+      report.status = .disabled
+      return report
+    }
+
+    var table = BindingTable(rules: [])
+    switch loadTable() {
+    case .loaded(let loaded):
+      table = loaded
+    case .missing:
+      say(.info, "no binding table at " + settings.tablePath)
+    case .failed(let message):
+      say(.error, message + "; binding nothing")
+      report.status = .tableError
+      report.message = message
+      return report
+    }
+    let rules = table.rules + options.extraRules
+    if rules.isEmpty {
+      say(.info, "no rules; nothing to do")
+      return report
+    }
+
+    let scanner = SysfsScanner(fileSystem: fileSystem, layout: settings.layout)
+    let scan: SysfsScanner<FS>.Result
+    do {
+      scan = try scanner.scan()
+    } catch {
+      say(.error, "cannot list PCI devices: " + error.description)
+      report.status = .scanError
+      report.message = error.description
+      return report
+    }
+    for problem in scan.problems {
+      say(.warning, problem)
+      report.problems.append(problem)
+    }
+
+    let planner = Planner(topology: scanner, protectedAddresses: table.protectedAddresses)
+    let plan = planner.plan(
+      devices: scan.devices, rules: rules, options: options, modules: table.modules)
+    if options.debug {
+      for device in scan.devices where plan.target(at: device.address) == nil {
+        say(
+          .debug,
+          PlanText.device(device) + " class " + ASCII.hex(device.identity.classCode, width: 6)
+            + (device.isBootVGA ? " boot_vga" : "") + ": no rule")
+      }
+    }
+    for refusal in plan.refusals {
+      say(.warning, PlanText.refusal(refusal))
+      report.refusals.append(PlanText.refusal(refusal))
+    }
+    for rule in plan.unmatchedRules {
+      say(.notice, PlanText.unmatched(rule))
+      report.unmatchedRules.append(rule.description)
+    }
+
+    if options.dryRun {
+      for target in plan.targets {
+        say(.notice, PlanText.target(target) + " [dry run]")
+        report.entries.append(entry(target, outcome: "planned", detail: "dry run"))
+      }
+      report.status = .dryRun
+      return report
+    }
+
+    for target in plan.targets {
+      say(.notice, PlanText.target(target))
+      prepare(target)
+    }
+    if !plan.targets.isEmpty {
+      loadModules(plan.modules, into: &report)
+    }
+    for target in plan.targets {
+      report.entries.append(finish(target))
+    }
+    say(
+      .notice,
+      ASCII.decimal(report.boundCount) + " bound, " + ASCII.decimal(report.failedCount)
+        + " failed, " + ASCII.decimal(plan.refusals.count) + " refused")
+    return report
+  }
+
+  enum TableLoad {
+    case loaded(BindingTable)
+    case missing
+    case failed(String)
+  }
+
+  /// A missing table means "command-line rules only"; any other problem
+  /// means the whole table is void.
+  func loadTable() -> TableLoad {
+    let bytes: [UInt8]
+    do {
+      bytes = try fileSystem.readFile(settings.tablePath, limit: BindingTableCodec.maximumSize + 1)
+    } catch {
+      if error.errno == .noSuchFile { return .missing }
+      return .failed(error.description)
+    }
+    do {
+      return .loaded(try BindingTableCodec.decode(bytes))
+    } catch {
+      return .failed(settings.tablePath + ": " + error.description)
+    }
+  }
+
+  /// Writes the override and, with `rebind`, takes the device from its driver.
+  mutating func prepare(_ target: Target) {
+    let address = target.device.address
+    if case .alreadyBound = target.action { return }
+    do {
+      try fileSystem.writeFile(
+        settings.layout.attribute(address, "driver_override"), Array(target.driver.utf8))
+    } catch {
+      say(.error, address.description + ": " + error.description)
+      return
+    }
+    if case .rebind(let from) = target.action {
+      do {
+        try fileSystem.writeFile(
+          settings.layout.attribute(address, "driver/unbind"), Array(address.description.utf8))
+      } catch {
+        say(.error, address.description + ": cannot unbind " + from + ": " + error.description)
+      }
+    }
+  }
+
+  mutating func loadModules(_ modules: [ModuleRequest], into report: inout BindingReport) {
+    guard settings.loadModules else { return }
+    for module in modules {
+      let result = loader.load(module)
+      report.modules.append(module.name + ": " + result.text)
+      switch result {
+      case .missing where module.optional:
+        say(.debug, "module " + module.name + " not present (optional)")
+      case .missing, .failed:
+        say(.error, "module " + module.name + ": " + result.text)
+      default:
+        say(.debug, "module " + module.name + ": " + result.text)
+      }
+    }
+  }
+
+  /// Probes what is still unbound, then reads the `driver` link back.
+  mutating func finish(_ target: Target) -> BindingReport.Entry {
+    let address = target.device.address
+    let scanner = SysfsScanner(fileSystem: fileSystem, layout: settings.layout)
+    if case .alreadyBound = target.action {
+      return entry(target, outcome: "already-bound", detail: "")
+    }
+    if case .heldBy(let holder) = target.action {
+      if scanner.currentDriver(of: address) == holder {
+        return entry(target, outcome: "held", detail: "bound to " + holder + " (no rebind)")
+      }
+    }
+    if scanner.currentDriver(of: address) != target.driver {
+      do {
+        try fileSystem.writeFile(settings.layout.driversProbe, Array(address.description.utf8))
+      } catch {
+        say(.debug, address.description + ": drivers_probe: " + error.description)
+      }
+    }
+    let now = scanner.currentDriver(of: address)
+    if now == target.driver {
+      say(.info, address.description + " bound to " + target.driver)
+      return entry(target, outcome: "bound", detail: "")
+    }
+    let detail = "driver is " + (now ?? "none")
+    say(.error, address.description + " not bound to " + target.driver + ": " + detail)
+    return entry(target, outcome: "failed", detail: detail)
+  }
+
+  func entry(_ target: Target, outcome: String, detail: String) -> BindingReport.Entry {
+    let reason: String
+    switch target.reason {
+    case .selected: reason = target.rule.origin
+    case .function(let parent): reason = "function of " + parent.description
+    case .group(let parent, let group):
+      reason = "IOMMU group " + group + " of " + parent.description
+    }
+    return BindingReport.Entry(
+      address: target.device.address, id: target.device.identity.idText, driver: target.driver,
+      reason: reason, outcome: outcome, detail: detail)
+  }
+
+  mutating func writeReport(_ report: BindingReport) {
+    do {
+      try fileSystem.makeDirectories(settings.reportDirectory)
+      try fileSystem.replaceFile(
+        Paths.join(settings.reportDirectory, "report.json"), with: Array(report.json().utf8))
+    } catch {
+      say(.warning, "cannot write report: " + error.description)
+    }
+  }
+}

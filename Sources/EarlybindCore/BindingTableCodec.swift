@@ -1,0 +1,311 @@
+/// The binary form of a `BindingTable`, little-endian throughout:
+///
+///     header   32 bytes  magic "EBTB", version, header size, total size,
+///                        CRC-32 (computed with this field zero), counts,
+///                        string table size
+///     rules    24 bytes each   kind, flags, functions, driver string ref,
+///                              three selector words, source line
+///     modules   8 bytes each   name string ref, flags
+///     protect   8 bytes each   domain, bus, device, function
+///     strings  the driver and module names, not terminated
+///
+/// Every count has a hard limit and every reference is checked, so decoding
+/// any byte string returns a table or a `TableError`, never traps.
+public enum BindingTableCodec {
+  public static let magic: [UInt8] = Array("EBTB".utf8)
+  public static let version: UInt16 = 1
+  static let headerSize = 32
+  static let ruleSize = 24
+  static let moduleSize = 8
+  static let protectedSize = 8
+  public static let maximumModules = 64
+  public static let maximumProtected = 256
+  public static let maximumStringBytes = 65535
+  public static let maximumSize =
+    headerSize + RuleParser.maximumRules * ruleSize + maximumModules * moduleSize
+    + maximumProtected * protectedSize + maximumStringBytes
+
+  enum Kind: UInt8 {
+    case address = 1
+    case id = 2
+    case subsystem = 3
+    case deviceClass = 4
+    case deviceClassWithInterface = 5
+    case nonBootVGA = 6
+  }
+
+  enum RuleFlag {
+    static let group: UInt8 = 1
+    static let rebind: UInt8 = 2
+    static let allowBootVGA: UInt8 = 4
+    static let all = group | rebind | allowBootVGA
+  }
+
+  // MARK: Encoding
+
+  /// Encodes `table`; throws only when it exceeds the format's limits.
+  public static func encode(_ table: BindingTable) throws(TableError) -> [UInt8] {
+    guard table.rules.count <= RuleParser.maximumRules,
+      table.modules.count <= maximumModules,
+      table.protectedAddresses.count <= maximumProtected
+    else {
+      throw TableError(code: .tooLarge, offset: 0, message: "too many entries for the table format")
+    }
+    var strings: [UInt8] = []
+    var stringOffsets: [String: (UInt16, UInt16)] = [:]
+    func reference(_ name: String) throws(TableError) -> (UInt16, UInt16) {
+      if let known = stringOffsets[name] { return known }
+      let bytes = Array(name.utf8)
+      guard !bytes.isEmpty, bytes.count <= RuleParser.maximumNameLength,
+        bytes.allSatisfy(ASCII.isNameByte),
+        strings.count + bytes.count <= maximumStringBytes
+      else {
+        throw TableError(code: .invalidString, offset: 0, message: "invalid name '" + name + "'")
+      }
+      let ref = (UInt16(strings.count), UInt16(bytes.count))
+      strings += bytes
+      stringOffsets[name] = ref
+      return ref
+    }
+
+    var body: [UInt8] = []
+    for rule in table.rules {
+      let (kind, a, b, c) = selectorWords(rule.selector)
+      var flags: UInt8 = 0
+      if rule.group { flags |= RuleFlag.group }
+      if rule.rebind { flags |= RuleFlag.rebind }
+      if rule.allowBootVGA { flags |= RuleFlag.allowBootVGA }
+      let driver = try reference(rule.driver)
+      body += [kind.rawValue, flags, rule.functions.rawValue, 0]
+      put16(&body, driver.0)
+      put16(&body, driver.1)
+      put32(&body, a)
+      put32(&body, b)
+      put32(&body, c)
+      put32(&body, UInt32(clamping: rule.line))
+    }
+    for module in table.modules {
+      let name = try reference(module.name)
+      put16(&body, name.0)
+      put16(&body, name.1)
+      put16(&body, module.optional ? 1 : 0)
+      put16(&body, 0)
+    }
+    for address in table.protectedAddresses {
+      put32(&body, address.domain)
+      body += [address.bus, address.device, address.function, 0]
+    }
+
+    var header: [UInt8] = magic
+    put16(&header, version)
+    put16(&header, UInt16(headerSize))
+    put32(&header, UInt32(headerSize + body.count + strings.count))
+    put32(&header, 0)  // checksum, filled in below
+    put16(&header, UInt16(table.rules.count))
+    put16(&header, UInt16(table.modules.count))
+    put16(&header, UInt16(table.protectedAddresses.count))
+    put16(&header, 0)  // flags
+    put32(&header, UInt32(strings.count))
+    put32(&header, 0)  // reserved
+    var bytes = header + body + strings
+    let crc = CRC32.checksum(bytes)
+    bytes[12] = UInt8(truncatingIfNeeded: crc)
+    bytes[13] = UInt8(truncatingIfNeeded: crc >> 8)
+    bytes[14] = UInt8(truncatingIfNeeded: crc >> 16)
+    bytes[15] = UInt8(truncatingIfNeeded: crc >> 24)
+    return bytes
+  }
+
+  static func selectorWords(_ selector: Selector) -> (Kind, UInt32, UInt32, UInt32) {
+    switch selector {
+    case .address(let address): return (.address, address.domain, address.packedLow, 0)
+    case .id(let vendor, let device):
+      return (.id, UInt32(vendor) << 16 | UInt32(device), 0, 0)
+    case .subsystem(let vendor, let device, let subVendor, let subDevice):
+      return (
+        .subsystem, UInt32(vendor) << 16 | UInt32(device),
+        UInt32(subVendor) << 16 | UInt32(subDevice), 0
+      )
+    case .deviceClass(let code): return (.deviceClass, UInt32(code), 0, 0)
+    case .deviceClassWithInterface(let code): return (.deviceClassWithInterface, code, 0, 0)
+    case .nonBootVGA: return (.nonBootVGA, 0, 0, 0)
+    }
+  }
+
+  // MARK: Decoding
+
+  public static func decode(_ bytes: [UInt8]) throws(TableError) -> BindingTable {
+    guard bytes.count >= headerSize else {
+      throw TableError(
+        code: .truncated, offset: bytes.count,
+        message: "file is " + ASCII.decimal(bytes.count) + " bytes, shorter than the header")
+    }
+    guard bytes[0..<4].elementsEqual(magic) else {
+      throw TableError(code: .badMagic, offset: 0, message: "not a binding table (bad magic)")
+    }
+    let fileVersion = read16(bytes, 4)
+    guard fileVersion == version else {
+      throw TableError(
+        code: .unsupportedVersion, offset: 4,
+        message: "version " + ASCII.decimal(Int(fileVersion)) + " (this binder reads version "
+          + ASCII.decimal(Int(version)) + ")")
+    }
+    guard Int(read16(bytes, 6)) == headerSize else {
+      throw TableError(code: .invalidRecord, offset: 6, message: "unexpected header size")
+    }
+    let totalSize = Int(read32(bytes, 8))
+    guard totalSize == bytes.count else {
+      throw TableError(
+        code: totalSize > bytes.count ? .truncated : .sizeMismatch, offset: 8,
+        message: "header says " + ASCII.decimal(totalSize) + " bytes, file has "
+          + ASCII.decimal(bytes.count))
+    }
+    let ruleCount = Int(read16(bytes, 16))
+    let moduleCount = Int(read16(bytes, 18))
+    let protectedCount = Int(read16(bytes, 20))
+    let stringsSize = Int(read32(bytes, 24))
+    guard ruleCount <= RuleParser.maximumRules, moduleCount <= maximumModules,
+      protectedCount <= maximumProtected, stringsSize <= maximumStringBytes
+    else {
+      throw TableError(code: .countOutOfRange, offset: 16, message: "entry counts out of range")
+    }
+    guard read16(bytes, 22) == 0, read32(bytes, 28) == 0 else {
+      throw TableError(code: .invalidRecord, offset: 22, message: "reserved header fields set")
+    }
+    let rulesStart = headerSize
+    let modulesStart = rulesStart + ruleCount * ruleSize
+    let protectedStart = modulesStart + moduleCount * moduleSize
+    let stringsStart = protectedStart + protectedCount * protectedSize
+    guard stringsStart + stringsSize == totalSize else {
+      throw TableError(
+        code: .sizeMismatch, offset: 8, message: "section sizes do not add up to the file size")
+    }
+    var zeroed = bytes
+    zeroed[12] = 0
+    zeroed[13] = 0
+    zeroed[14] = 0
+    zeroed[15] = 0
+    guard CRC32.checksum(zeroed) == read32(bytes, 12) else {
+      throw TableError(code: .checksumMismatch, offset: 12, message: "checksum mismatch")
+    }
+    let strings = bytes[stringsStart..<totalSize]
+
+    func string(at offset: Int) throws(TableError) -> String {
+      let start = Int(read16(bytes, offset))
+      let length = Int(read16(bytes, offset + 2))
+      guard length > 0, length <= RuleParser.maximumNameLength, start + length <= strings.count
+      else {
+        throw TableError(
+          code: .invalidString, offset: offset, message: "string reference out of range")
+      }
+      let name = strings[(stringsStart + start)..<(stringsStart + start + length)]
+      guard name.allSatisfy(ASCII.isNameByte) else {
+        throw TableError(code: .invalidString, offset: offset, message: "invalid name bytes")
+      }
+      return ASCII.string(name)
+    }
+
+    var rules: [Rule] = []
+    rules.reserveCapacity(ruleCount)
+    for index in 0..<ruleCount {
+      let base = rulesStart + index * ruleSize
+      guard let kind = Kind(rawValue: bytes[base]),
+        bytes[base + 1] & ~RuleFlag.all == 0,
+        let functions = FunctionPolicy(rawValue: bytes[base + 2]),
+        bytes[base + 3] == 0
+      else {
+        throw TableError(
+          code: .invalidRecord, offset: base,
+          message: "rule " + ASCII.decimal(index + 1) + " has an unknown kind or flags")
+      }
+      guard
+        let selector = selector(
+          kind, read32(bytes, base + 8), read32(bytes, base + 12), read32(bytes, base + 16))
+      else {
+        throw TableError(
+          code: .invalidRecord, offset: base + 8,
+          message: "rule " + ASCII.decimal(index + 1) + " has an invalid selector")
+      }
+      let flags = bytes[base + 1]
+      let line = read32(bytes, base + 20)
+      guard line <= 0x7FFF_FFFF else {
+        throw TableError(code: .invalidRecord, offset: base + 20, message: "line out of range")
+      }
+      rules.append(
+        Rule(
+          selector: selector, driver: try string(at: base + 4), functions: functions,
+          group: flags & RuleFlag.group != 0, rebind: flags & RuleFlag.rebind != 0,
+          allowBootVGA: flags & RuleFlag.allowBootVGA != 0, line: Int(line)))
+    }
+    var modules: [ModuleRequest] = []
+    for index in 0..<moduleCount {
+      let base = modulesStart + index * moduleSize
+      let flags = read16(bytes, base + 4)
+      guard flags <= 1, read16(bytes, base + 6) == 0 else {
+        throw TableError(
+          code: .invalidRecord, offset: base, message: "module entry has unknown flags")
+      }
+      modules.append(ModuleRequest(name: try string(at: base), optional: flags == 1))
+    }
+    var protected: [PCIAddress] = []
+    for index in 0..<protectedCount {
+      let base = protectedStart + index * protectedSize
+      guard bytes[base + 5] <= 0x1F, bytes[base + 6] <= 7, bytes[base + 7] == 0 else {
+        throw TableError(code: .invalidRecord, offset: base, message: "invalid protected address")
+      }
+      protected.append(
+        PCIAddress(
+          domain: read32(bytes, base), bus: bytes[base + 4], device: bytes[base + 5],
+          function: bytes[base + 6]))
+    }
+    return BindingTable(rules: rules, modules: modules, protectedAddresses: protected)
+  }
+
+  static func selector(_ kind: Kind, _ a: UInt32, _ b: UInt32, _ c: UInt32) -> Selector? {
+    switch kind {
+    case .address:
+      guard b <= 0xFFFF, c == 0 else { return nil }
+      return .address(PCIAddress(domain: a, packedLow: b))
+    case .id:
+      guard b == 0, c == 0 else { return nil }
+      return .id(vendor: UInt16(a >> 16), device: UInt16(a & 0xFFFF))
+    case .subsystem:
+      guard c == 0 else { return nil }
+      return .subsystem(
+        vendor: UInt16(a >> 16), device: UInt16(a & 0xFFFF), subsystemVendor: UInt16(b >> 16),
+        subsystemDevice: UInt16(b & 0xFFFF))
+    case .deviceClass:
+      guard a <= 0xFFFF, b == 0, c == 0 else { return nil }
+      return .deviceClass(UInt16(a))
+    case .deviceClassWithInterface:
+      guard a <= 0xFF_FFFF, b == 0, c == 0 else { return nil }
+      return .deviceClassWithInterface(a)
+    case .nonBootVGA:
+      guard a == 0, b == 0, c == 0 else { return nil }
+      return .nonBootVGA
+    }
+  }
+
+  // MARK: Little-endian fields
+
+  static func put16(_ bytes: inout [UInt8], _ value: UInt16) {
+    bytes.append(UInt8(truncatingIfNeeded: value))
+    bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+  }
+
+  static func put32(_ bytes: inout [UInt8], _ value: UInt32) {
+    for shift in stride(from: 0, to: 32, by: 8) {
+      bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+    }
+  }
+
+  /// Callers have checked `offset + 2 <= bytes.count`.
+  static func read16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
+    UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+  }
+
+  static func read32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+    UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+      | UInt32(bytes[offset + 3]) << 24
+  }
+}

@@ -1,0 +1,144 @@
+/// The binder's switches from the kernel command line.
+///
+/// `earlybind=off` disables everything; `earlybind.dry_run` decides and logs
+/// but writes nothing; `earlybind.debug` logs every device;
+/// `earlybind.bind=SEL[+OPT...][,...]` adds rules for this boot;
+/// `earlybind.skip=ADDR[,...]` leaves addresses alone. As in the kernel's own
+/// parser, `-` and `_` are the same in names and values may be quoted.
+public struct BootOptions: Hashable, Sendable {
+  public var disabled = false
+  public var dryRun = false
+  public var debug = false
+  public var extraRules: [Rule] = []
+  public var skip: [PCIAddress] = []
+  /// Bad `earlybind.*` parameters: logged at boot, never fatal.
+  public var problems: [ConfigError] = []
+
+  public init() {}
+
+  public static func parse(_ cmdline: [UInt8]) -> BootOptions {
+    var options = BootOptions()
+    for parameter in KernelParameters.split(cmdline) {
+      let name = normalized(parameter.name)
+      guard name == "earlybind" || name.hasPrefix("earlybind.") else { continue }
+      let value = parameter.value
+      func problem(_ message: String, column: Int? = nil) {
+        options.problems.append(
+          ConfigError(
+            code: .invalidValue, file: "kernel command line", line: 1,
+            column: column ?? parameter.column,
+            message: message))
+      }
+      switch name {
+      case "earlybind":
+        switch value.map({ ASCII.string($0) }) {
+        case "off", "0", "no", "false": options.disabled = true
+        case "on", "1", "yes", "true", nil: options.disabled = false
+        case let other?:
+          problem("invalid value '" + other + "' for earlybind= (expected off or on)")
+        }
+      case "earlybind.dry_run":
+        options.dryRun = flag(value) ?? true
+      case "earlybind.debug":
+        options.debug = flag(value) ?? true
+      case "earlybind.bind":
+        guard let value, !value.isEmpty else {
+          problem("earlybind.bind needs a value (earlybind.bind=SELECTOR[+OPTION...][,...])")
+          continue
+        }
+        do {
+          options.extraRules += try RuleParser.parseBindList(value, column: parameter.valueColumn)
+        } catch {
+          options.problems.append(error)
+        }
+      case "earlybind.skip":
+        guard let value, !value.isEmpty else {
+          problem("earlybind.skip needs a value (earlybind.skip=ADDRESS[,...])")
+          continue
+        }
+        var column = parameter.valueColumn
+        for item in value.split(separator: ASCII.comma, omittingEmptySubsequences: false) {
+          if let address = PCIAddress(parsing: item) {
+            options.skip.append(address)
+          } else {
+            problem(
+              "invalid address '" + ASCII.string(item)
+                + "' in earlybind.skip (expected 0000:03:00.0 or 03:00.0)", column: column)
+          }
+          column += item.count + 1
+        }
+      default:
+        problem(
+          "unknown parameter '" + ASCII.string(parameter.name)
+            + "' (expected earlybind=, earlybind.dry_run, earlybind.debug, earlybind.bind=, earlybind.skip=)"
+        )
+      }
+    }
+    return options
+  }
+
+  static func normalized(_ name: ArraySlice<UInt8>) -> String {
+    ASCII.string(name.map { $0 == 0x2D ? 0x5F : $0 })
+  }
+
+  static func flag(_ value: ArraySlice<UInt8>?) -> Bool? {
+    guard let value else { return nil }
+    switch ASCII.string(value) {
+    case "0", "n", "no", "off", "false": return false
+    default: return true
+    }
+  }
+}
+
+/// Splits a kernel command line the way the kernel does: words separated by
+/// blanks, double quotes protect blanks (and are dropped).
+enum KernelParameters {
+  struct Parameter {
+    var name: ArraySlice<UInt8>
+    var value: ArraySlice<UInt8>?
+    var column: Int
+    var valueColumn: Int
+  }
+
+  static func split(_ cmdline: [UInt8]) -> [Parameter] {
+    var parameters: [Parameter] = []
+    var index = 0
+    while index < cmdline.count {
+      while index < cmdline.count, ASCII.isBlank(cmdline[index]) || cmdline[index] == ASCII.newline
+      {
+        index += 1
+      }
+      guard index < cmdline.count else { break }
+      let start = index
+      var word: [UInt8] = []
+      var inQuotes = false
+      var equalsAt: Int? = nil
+      var valueColumn = 0
+      while index < cmdline.count {
+        let byte = cmdline[index]
+        if byte == ASCII.quote {
+          inQuotes.toggle()
+        } else if !inQuotes && (ASCII.isBlank(byte) || byte == ASCII.newline) {
+          break
+        } else {
+          if byte == ASCII.equals && equalsAt == nil && !inQuotes {
+            equalsAt = word.count
+            valueColumn = index + 2
+          }
+          word.append(byte)
+        }
+        index += 1
+      }
+      let all = ArraySlice(word)
+      if let equalsAt {
+        parameters.append(
+          Parameter(
+            name: all[..<equalsAt], value: ArraySlice(all[(equalsAt + 1)...]),
+            column: start + 1, valueColumn: valueColumn))
+      } else {
+        parameters.append(Parameter(name: all, value: nil, column: start + 1, valueColumn: 0))
+      }
+    }
+    return parameters
+  }
+}

@@ -1,0 +1,47 @@
+/// The file operations the scanner and binder need, kept small so the posix
+/// implementation is the one place for raw calls and tests can use either
+/// temp directories through it or an in-memory tree.
+public protocol FileSystem {
+  /// Reads at most `limit` bytes (sysfs attributes are short).
+  func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8]
+  /// Writes `bytes` with one write(2), as sysfs attributes require.
+  func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemError)
+  func readLink(_ path: String) throws(SystemError) -> String
+  /// Entry names, unsorted, without `.` and `..`.
+  func listDirectory(_ path: String) throws(SystemError) -> [String]
+}
+
+extension FileSystem {
+  /// The last path component of a symlink target (`.../drivers/vfio-pci`).
+  public func linkName(_ path: String) -> String? {
+    guard let target = try? readLink(path) else { return nil }
+    return Paths.lastComponent(target)
+  }
+}
+
+/// Path helpers: plain byte work, no Foundation.
+public enum Paths {
+  public static func join(_ base: String, _ component: String) -> String {
+    if base.isEmpty { return component }
+    if base.utf8.last == ASCII.slash { return base + component }
+    return base + "/" + component
+  }
+
+  public static func lastComponent(_ path: String) -> String {
+    let bytes = Array(path.utf8)
+    var end = bytes.count
+    while end > 0, bytes[end - 1] == ASCII.slash { end -= 1 }
+    var start = end
+    while start > 0, bytes[start - 1] != ASCII.slash { start -= 1 }
+    return ASCII.string(bytes[start..<end])
+  }
+}
+
+/// Creating files is only needed for the report and for tables; kept apart
+/// from `FileSystem` so sysfs access cannot create anything by mistake.
+public protocol FileCreating {
+  /// Creates `path` and its missing parents, like `mkdir -p`.
+  func makeDirectories(_ path: String) throws(SystemError)
+  /// Writes a whole file atomically: temp file, fsync, rename.
+  func replaceFile(_ path: String, with bytes: [UInt8]) throws(SystemError)
+}

@@ -1,0 +1,29 @@
+/// Syslog levels, as `/dev/kmsg` takes them in a `<N>` prefix.
+public enum LogLevel: UInt8, Sendable {
+  case error = 3
+  case warning = 4
+  case notice = 5
+  case info = 6
+  case debug = 7
+}
+
+/// Where the binder's lines go: `/dev/kmsg` at boot, an array in tests.
+public protocol LogSink {
+  mutating func log(_ level: LogLevel, _ message: String)
+  /// Called once the command line is read: `earlybind.debug` wants more.
+  mutating func setVerbose(_ verbose: Bool)
+}
+
+extension LogSink {
+  public mutating func setVerbose(_ verbose: Bool) {}
+}
+
+/// Collects lines in memory (tests, `earlybind plan`).
+public struct MemoryLog: LogSink {
+  public var lines: [(LogLevel, String)] = []
+  public init() {}
+  public mutating func log(_ level: LogLevel, _ message: String) {
+    lines.append((level, message))
+  }
+  public var messages: [String] { lines.map { $0.1 } }
+}

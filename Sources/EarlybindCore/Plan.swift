@@ -1,0 +1,61 @@
+/// Why a device is a target.
+public enum TargetReason: Hashable, Sendable {
+  /// A rule's selector matched it.
+  case selected
+  /// Another function of a selected device's slot.
+  case function(of: PCIAddress)
+  /// A member of a selected device's IOMMU group.
+  case group(of: PCIAddress, group: String)
+}
+
+/// What the binder does for one target.
+public enum TargetAction: Hashable, Sendable {
+  /// No driver yet: write the override, the driver binds it.
+  case bind
+  /// Already on the target driver: nothing to do.
+  case alreadyBound
+  /// Held by another driver and the rule says `rebind`: unbind it first.
+  case rebind(from: String)
+  /// Held by another driver without `rebind`: override written, no unbind.
+  case heldBy(String)
+}
+
+public struct Target: Hashable, Sendable {
+  public var device: PCIDevice
+  public var driver: String
+  public var rule: Rule
+  public var reason: TargetReason
+  public var action: TargetAction
+}
+
+/// Why a device a rule selected is left alone.
+public enum RefusalReason: Hashable, Sendable {
+  case bootVGA
+  case protected
+  case skippedOnCommandLine
+  /// An earlier rule already gave it another driver.
+  case conflict(driver: String, rule: Rule)
+  /// Taking the group would take this guarded member too.
+  case groupHasGuardedMember(PCIAddress)
+}
+
+public struct Refusal: Hashable, Sendable {
+  public var device: PCIDevice
+  public var rule: Rule
+  public var reason: RefusalReason
+}
+
+/// The planner's answer: what to bind, what was refused, what to load.
+public struct Plan: Hashable, Sendable {
+  public var targets: [Target] = []
+  public var refusals: [Refusal] = []
+  /// Rules that selected nothing on this machine.
+  public var unmatchedRules: [Rule] = []
+  public var modules: [ModuleRequest] = []
+
+  public init() {}
+
+  public func target(at address: PCIAddress) -> Target? {
+    targets.first { $0.device.address == address }
+  }
+}

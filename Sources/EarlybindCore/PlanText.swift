@@ -1,0 +1,47 @@
+/// The words the binder logs and `earlybind plan` prints, in one place so
+/// both say the same thing.
+public enum PlanText {
+  public static func device(_ device: PCIDevice) -> String {
+    device.address.description + " " + device.identity.idText
+  }
+
+  public static func target(_ target: Target) -> String {
+    var line = device(target.device) + " -> " + target.driver
+    switch target.reason {
+    case .selected:
+      line += " (" + target.rule.origin + ": " + target.rule.selector.description + ")"
+    case .function(let parent): line += " (function of " + parent.description + ")"
+    case .group(let parent, let group):
+      line += " (IOMMU group " + group + " of " + parent.description + ")"
+    }
+    switch target.action {
+    case .bind: break
+    case .alreadyBound: line += ", already bound"
+    case .rebind(let from): line += ", unbinding " + from
+    case .heldBy(let driver):
+      line += ", but " + driver + " holds it (add rebind to take it)"
+    }
+    return line
+  }
+
+  public static func refusal(_ refusal: Refusal) -> String {
+    let head = device(refusal.device) + " skipped: "
+    switch refusal.reason {
+    case .bootVGA:
+      return head + "boot GPU (boot_vga=1); add allow-boot-vga to take it"
+    case .protected:
+      return head + "holds a filesystem the host needs (root, /boot, /usr or swap)"
+    case .skippedOnCommandLine:
+      return head + "listed in earlybind.skip"
+    case .conflict(let driver, let rule):
+      return head + "already given to " + driver + " by " + rule.origin
+    case .groupHasGuardedMember(let member):
+      return head + "it would take " + member.description
+        + " along (same slot or IOMMU group), which is guarded"
+    }
+  }
+
+  public static func unmatched(_ rule: Rule) -> String {
+    "rule '" + rule.description + "' (" + rule.origin + ") matched no device"
+  }
+}

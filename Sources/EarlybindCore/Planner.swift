@@ -1,0 +1,114 @@
+/// Turns (devices, rules, boot options) into a `Plan`. Pure apart from the
+/// topology lookups, which it makes only for selected devices.
+public struct Planner<Topology: DeviceTopology> {
+  public var topology: Topology
+  public var protectedAddresses: [PCIAddress]
+
+  public init(topology: Topology, protectedAddresses: [PCIAddress] = []) {
+    self.topology = topology
+    self.protectedAddresses = protectedAddresses
+  }
+
+  public func plan(
+    devices: [PCIDevice], rules: [Rule], options: BootOptions = BootOptions(),
+    modules: [ModuleRequest] = []
+  ) -> Plan {
+    var plan = Plan()
+    var claimed: [PCIAddress: Int] = [:]  // address -> index in plan.targets
+    var refused: Set<PCIAddress> = []
+    var byAddress: [PCIAddress: PCIDevice] = [:]
+    for device in devices { byAddress[device.address] = device }
+
+    func guardReason(_ device: PCIDevice, _ rule: Rule) -> RefusalReason? {
+      if options.skip.contains(device.address) { return .skippedOnCommandLine }
+      if protectedAddresses.contains(device.address) { return .protected }
+      if device.isBootVGA && !rule.allowBootVGA { return .bootVGA }
+      return nil
+    }
+
+    func refuse(_ device: PCIDevice, _ rule: Rule, _ reason: RefusalReason) {
+      guard !refused.contains(device.address), claimed[device.address] == nil else { return }
+      refused.insert(device.address)
+      plan.refusals.append(Refusal(device: device, rule: rule, reason: reason))
+    }
+
+    func claim(_ device: PCIDevice, _ rule: Rule, _ reason: TargetReason) {
+      if let index = claimed[device.address] {
+        let earlier = plan.targets[index]
+        if earlier.driver != rule.driver {
+          plan.refusals.append(
+            Refusal(
+              device: device, rule: rule,
+              reason: .conflict(driver: earlier.driver, rule: earlier.rule)))
+        }
+        return
+      }
+      if refused.contains(device.address) { return }
+      let current = topology.currentDriver(of: device.address)
+      let action: TargetAction
+      switch current {
+      case nil: action = .bind
+      case rule.driver?: action = .alreadyBound
+      case let other?: action = rule.rebind ? .rebind(from: other) : .heldBy(other)
+      }
+      claimed[device.address] = plan.targets.count
+      plan.targets.append(
+        Target(device: device, driver: rule.driver, rule: rule, reason: reason, action: action))
+    }
+
+    for rule in rules {
+      var matched = false
+      for device in devices where rule.selector.matches(device) {
+        matched = true
+        if let reason = guardReason(device, rule) {
+          refuse(device, rule, reason)
+          continue
+        }
+        // Followers (slot functions, group members) move with the device
+        // or not at all: a group half on the host is useless to a guest.
+        var followers: [(PCIDevice, TargetReason)] = []
+        if rule.takesFunctions(of: device.identity) {
+          for other in devices
+          where other.address != device.address && other.address.sharesSlot(with: device.address) {
+            followers.append((other, .function(of: device.address)))
+          }
+        }
+        if rule.group, let group = topology.iommuGroup(of: device.address) {
+          for member in topology.members(ofGroup: group) where member != device.address {
+            guard let other = byAddress[member], !other.identity.isBridge else { continue }
+            if !followers.contains(where: { $0.0.address == member }) {
+              followers.append((other, .group(of: device.address, group: group)))
+            }
+          }
+        }
+        var blocker: PCIDevice? = nil
+        for (other, _) in followers where guardReason(other, rule) != nil {
+          blocker = other
+          break
+        }
+        if let blocker {
+          refuse(device, rule, .groupHasGuardedMember(blocker.address))
+          for (other, _) in followers {
+            refuse(other, rule, guardReason(other, rule) ?? .groupHasGuardedMember(blocker.address))
+          }
+          continue
+        }
+        claim(device, rule, .selected)
+        for (other, reason) in followers { claim(other, rule, reason) }
+      }
+      if !matched { plan.unmatchedRules.append(rule) }
+    }
+
+    plan.targets.sort { $0.device.address < $1.device.address }
+    plan.refusals.sort { $0.device.address < $1.device.address }
+    var needed = modules
+    for target in plan.targets {
+      for module in BindingTable.modules(for: [target.rule])
+      where !needed.contains(where: { $0.name == module.name }) {
+        needed.append(module)
+      }
+    }
+    plan.modules = plan.targets.isEmpty ? [] : needed
+    return plan
+  }
+}

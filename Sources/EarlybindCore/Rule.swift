@@ -1,0 +1,68 @@
+/// Whether the other functions of a selected device's slot go with it.
+public enum FunctionPolicy: UInt8, Hashable, Sendable {
+  /// Follow display devices (their HDMI audio, USB-C controller), not others.
+  case auto = 0
+  /// Always take every function of the slot.
+  case all = 1
+  /// Only the selected function.
+  case none = 2
+}
+
+/// One line of `/etc/earlybind.conf`, or one `earlybind.bind=` item.
+public struct Rule: Hashable, Sendable, CustomStringConvertible {
+  public static let defaultDriver = "vfio-pci"
+
+  public var selector: Selector
+  public var driver: String
+  public var functions: FunctionPolicy
+  /// Take every endpoint of the IOMMU group (bridges stay).
+  public var group: Bool
+  /// Unbind a driver that already holds the device at that point.
+  public var rebind: Bool
+  /// The boot GPU is refused unless the rule says so explicitly.
+  public var allowBootVGA: Bool
+  /// Source line in the config; 0 for rules from the kernel command line.
+  public var line: Int
+
+  public init(
+    selector: Selector, driver: String = Rule.defaultDriver, functions: FunctionPolicy = .auto,
+    group: Bool = false, rebind: Bool = false, allowBootVGA: Bool = false, line: Int = 0
+  ) {
+    self.selector = selector
+    self.driver = driver
+    self.functions = functions
+    self.group = group
+    self.rebind = rebind
+    self.allowBootVGA = allowBootVGA
+    self.line = line
+  }
+
+  /// Whether the slot's other functions follow a device this rule selected.
+  public func takesFunctions(of identity: PCIIdentity) -> Bool {
+    switch functions {
+    case .all: return true
+    case .none: return false
+    case .auto: return identity.isDisplay
+    }
+  }
+
+  /// The rule as a config line: parsing it gives the same rule back.
+  public var description: String {
+    var text = selector.description
+    if driver != Rule.defaultDriver { text += " driver=" + driver }
+    switch functions {
+    case .auto: break
+    case .all: text += " functions=all"
+    case .none: text += " functions=none"
+    }
+    if group { text += " group" }
+    if rebind { text += " rebind" }
+    if allowBootVGA { text += " allow-boot-vga" }
+    return text
+  }
+
+  /// Where the rule came from, for log lines.
+  public var origin: String {
+    line == 0 ? "earlybind.bind" : "line " + ASCII.decimal(line)
+  }
+}

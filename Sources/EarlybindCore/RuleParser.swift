@@ -1,0 +1,196 @@
+/// Parses rules: `SELECTOR [OPTION ...]`, one per config line, or items of
+/// `earlybind.bind=` whose words are joined by `+`. One grammar, two spellings.
+public enum RuleParser {
+  /// A word of a rule and the 1-based column where it starts.
+  struct Word {
+    var text: ArraySlice<UInt8>
+    var column: Int
+  }
+
+  static let expectedOptions = "driver=, functions=, group, rebind, allow-boot-vga"
+  static let expectedSelectors =
+    "an address like 0000:03:00.0 or 03:00.0, vendor:device like 10de:13c2,"
+    + " vendor:device:subvendor:subdevice, class:0300, class:0c0330 or non-boot-vga"
+  /// Far beyond any machine's PCI function count; bounds table size.
+  public static let maximumRules = 1024
+  public static let maximumNameLength = 64
+
+  /// Parses a whole config file. `file` is only used in messages.
+  public static func parseConfig(_ bytes: [UInt8], file: String) throws(ConfigError) -> [Rule] {
+    var rules: [Rule] = []
+    var firstLine: [Selector: Int] = [:]
+    var lineNumber = 0
+    for rawLine in bytes.split(separator: ASCII.newline, omittingEmptySubsequences: false) {
+      lineNumber += 1
+      let words = try splitLine(rawLine, file: file, line: lineNumber)
+      guard !words.isEmpty else { continue }
+      let rule = try parseRule(words, file: file, line: lineNumber)
+      if let earlier = firstLine[rule.selector] {
+        throw ConfigError(
+          code: .duplicateSelector, file: file, line: lineNumber, column: words[0].column,
+          message: "duplicate selector '" + ASCII.string(words[0].text) + "' (already on line "
+            + ASCII.decimal(earlier) + ")")
+      }
+      firstLine[rule.selector] = lineNumber
+      rules.append(rule)
+      if rules.count > maximumRules {
+        throw ConfigError(
+          code: .tooManyRules, file: file, line: lineNumber, column: 1,
+          message: "more than " + ASCII.decimal(maximumRules) + " rules")
+      }
+    }
+    return rules
+  }
+
+  /// Parses the value of `earlybind.bind=`: `SEL[+OPT...][,SEL[+OPT...]]`.
+  /// `column` is where the value starts on the command line.
+  public static func parseBindList(
+    _ value: ArraySlice<UInt8>, column: Int, file: String = "kernel command line"
+  ) throws(ConfigError) -> [Rule] {
+    var rules: [Rule] = []
+    var itemStart = value.startIndex
+    var index = value.startIndex
+    while index <= value.endIndex {
+      if index == value.endIndex || value[index] == ASCII.comma {
+        let item = value[itemStart..<index]
+        if !item.isEmpty {
+          var words: [Word] = []
+          var wordStart = item.startIndex
+          for position in item.startIndex...item.endIndex
+          where position == item.endIndex || item[position] == ASCII.plus {
+            words.append(
+              Word(
+                text: item[wordStart..<position],
+                column: column + (wordStart - value.startIndex)))
+            wordStart = position + 1
+          }
+          try checkCharacters(words, file: file, line: 1)
+          rules.append(try parseRule(words, file: file, line: 0, reportedLine: 1))
+        }
+        itemStart = index + 1
+      }
+      index += 1
+    }
+    return rules
+  }
+
+  /// Splits one config line into words, dropping a `#` comment.
+  static func splitLine(_ line: ArraySlice<UInt8>, file: String, line number: Int)
+    throws(ConfigError) -> [Word]
+  {
+    var words: [Word] = []
+    var start: Int? = nil
+    var index = line.startIndex
+    while index < line.endIndex {
+      let byte = line[index]
+      if byte == ASCII.hash {
+        break
+      }
+      if ASCII.isBlank(byte) {
+        if let begin = start {
+          words.append(Word(text: line[begin..<index], column: begin - line.startIndex + 1))
+          start = nil
+        }
+      } else {
+        if byte < 0x20 || byte >= 0x7F {
+          throw ConfigError(
+            code: .invalidCharacter, file: file, line: number,
+            column: index - line.startIndex + 1,
+            message: "unexpected byte 0x" + ASCII.hex(UInt32(byte), width: 2)
+              + " (expected printable ASCII)")
+        }
+        if start == nil { start = index }
+      }
+      index += 1
+    }
+    if let begin = start {
+      words.append(Word(text: line[begin..<index], column: begin - line.startIndex + 1))
+    }
+    return words
+  }
+
+  static func checkCharacters(_ words: [Word], file: String, line: Int) throws(ConfigError) {
+    for word in words {
+      for (offset, byte) in word.text.enumerated() where byte <= 0x20 || byte >= 0x7F {
+        throw ConfigError(
+          code: .invalidCharacter, file: file, line: line, column: word.column + offset,
+          message: "unexpected byte 0x" + ASCII.hex(UInt32(byte), width: 2)
+            + " (expected printable ASCII)")
+      }
+    }
+  }
+
+  /// Parses `words` (selector first). `line` is stored in the rule;
+  /// `reportedLine` is used in messages when it differs (command line).
+  static func parseRule(_ words: [Word], file: String, line: Int, reportedLine: Int? = nil)
+    throws(ConfigError) -> Rule
+  {
+    let messageLine = reportedLine ?? line
+    func fail(_ code: ConfigError.Code, _ word: Word, _ message: String) -> ConfigError {
+      ConfigError(code: code, file: file, line: messageLine, column: word.column, message: message)
+    }
+    let head = words[0]
+    guard !head.text.isEmpty, let selector = Selector(parsing: head.text) else {
+      throw fail(
+        .invalidSelector, head,
+        "invalid selector '" + ASCII.string(head.text) + "' (expected " + expectedSelectors + ")")
+    }
+    var rule = Rule(selector: selector, line: line)
+    var seen: [String] = []
+    for word in words.dropFirst() {
+      let equals = word.text.firstIndex(of: ASCII.equals)
+      let key = ASCII.string(word.text[word.text.startIndex..<(equals ?? word.text.endIndex)])
+      let value = equals.map { word.text[($0 + 1)...] }
+      let spelled = value == nil ? key : key + "="
+      switch key {
+      case "driver", "functions":
+        guard let value else {
+          throw fail(.invalidValue, word, "option '" + key + "' needs a value (" + key + "=...)")
+        }
+        if key == "driver" {
+          guard !value.isEmpty, value.count <= maximumNameLength, value.allSatisfy(ASCII.isNameByte)
+          else {
+            throw fail(
+              .invalidValue, word,
+              "invalid driver name '" + ASCII.string(value)
+                + "' (expected letters, digits, '_' or '-', at most 64)")
+          }
+          rule.driver = ASCII.string(value)
+        } else {
+          switch ASCII.string(value) {
+          case "auto": rule.functions = .auto
+          case "all": rule.functions = .all
+          case "none": rule.functions = .none
+          default:
+            throw fail(
+              .invalidValue, word,
+              "invalid value '" + ASCII.string(value)
+                + "' for functions= (expected auto, all or none)")
+          }
+        }
+      case "group", "rebind", "allow-boot-vga":
+        if value != nil {
+          throw fail(.invalidValue, word, "option '" + key + "' takes no value")
+        }
+        switch key {
+        case "group": rule.group = true
+        case "rebind": rule.rebind = true
+        default: rule.allowBootVGA = true
+        }
+      default:
+        throw fail(
+          .unknownOption, word,
+          "unknown option '" + ASCII.string(word.text) + "' (expected " + expectedOptions + ")")
+      }
+      if seen.contains(spelled) {
+        throw fail(.duplicateOption, word, "option '" + spelled + "' given twice")
+      }
+      seen.append(spelled)
+    }
+    if rule.allowBootVGA, rule.selector == .nonBootVGA {
+      throw fail(
+        .conflictingOptions, head, "allow-boot-vga contradicts the selector non-boot-vga")
+    }
+    return rule
+  }
+}

@@ -1,0 +1,92 @@
+import CEarlybindSys
+import EarlybindCore
+
+/// `FileSystem` on the real kernel interfaces.
+public struct PosixFileSystem: FileSystem, FileCreating {
+  public init() {}
+
+  public func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+    let fd = try FileDescriptor.open(path, flags: eb_o_rdonly())
+    defer { fd.close() }
+    return try fd.read(limit: limit)
+  }
+
+  public func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+    let fd = try FileDescriptor.open(path, flags: eb_o_wronly())
+    defer { fd.close() }
+    try fd.write(bytes)
+  }
+
+  /// readlink(2).
+  public func readLink(_ path: String) throws(SystemError) -> String {
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let (count, errno) = path.withCString { cPath in
+      buffer.withUnsafeMutableBytes { raw in
+        let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+        return retryingOnInterrupt { eb_readlink(cPath, base, raw.count) }
+      }
+    }
+    if let errno { throw SystemError(syscall: "readlink", path: path, errno: errno) }
+    return String(decoding: buffer[0..<count], as: UTF8.self)
+  }
+
+  /// getdents64(2) on an O_DIRECTORY descriptor, in large batches.
+  public func listDirectory(_ path: String) throws(SystemError) -> [String] {
+    let fd = try FileDescriptor.open(path, flags: eb_o_rdonly() | eb_o_directory())
+    defer { fd.close() }
+    var names: [String] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let (length, errno) = buffer.withUnsafeMutableBytes { raw in
+        let (length, errno) = retryingOnInterrupt {
+          eb_getdents(fd.rawValue, raw.baseAddress, raw.count)
+        }
+        var offset = 0
+        while length > 0, let name = eb_dirent_next(raw.baseAddress, length, &offset, nil) {
+          names.append(String(cString: name))
+        }
+        return (length, errno)
+      }
+      if let errno { throw SystemError(syscall: "getdents64", path: path, errno: errno) }
+      if length == 0 { break }
+    }
+    return names
+  }
+
+  /// mkdir(2) for each missing component, like `mkdir -p`.
+  public func makeDirectories(_ path: String) throws(SystemError) {
+    let bytes = Array(path.utf8)
+    var end = 1
+    while end <= bytes.count {
+      if end == bytes.count || bytes[end] == 0x2F {
+        let prefix = String(decoding: bytes[0..<end], as: UTF8.self)
+        let result = prefix.withCString { eb_mkdir($0, 0o755) }
+        if result != 0 && eb_errno() != Errno.exists.rawValue {
+          throw SystemError(syscall: "mkdir", path: prefix, errno: Errno(rawValue: eb_errno()))
+        }
+      }
+      end += 1
+    }
+  }
+
+  /// Writes `path.tmp.PID` (O_EXCL), fsyncs it and renames it over `path`,
+  /// so readers see the old file or the new one, never a torn one.
+  public func replaceFile(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+    let temporary = path + ".tmp." + String(eb_getpid())
+    let fd = try FileDescriptor.open(temporary, flags: eb_o_creat_excl_wronly())
+    do throws(SystemError) {
+      try fd.write(bytes)
+      try fd.sync()
+      fd.close()
+      try withPath(temporary) { (from) throws(SystemError) in
+        try withPath(path) { (to) throws(SystemError) in
+          _ = try retryingOnInterrupt("rename", path) { eb_rename(from, to) }
+        }
+      }
+    } catch {
+      fd.close()
+      _ = temporary.withCString { eb_unlink($0) }
+      throw error
+    }
+  }
+}

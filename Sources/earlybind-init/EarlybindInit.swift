@@ -1,0 +1,56 @@
+import EarlybindCore
+import EarlybindPosix
+
+// earlybind-init runs in the initramfs before udev coldplug. It always exits
+// 0: a binder must never be the reason a machine does not boot.
+//
+//     earlybind-init [--root DIR] [--table FILE] [--log FILE] [--no-modules] [--quiet]
+//
+// --root prefixes /sys, /proc/cmdline, /dev/kmsg, /run and the table path,
+// so tests and benchmarks run on synthetic trees.
+
+@main
+enum EarlybindInit {
+  static func main() {
+    let usage =
+      "usage: earlybind-init [--root DIR] [--table FILE] [--log FILE] [--no-modules] [--quiet]"
+
+    var root = ""
+    var table: String? = nil
+    var logPath: String? = nil
+    var loadModules = true
+    var threshold = LogLevel.info
+    var arguments = Arguments.all.dropFirst()
+    while let argument = arguments.popFirst() {
+      switch argument {
+      case "--root": root = arguments.popFirst() ?? ""
+      case "--table": table = arguments.popFirst()
+      case "--log": logPath = arguments.popFirst()
+      case "--no-modules": loadModules = false
+      case "--quiet": threshold = .warning
+      case "--help", "-h":
+        writeLine(usage)
+        exitProcess(0)
+      default:
+        writeLine("earlybind-init: ignoring unknown argument '" + argument + "'", toError: true)
+      }
+    }
+
+    var settings = BinderSettings(root: root, loadModules: loadModules)
+    settings.tablePath = table ?? root + settings.tablePath
+    let log = KmsgLog(path: logPath ?? root + "/dev/kmsg", threshold: threshold)
+
+    if loadModules {
+      var binder = Binder(
+        fileSystem: PosixFileSystem(), loader: KmodModules(), log: log, settings: settings,
+        clock: monotonicNanoseconds)
+      binder.run()
+    } else {
+      var binder = Binder(
+        fileSystem: PosixFileSystem(), loader: NoModuleLoader(), log: log, settings: settings,
+        clock: monotonicNanoseconds)
+      binder.run()
+    }
+    exitProcess(0)
+  }
+}

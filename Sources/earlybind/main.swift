@@ -1,0 +1,3 @@
+import EarlybindHost
+
+EarlybindCommand.main()
