@@ -45,3 +45,12 @@ public protocol FileCreating {
   /// Writes a whole file atomically: temp file, fsync, rename.
   func replaceFile(_ path: String, with bytes: [UInt8]) throws(SystemError)
 }
+
+extension Paths {
+  /// Everything before the last component; "" for a bare name.
+  public static func parent(_ path: String) -> String {
+    let bytes = Array(path.utf8)
+    guard let slash = bytes.lastIndex(of: ASCII.slash) else { return "" }
+    return slash == 0 ? "/" : ASCII.string(bytes[0..<slash])
+  }
+}

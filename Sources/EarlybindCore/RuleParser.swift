@@ -180,7 +180,7 @@ public enum RuleParser {
       default:
         throw fail(
           .unknownOption, word,
-          "unknown option '" + ASCII.string(word.text) + "' (expected " + expectedOptions + ")")
+          "unknown option '" + key + "' (expected " + expectedOptions + ")")
       }
       if seen.contains(spelled) {
         throw fail(.duplicateOption, word, "option '" + spelled + "' given twice")

@@ -1,0 +1,65 @@
+import ArgumentParser
+import EarlybindCore
+import EarlybindPosix
+
+/// `earlybind compile`: config to binding table, checked against the
+/// kernel the table is for.
+struct CompileCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compile",
+    abstract: "Compile the config into the binary table the initramfs binder reads.",
+    discussion: """
+      Every driver a rule names must exist for the target kernel, as a module
+      or built in; the vfio modules are added to the table's load list. The
+      table is written atomically: the old one stays until the new one is complete.
+      """)
+
+  @Option(name: .long, help: "The config to compile.")
+  var config: String = ConfigFile.defaultPath
+
+  @Option(name: .long, help: "Where to write the table.")
+  var output: String = "/etc/earlybind/bindings.tbl"
+
+  @Option(name: .long, help: "Kernel release the table is for (default: the running one).")
+  var kernel: String?
+
+  @Option(name: .long, help: "Module tree to check drivers in (default: /lib/modules/KERNEL).")
+  var moduleDir: String?
+
+  @Flag(name: .long, help: "Do not check that the drivers exist.")
+  var skipModuleCheck = false
+
+  @Flag(
+    name: .long,
+    help: "Print the modules the table loads, one per line (for initramfs hooks).")
+  var listModules = false
+
+  func validate() throws {
+    if output.isEmpty { throw ValidationError("--output needs a path") }
+    if skipModuleCheck && (kernel != nil || moduleDir != nil) {
+      throw ValidationError("--skip-module-check makes --kernel and --module-dir pointless")
+    }
+  }
+
+  func run() throws {
+    do {
+      let rules = try ConfigFile.load(config)
+      var modules = BindingTable.modules(for: rules)
+      if !skipModuleCheck {
+        modules = try ModuleCheck(
+          kernel: kernel ?? KernelRelease.running, moduleDirectory: moduleDir
+        ).resolve(rules: rules, modules: modules)
+      }
+      let table = BindingTable(rules: rules, modules: modules)
+      try TableFile.write(table, to: output)
+      if listModules {
+        for module in modules { print(module.name) }
+      } else {
+        let names = modules.map(\.name).joined(separator: " ")
+        print("earlybind: \(rules.count) rule(s), modules [\(names)] -> \(output)")
+      }
+    } catch {
+      throw Self.fail(error)
+    }
+  }
+}
