@@ -1,0 +1,120 @@
+import EarlybindCore
+import EarlybindPosix
+import Foundation
+import Testing
+
+@testable import EarlybindHost
+
+/// The kernel tree of Debian's linux-image-amd64, which `make test` installs.
+func installedKernel() throws -> String {
+  let names = try FileManager.default.contentsOfDirectory(atPath: "/lib/modules")
+  let usable = names.filter {
+    FileManager.default.fileExists(atPath: "/lib/modules/\($0)/modules.dep.bin")
+  }.sorted()
+  guard let kernel = usable.last else {
+    throw TestFailure(
+      "no kernel module tree in /lib/modules (make test installs linux-image-amd64)")
+  }
+  return kernel
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
+func temporaryDirectory() throws -> URL {
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "earlybind-host-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  return url
+}
+
+@Suite struct CompileCommandTests {
+  @Test func compilesAgainstTheRealKernelTree() throws {
+    let kernel = try installedKernel()
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let config = dir.appendingPathComponent("earlybind.conf").path
+    let output = dir.appendingPathComponent("out/bindings.tbl").path
+    try "# two rules\nnon-boot-vga\n10de:13c2:1458:3702 group rebind\n".write(
+      toFile: config, atomically: true, encoding: .utf8)
+
+    try CompileCommand.parse(["--config", config, "--output", output, "--kernel", kernel]).run()
+
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))
+    let table = try BindingTableCodec.decode(bytes)
+    #expect(table.rules.map(\.description) == ["non-boot-vga", "10de:13c2:1458:3702 group rebind"])
+    #expect(table.rules.map(\.line) == [2, 3])
+    let names = table.modules.map(\.name)
+    #expect(names.contains("vfio_pci"))
+    #expect(names.contains("vfio_iommu_type1"))
+    #expect(names.last == "vfio_pci")
+    // Nothing but the table is left in its directory: the temp file was renamed.
+    let left = try FileManager.default.contentsOfDirectory(
+      atPath: dir.appendingPathComponent("out").path)
+    #expect(left == ["bindings.tbl"])
+  }
+
+  @Test func dropsOptionalModulesTheKernelDoesNotHave() throws {
+    let kernel = try installedKernel()
+    let rules = [Rule(selector: .nonBootVGA)]
+    let resolved = try ModuleCheck(kernel: kernel, moduleDirectory: nil).resolve(
+      rules: rules,
+      modules: BindingTable.modules(for: rules) + [
+        ModuleRequest(name: "no_such_mod", optional: true)
+      ])
+    #expect(!resolved.contains { $0.name == "no_such_mod" })
+    #expect(resolved.contains { $0.name == "vfio_pci" })
+  }
+
+  @Test func unknownDriverFailsAndNamesTheKernel() throws {
+    let kernel = try installedKernel()
+    let rules = [Rule(selector: .nonBootVGA, driver: "nvidia-closed")]
+    #expect {
+      _ = try ModuleCheck(kernel: kernel, moduleDirectory: nil).resolve(
+        rules: rules, modules: BindingTable.modules(for: rules))
+    } throws: { error in
+      let text = String(describing: error)
+      return text.contains("driver 'nvidia-closed'") && text.contains(kernel)
+    }
+  }
+
+  @Test func invalidConfigFailsWithItsLocationAndKeepsTheOldTable() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let config = dir.appendingPathComponent("earlybind.conf").path
+    let output = dir.appendingPathComponent("bindings.tbl").path
+    try Data([1, 2, 3]).write(to: URL(fileURLWithPath: output))
+    try "non-boot-vga\n\n\n\n\n\n0000:03:00.0 functons\n".write(
+      toFile: config, atomically: true, encoding: .utf8)
+
+    #expect {
+      _ = try ConfigFile.load(config)
+    } throws: { error in
+      String(describing: error)
+        == config
+        + ":7:14: unknown option 'functons' (expected driver=, functions=, group, rebind, allow-boot-vga)"
+    }
+    #expect(throws: (any Error).self) {
+      try CompileCommand.parse(["--config", config, "--output", output, "--skip-module-check"])
+        .run()
+    }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == Data([1, 2, 3]))
+  }
+
+  @Test func missingConfigIsAClearError() throws {
+    #expect {
+      _ = try ConfigFile.load("/nonexistent/earlybind.conf")
+    } throws: { error in
+      String(describing: error).contains("/nonexistent/earlybind.conf")
+        && String(describing: error).contains("ENOENT")
+    }
+  }
+
+  @Test func validateRejectsContradictoryFlags() {
+    #expect(throws: (any Error).self) {
+      _ = try CompileCommand.parse(["--skip-module-check", "--kernel", "6.1.0"])
+    }
+  }
+}
