@@ -39,5 +39,17 @@ __attribute__((constructor)) static void eb_save_arguments(int argc, char **argv
   saved_argv = argv;
 }
 
+// musl calls constructors without arguments, so the static musl link of
+// earlybind-init (scripts/build-init.sh) wraps main with `ld --wrap=main`:
+// this records the arguments, then runs the program's real main. Other links
+// never reference __wrap_main, and the weak __real_main stays unresolved.
+extern int __real_main(int argc, char **argv) __attribute__((weak));
+
+int __wrap_main(int argc, char **argv) {
+  saved_argc = argc;
+  saved_argv = argv;
+  return __real_main(argc, argv);
+}
+
 int eb_argc(void) { return saved_argc; }
 char **eb_argv(void) { return saved_argv; }

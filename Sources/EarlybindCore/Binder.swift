@@ -238,7 +238,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     }
     let now = scanner.currentDriver(of: address)
     if now == target.driver {
-      say(.info, address.description + " bound to " + target.driver)
+      say(.debug, address.description + " bound to " + target.driver)
       return entry(target, outcome: "bound", detail: "")
     }
     let detail = "driver is " + (now ?? "none")
