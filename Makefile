@@ -5,12 +5,6 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 LIBDIR ?= $(PREFIX)/lib/earlybind
-# initramfs-tools reads hooks only from /usr/share/initramfs-tools and /etc.
-ifeq ($(PREFIX),/usr)
-INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools
-else
-INITRAMFS_TOOLS_DIR ?= /etc/initramfs-tools
-endif
 
 SWIFT ?= swift
 HOST_BIN = .build/release/earlybind
@@ -28,21 +22,21 @@ build:
 	$(SWIFT) build -c release --product earlybind
 	scripts/build-init.sh
 
-# Hook files are rendered from the top-level folders: only the install
-# paths are filled in.
-define render
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' $(1) > $(2).tmp
-	chmod 755 $(2).tmp
-	mv $(2).tmp $(2)
-endef
+DATADIR ?= $(PREFIX)/share/earlybind
+TEMPLATES = initramfs-tools dracut mkinitcpio systemd
 
+# The hook files of every generator are placed by `earlybind install`, the
+# same code users run, from the same template folders (installed under
+# DATADIR for later `earlybind install` runs). A packaging install (DESTDIR
+# set) writes no manifest: the package manager tracks the files.
 install:
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
-		$(DESTDIR)$(INITRAMFS_TOOLS_DIR)/hooks $(DESTDIR)$(INITRAMFS_TOOLS_DIR)/scripts/init-top
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
 	install -m 755 $(HOST_BIN) $(DESTDIR)$(SBINDIR)/earlybind
 	install -m 755 $(INIT_BIN) $(DESTDIR)$(LIBDIR)/earlybind-init
-	$(call render,initramfs-tools/hooks/earlybind,$(DESTDIR)$(INITRAMFS_TOOLS_DIR)/hooks/earlybind)
-	$(call render,initramfs-tools/scripts/init-top/earlybind,$(DESTDIR)$(INITRAMFS_TOOLS_DIR)/scripts/init-top/earlybind)
+	cp -R $(TEMPLATES) $(DESTDIR)$(DATADIR)/
+	$(HOST_BIN) install --system all --destdir "$(if $(DESTDIR),$(DESTDIR),/)" \
+		--prefix $(PREFIX) --sbindir $(SBINDIR) --libdir $(LIBDIR) \
+		--templates $(CURDIR) $(if $(DESTDIR),--no-manifest,)
 
 test: deps build unit-test lint e2e
 

@@ -42,8 +42,9 @@ public enum Paths {
 public protocol FileCreating {
   /// Creates `path` and its missing parents, like `mkdir -p`.
   func makeDirectories(_ path: String) throws(SystemError)
-  /// Writes a whole file atomically: temp file, fsync, rename.
-  func replaceFile(_ path: String, with bytes: [UInt8]) throws(SystemError)
+  /// Writes a whole file atomically with exactly `mode`: temp file, fchmod,
+  /// fsync, rename.
+  func replaceFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws(SystemError)
 }
 
 extension Paths {
@@ -52,5 +53,11 @@ extension Paths {
     let bytes = Array(path.utf8)
     guard let slash = bytes.lastIndex(of: ASCII.slash) else { return "" }
     return slash == 0 ? "/" : ASCII.string(bytes[0..<slash])
+  }
+}
+
+extension FileCreating {
+  public func replaceFile(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+    try replaceFile(path, with: bytes, mode: 0o644)
   }
 }

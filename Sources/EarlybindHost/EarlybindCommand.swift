@@ -12,7 +12,9 @@ public struct EarlybindCommand: ParsableCommand {
       The initramfs hook compiles them with 'earlybind compile' for each kernel.
       Boot with earlybind=off to disable the binder for one boot.
       """,
-    subcommands: [CompileCommand.self, PlanCommand.self])
+    subcommands: [
+      CompileCommand.self, PlanCommand.self, InstallCommand.self, UninstallCommand.self,
+    ])
 
   public init() {}
 }

@@ -70,11 +70,14 @@ public struct PosixFileSystem: FileSystem, FileCreating {
   }
 
   /// Writes `path.tmp.PID` (O_EXCL), fsyncs it and renames it over `path`,
-  /// so readers see the old file or the new one, never a torn one.
-  public func replaceFile(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+  /// so readers see the old file or the new one, never a torn one. The
+  /// directory is fsynced too, so the rename itself survives a crash.
+  public func replaceFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws(SystemError) {
     let temporary = path + ".tmp." + String(eb_getpid())
-    let fd = try FileDescriptor.open(temporary, flags: eb_o_creat_excl_wronly())
+    let fd = try FileDescriptor.open(temporary, flags: eb_o_creat_excl_wronly(), mode: 0o600)
     do throws(SystemError) {
+      // fchmod, not the open mode: the umask must not change what we install.
+      _ = try retryingOnInterrupt("fchmod", temporary) { eb_fchmod(fd.rawValue, mode) }
       try fd.write(bytes)
       try fd.sync()
       fd.close()
@@ -82,6 +85,13 @@ public struct PosixFileSystem: FileSystem, FileCreating {
         try withPath(path) { (to) throws(SystemError) in
           _ = try retryingOnInterrupt("rename", path) { eb_rename(from, to) }
         }
+      }
+      let parent = Paths.parent(path)
+      if let directory = try? FileDescriptor.open(
+        parent.isEmpty ? "." : parent, flags: eb_o_rdonly() | eb_o_directory())
+      {
+        try? directory.sync()
+        directory.close()
       }
     } catch {
       fd.close()

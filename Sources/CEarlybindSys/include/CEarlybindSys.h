@@ -29,6 +29,7 @@ static inline ssize_t eb_write(int fd, const void *buf, size_t count) {
 }
 static inline int eb_close(int fd) { return close(fd); }
 static inline int eb_fsync(int fd) { return fsync(fd); }
+static inline int eb_fchmod(int fd, unsigned int mode) { return fchmod(fd, (mode_t)mode); }
 static inline int eb_rename(const char *from, const char *to) { return rename(from, to); }
 static inline int eb_unlink(const char *path) { return unlink(path); }
 static inline int eb_mkdir(const char *path, unsigned int mode) {

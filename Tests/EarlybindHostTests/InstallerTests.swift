@@ -1,0 +1,217 @@
+import EarlybindCore
+import Foundation
+import Testing
+
+@testable import EarlybindHost
+
+/// The repository root: the templates `make install` uses.
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Every regular file below `root`, relative, sorted.
+func listFiles(_ root: String) -> [String] {
+  guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
+  var files: [String] = []
+  for case let path as String in enumerator {
+    var isDirectory: ObjCBool = false
+    FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
+    if !isDirectory.boolValue { files.append(path) }
+  }
+  return files.sorted()
+}
+
+@Suite struct InstallerTests {
+  let layout = InstallLayout(prefix: "/usr")
+
+  func installer(_ root: URL) -> Installer {
+    Installer(root: root.path, templates: repositoryRoot, layout: layout)
+  }
+
+  @Test(arguments: InitramfsGenerator.allCases)
+  func installedFilesAreTheRenderedTemplates(_ generator: InitramfsGenerator) throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let outcome = try installer(root).install([generator], force: false)
+    let files = try HookFiles(templates: repositoryRoot, layout: layout).files(for: generator)
+    #expect(!files.isEmpty)
+    #expect(outcome.written.sorted() == files.map(\.destination).sorted())
+    for file in files {
+      let template = try String(
+        contentsOfFile: repositoryRoot + "/" + file.template, encoding: .utf8)
+      let installed = try String(contentsOfFile: root.path + file.destination, encoding: .utf8)
+      #expect(
+        installed
+          == template.replacingOccurrences(of: "@SBINDIR@", with: "/usr/sbin")
+          .replacingOccurrences(of: "@LIBDIR@", with: "/usr/lib/earlybind"))
+      #expect(!installed.contains("@SBINDIR@") && !installed.contains("@LIBDIR@"))
+      let mode =
+        try FileManager.default.attributesOfItem(atPath: root.path + file.destination)[
+          .posixPermissions] as? NSNumber
+      #expect(mode?.uint32Value == file.mode)
+    }
+  }
+
+  @Test func initramfsToolsGoesToTheVendorDirectories() throws {
+    let files = try HookFiles(templates: repositoryRoot, layout: layout).files(for: .initramfsTools)
+    #expect(
+      files.map(\.destination) == [
+        "/usr/share/initramfs-tools/hooks/earlybind",
+        "/usr/share/initramfs-tools/scripts/init-top/earlybind",
+      ])
+    #expect(files.allSatisfy { $0.mode == 0o755 })
+    let local = try HookFiles(
+      templates: repositoryRoot, layout: InstallLayout(prefix: "/usr/local")
+    )
+    .files(for: .initramfsTools)
+    #expect(local.map(\.destination).allSatisfy { $0.hasPrefix("/etc/initramfs-tools/") })
+  }
+
+  @Test func secondInstallChangesNothing() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let first = try installer(root).install(InitramfsGenerator.allCases, force: false)
+    #expect(!first.written.isEmpty)
+    let before = listFiles(root.path).map { path -> (String, Date?) in
+      let attributes = try? FileManager.default.attributesOfItem(atPath: root.path + "/" + path)
+      return (path, attributes?[.modificationDate] as? Date)
+    }
+    let second = try installer(root).install(InitramfsGenerator.allCases, force: false)
+    #expect(second.written.isEmpty)
+    #expect(second.unchanged.count == first.written.count)
+    let after = listFiles(root.path).map { path -> (String, Date?) in
+      let attributes = try? FileManager.default.attributesOfItem(atPath: root.path + "/" + path)
+      return (path, attributes?[.modificationDate] as? Date)
+    }
+    #expect(before.map(\.0) == after.map(\.0))
+    #expect(before.map(\.1) == after.map(\.1))
+  }
+
+  @Test func uninstallRemovesExactlyWhatWasInstalled() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    // Something of the user's in a generator directory must survive.
+    let userHook = root.path + "/usr/share/initramfs-tools/hooks/zz-user"
+    try FileManager.default.createDirectory(
+      atPath: root.path + "/usr/share/initramfs-tools/hooks", withIntermediateDirectories: true)
+    try "#!/bin/sh\n".write(toFile: userHook, atomically: true, encoding: .utf8)
+    _ = try installer(root).install(InitramfsGenerator.allCases, force: false)
+    #expect(FileManager.default.fileExists(atPath: root.path + InstallManifest.path))
+
+    let outcome = try installer(root).uninstall()
+    #expect(outcome.kept.isEmpty)
+    #expect(listFiles(root.path) == ["usr/share/initramfs-tools/hooks/zz-user"])
+    #expect(!FileManager.default.fileExists(atPath: root.path + "/var/lib/earlybind"))
+  }
+
+  @Test func uninstallKeepsFilesEditedSinceInstall() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    _ = try installer(root).install([.dracut], force: false)
+    let conf = root.path + "/etc/dracut.conf.d/earlybind.conf"
+    try "add_dracutmodules+=\" earlybind \"\n# mine\n".write(
+      toFile: conf, atomically: true, encoding: .utf8)
+    let outcome = try installer(root).uninstall()
+    #expect(outcome.kept == ["/etc/dracut.conf.d/earlybind.conf"])
+    #expect(FileManager.default.fileExists(atPath: conf))
+    let manifest = try installer(root).loadManifest()
+    #expect(manifest.entries.map(\.path) == ["/etc/dracut.conf.d/earlybind.conf"])
+  }
+
+  @Test func refusesToOverwriteAForeignFileWithoutForce() throws {
+    let root = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let conf = root.path + "/etc/dracut.conf.d/earlybind.conf"
+    try FileManager.default.createDirectory(
+      atPath: root.path + "/etc/dracut.conf.d", withIntermediateDirectories: true)
+    try "# the user's own\n".write(toFile: conf, atomically: true, encoding: .utf8)
+    #expect(throws: CommandFailure.self) {
+      _ = try installer(root).install([.dracut], force: false)
+    }
+    #expect(try String(contentsOfFile: conf, encoding: .utf8) == "# the user's own\n")
+    _ = try installer(root).install([.dracut], force: true)
+    #expect(try String(contentsOfFile: conf, encoding: .utf8) != "# the user's own\n")
+  }
+
+  @Test func manifestRoundTripsAndRejectsGarbageWithItsLine() throws {
+    var manifest = InstallManifest()
+    manifest.record(.init(path: "/a b/c", mode: 0o755, checksum: 0xDEAD_BEEF, generator: "dracut"))
+    manifest.record(.init(path: "/etc/x", mode: 0o644, checksum: 1, generator: "mkinitcpio"))
+    #expect(try InstallManifest.parse(manifest.text(), file: "m") == manifest)
+    #expect {
+      _ = try InstallManifest.parse("# header\ndracut 755 zz /x\n", file: "m")
+    } throws: { error in
+      String(describing: error).hasPrefix("m:2:1: invalid manifest line")
+    }
+  }
+}
+
+@Suite struct RegeneratorTests {
+  func makeKernels(_ kernels: [String], withInitrd: [String]) throws -> URL {
+    let root = try temporaryDirectory()
+    for kernel in kernels {
+      try FileManager.default.createDirectory(
+        atPath: root.path + "/lib/modules/" + kernel, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: root.path + "/boot", withIntermediateDirectories: true)
+      FileManager.default.createFile(
+        atPath: root.path + "/boot/vmlinuz-" + kernel, contents: Data())
+    }
+    for kernel in withInitrd {
+      FileManager.default.createFile(
+        atPath: root.path + "/boot/initrd.img-" + kernel, contents: Data())
+    }
+    // A module tree without a kernel image is not an installed kernel.
+    try FileManager.default.createDirectory(
+      atPath: root.path + "/lib/modules/5.10.0-old", withIntermediateDirectories: true)
+    return root
+  }
+
+  @Test func everyInstalledKernelForEveryGenerator() throws {
+    let root = try makeKernels(["6.1.0-1-amd64", "6.1.0-2-amd64"], withInitrd: ["6.1.0-1-amd64"])
+    defer { try? FileManager.default.removeItem(at: root) }
+    var calls: [String] = []
+    var regenerator = Regenerator(run: { _, _ in 0 })
+    regenerator.modulesDirectory = root.path + "/lib/modules"
+    regenerator.bootDirectory = root.path + "/boot"
+    for (command, arguments) in regenerator.commands(for: InitramfsGenerator.allCases) {
+      calls.append(([command] + arguments).joined(separator: " "))
+    }
+    #expect(
+      calls == [
+        "update-initramfs -u -k 6.1.0-1-amd64",
+        "update-initramfs -c -k 6.1.0-2-amd64",
+        "dracut --force --kver 6.1.0-1-amd64",
+        "dracut --force --kver 6.1.0-2-amd64",
+        "mkinitcpio -P",
+      ])
+  }
+
+  @Test func runsThemThroughPathAndStopsOnFailure() throws {
+    let root = try makeKernels(["6.1.0-1-amd64", "6.1.0-2-amd64"], withInitrd: [])
+    defer { try? FileManager.default.removeItem(at: root) }
+    let bin = root.path + "/bin"
+    let log = root.path + "/calls.log"
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    // A fake generator that records its arguments and fails for kernel -2.
+    let script =
+      "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> \(log)\ncase \"$*\" in *-2-*) exit 3;; esac\n"
+    for name in ["dracut", "update-initramfs"] {
+      try script.write(toFile: bin + "/" + name, atomically: true, encoding: .utf8)
+      try FileManager.default.setAttributes(
+        [.posixPermissions: 0o755], ofItemAtPath: bin + "/" + name)
+    }
+    var regenerator = Regenerator(run: { command, arguments in
+      try Regenerator.runProcess(bin + "/" + command, arguments)
+    })
+    regenerator.modulesDirectory = root.path + "/lib/modules"
+    regenerator.bootDirectory = root.path + "/boot"
+    #expect {
+      try regenerator.regenerate([.dracut, .initramfsTools])
+    } throws: { error in
+      String(describing: error) == "dracut --force --kver 6.1.0-2-amd64 failed with status 3"
+    }
+    #expect(
+      try String(contentsOfFile: log, encoding: .utf8)
+        == "dracut --force --kver 6.1.0-1-amd64\ndracut --force --kver 6.1.0-2-amd64\n")
+  }
+}
