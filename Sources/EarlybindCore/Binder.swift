@@ -140,6 +140,13 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       return report
     }
 
+    carryOut(plan, into: &report)
+    return report
+  }
+
+  /// Overrides and unbinds, module loading, probing and verification for
+  /// every target of `plan`: the part `earlybind apply` shares with boot.
+  public mutating func carryOut(_ plan: Plan, into report: inout BindingReport) {
     for target in plan.targets {
       say(.notice, PlanText.target(target))
       prepare(target)
@@ -154,7 +161,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       .notice,
       ASCII.decimal(report.boundCount) + " bound, " + ASCII.decimal(report.failedCount)
         + " failed, " + ASCII.decimal(plan.refusals.count) + " refused")
-    return report
+  }
+
+  var control: DeviceControl<FS> {
+    DeviceControl(fileSystem: fileSystem, layout: settings.layout)
   }
 
   enum TableLoad {
@@ -185,16 +195,14 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     let address = target.device.address
     if case .alreadyBound = target.action { return }
     do {
-      try fileSystem.writeFile(
-        settings.layout.attribute(address, "driver_override"), Array(target.driver.utf8))
+      try control.setOverride(address, to: target.driver)
     } catch {
       say(.error, address.description + ": " + error.description)
       return
     }
     if case .rebind(let from) = target.action {
       do {
-        try fileSystem.writeFile(
-          settings.layout.attribute(address, "driver/unbind"), Array(address.description.utf8))
+        try control.unbind(address)
       } catch {
         say(.error, address.description + ": cannot unbind " + from + ": " + error.description)
       }
@@ -220,23 +228,20 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   /// Probes what is still unbound, then reads the `driver` link back.
   mutating func finish(_ target: Target) -> BindingReport.Entry {
     let address = target.device.address
-    let scanner = SysfsScanner(fileSystem: fileSystem, layout: settings.layout)
     if case .alreadyBound = target.action {
       return entry(target, outcome: "already-bound", detail: "")
     }
-    if case .heldBy(let holder) = target.action {
-      if scanner.currentDriver(of: address) == holder {
-        return entry(target, outcome: "held", detail: "bound to " + holder + " (no rebind)")
-      }
+    if case .heldBy(let holder) = target.action, control.driver(of: address) == holder {
+      return entry(target, outcome: "held", detail: "bound to " + holder + " (no rebind)")
     }
-    if scanner.currentDriver(of: address) != target.driver {
+    if control.driver(of: address) != target.driver {
       do {
-        try fileSystem.writeFile(settings.layout.driversProbe, Array(address.description.utf8))
+        try control.probe(address)
       } catch {
         say(.debug, address.description + ": drivers_probe: " + error.description)
       }
     }
-    let now = scanner.currentDriver(of: address)
+    let now = control.driver(of: address)
     if now == target.driver {
       say(.debug, address.description + " bound to " + target.driver)
       return entry(target, outcome: "bound", detail: "")

@@ -38,7 +38,9 @@ public enum BindingTableCodec {
     static let group: UInt8 = 1
     static let rebind: UInt8 = 2
     static let allowBootVGA: UInt8 = 4
-    static let all = group | rebind | allowBootVGA
+    /// Address rules only: the third selector word holds the expected ID.
+    static let expect: UInt8 = 8
+    static let all = group | rebind | allowBootVGA | expect
   }
 
   // MARK: Encoding
@@ -70,8 +72,12 @@ public enum BindingTableCodec {
 
     var body: [UInt8] = []
     for rule in table.rules {
-      let (kind, a, b, c) = selectorWords(rule.selector)
+      var (kind, a, b, c) = selectorWords(rule.selector)
       var flags: UInt8 = 0
+      if let expected = rule.expectedID {
+        flags |= RuleFlag.expect
+        c = expected
+      }
       if rule.group { flags |= RuleFlag.group }
       if rule.rebind { flags |= RuleFlag.rebind }
       if rule.allowBootVGA { flags |= RuleFlag.allowBootVGA }
@@ -218,15 +224,17 @@ public enum BindingTableCodec {
           code: .invalidRecord, offset: base,
           message: "rule " + ASCII.decimal(index + 1) + " has an unknown kind or flags")
       }
-      guard
+      let flags = bytes[base + 1]
+      let expects = flags & RuleFlag.expect != 0
+      guard !expects || kind == .address,
         let selector = selector(
-          kind, read32(bytes, base + 8), read32(bytes, base + 12), read32(bytes, base + 16))
+          kind, read32(bytes, base + 8), read32(bytes, base + 12),
+          expects ? 0 : read32(bytes, base + 16))
       else {
         throw TableError(
           code: .invalidRecord, offset: base + 8,
           message: "rule " + ASCII.decimal(index + 1) + " has an invalid selector")
       }
-      let flags = bytes[base + 1]
       let line = read32(bytes, base + 20)
       guard line <= 0x7FFF_FFFF else {
         throw TableError(code: .invalidRecord, offset: base + 20, message: "line out of range")
@@ -235,7 +243,8 @@ public enum BindingTableCodec {
         Rule(
           selector: selector, driver: try string(at: base + 4), functions: functions,
           group: flags & RuleFlag.group != 0, rebind: flags & RuleFlag.rebind != 0,
-          allowBootVGA: flags & RuleFlag.allowBootVGA != 0, line: Int(line)))
+          allowBootVGA: flags & RuleFlag.allowBootVGA != 0,
+          expectedID: expects ? read32(bytes, base + 16) : nil, line: Int(line)))
     }
     var modules: [ModuleRequest] = []
     for index in 0..<moduleCount {

@@ -37,6 +37,8 @@ public enum RefusalReason: Hashable, Sendable {
   case conflict(driver: String, rule: Rule)
   /// Taking the group would take this guarded member too.
   case groupHasGuardedMember(PCIAddress)
+  /// The rule's address now holds another device than the one it was written for.
+  case addressMoved(expected: UInt32)
 }
 
 public struct Refusal: Hashable, Sendable {

@@ -35,6 +35,10 @@ public enum PlanText {
       return head + "listed in earlybind.skip"
     case .conflict(let driver, let rule):
       return head + "already given to " + driver + " by " + rule.origin
+    case .addressMoved(let expected):
+      return head + "the rule expects [" + ASCII.hex(expected >> 16, width: 4) + ":"
+        + ASCII.hex(expected & 0xFFFF, width: 4)
+        + "] here; the address now holds another device (hardware changed?)"
     case .groupHasGuardedMember(let member):
       return head + "it would take " + member.description
         + " along (same slot or IOMMU group), which is guarded"

@@ -21,6 +21,11 @@ public struct Planner<Topology: DeviceTopology> {
 
     func guardReason(_ device: PCIDevice, _ rule: Rule) -> RefusalReason? {
       if options.skip.contains(device.address) { return .skippedOnCommandLine }
+      if let expected = rule.expectedID, case .address = rule.selector,
+        UInt32(device.identity.vendor) << 16 | UInt32(device.identity.device) != expected
+      {
+        return .addressMoved(expected: expected)
+      }
       if protectedAddresses.contains(device.address) { return .protected }
       if device.isBootVGA && !rule.allowBootVGA { return .bootVGA }
       return nil

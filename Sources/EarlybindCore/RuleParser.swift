@@ -7,7 +7,7 @@ public enum RuleParser {
     var column: Int
   }
 
-  static let expectedOptions = "driver=, functions=, group, rebind, allow-boot-vga"
+  static let expectedOptions = "driver=, functions=, group, rebind, allow-boot-vga, expect="
   static let expectedSelectors =
     "an address like 0000:03:00.0 or 03:00.0, vendor:device like 10de:13c2,"
     + " vendor:device:subvendor:subdevice, class:0300, class:0c0330 or non-boot-vga"
@@ -143,6 +143,17 @@ public enum RuleParser {
       let value = equals.map { word.text[($0 + 1)...] }
       let spelled = value == nil ? key : key + "="
       switch key {
+      case "expect":
+        guard case .address = selector else {
+          throw fail(
+            .conflictingOptions, word, "option 'expect=' only applies to an address selector")
+        }
+        guard let value, case .id(let vendor, let device)? = Selector(parsing: value) else {
+          throw fail(
+            .invalidValue, word,
+            "invalid value for expect= (expected vendor:device like 10de:13c2)")
+        }
+        rule.expectedID = UInt32(vendor) << 16 | UInt32(device)
       case "driver", "functions":
         guard let value else {
           throw fail(.invalidValue, word, "option '" + key + "' needs a value (" + key + "=...)")

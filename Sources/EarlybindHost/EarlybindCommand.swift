@@ -13,7 +13,9 @@ public struct EarlybindCommand: ParsableCommand {
       Boot with earlybind=off to disable the binder for one boot.
       """,
     subcommands: [
-      CompileCommand.self, PlanCommand.self, InstallCommand.self, UninstallCommand.self,
+      CompileCommand.self, PlanCommand.self, AddCommand.self, RemoveCommand.self,
+      ApplyCommand.self, ReleaseCommand.self, StatusCommand.self,
+      InstallCommand.self, UninstallCommand.self,
     ])
 
   public init() {}
@@ -35,12 +37,12 @@ struct CommandFailure: Error, CustomStringConvertible {
 extension ParsableCommand {
   /// Prints `earlybind: message` on stderr and exits 1, the way every
   /// command reports a failure.
-  static func fail(_ error: any Error) -> ExitCode {
+  static func fail(_ error: any Error, code: Int32 = 1) -> ExitCode {
     if let failure = error as? CommandFailure, failure.located {
       writeLine(failure.description, toError: true)
     } else {
       writeLine("earlybind: " + String(describing: error), toError: true)
     }
-    return ExitCode(1)
+    return ExitCode(code)
   }
 }
