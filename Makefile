@@ -23,6 +23,8 @@ build:
 	scripts/build-init.sh
 
 DATADIR ?= $(PREFIX)/share/earlybind
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONS = $(DESTDIR)$(PREFIX)/share
 TEMPLATES = initramfs-tools dracut mkinitcpio systemd
 
 # The hook files of every generator are placed by `earlybind install`, the
@@ -34,6 +36,13 @@ install:
 	install -m 755 $(HOST_BIN) $(DESTDIR)$(SBINDIR)/earlybind
 	install -m 755 $(INIT_BIN) $(DESTDIR)$(LIBDIR)/earlybind-init
 	cp -R $(TEMPLATES) $(DESTDIR)$(DATADIR)/
+	install -D -m 644 man/earlybind.8 $(DESTDIR)$(MANDIR)/man8/earlybind.8
+	install -D -m 644 man/earlybind.conf.5 $(DESTDIR)$(MANDIR)/man5/earlybind.conf.5
+	install -d $(COMPLETIONS)/bash-completion/completions $(COMPLETIONS)/zsh/vendor-completions \
+		$(COMPLETIONS)/fish/vendor_completions.d
+	$(HOST_BIN) --generate-completion-script bash > $(COMPLETIONS)/bash-completion/completions/earlybind
+	$(HOST_BIN) --generate-completion-script zsh > $(COMPLETIONS)/zsh/vendor-completions/_earlybind
+	$(HOST_BIN) --generate-completion-script fish > $(COMPLETIONS)/fish/vendor_completions.d/earlybind.fish
 	$(HOST_BIN) install --system all --destdir "$(if $(DESTDIR),$(DESTDIR),/)" \
 		--prefix $(PREFIX) --sbindir $(SBINDIR) --libdir $(LIBDIR) \
 		--templates $(CURDIR) $(if $(DESTDIR),--no-manifest,)
