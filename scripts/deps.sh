@@ -1,7 +1,7 @@
 #!/bin/sh
-# Installs what building, testing and the demo need, from Debian's archive.
-# The static libkmod is built from Debian's kmod source package, so a
-# deb-src entry is added when the system has none.
+# Installs what building, testing, the demo and the benchmark need, from
+# Debian's archive. (The static binder's kmod, zstd and xz sources are
+# fetched by build-static-deps.sh, which needs no deb-src entry.)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,17 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (apt-get)" >&2
 	exit 1
-fi
-
-if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-	cat >/etc/apt/sources.list.d/earlybind-src.sources <<SRC
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: $codename $codename-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
 fi
 
 export DEBIAN_FRONTEND=noninteractive

@@ -10,6 +10,10 @@ struct eb_linux_dirent64 {
   char d_name[];
 };
 
+int eb_open(const char *path, int flags, unsigned int mode) {
+  return (int)syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC, mode);
+}
+
 long eb_getdents(int fd, void *buf, size_t size) { return syscall(SYS_getdents64, fd, buf, size); }
 
 const char *eb_dirent_next(const void *buf, long length, long *offset, unsigned char *type) {

@@ -99,7 +99,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     let scanner = SysfsScanner(fileSystem: fileSystem, layout: settings.layout)
     let scan: SysfsScanner<FS>.Result
     do {
-      scan = try scanner.scan()
+      scan = try scanner.scan(slots: Planner<SysfsScanner<FS>>.scanScope(for: rules))
     } catch {
       say(.error, "cannot list PCI devices: " + error.description)
       report.status = .scanError
@@ -267,7 +267,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   mutating func writeReport(_ report: BindingReport) {
     do {
       try fileSystem.makeDirectories(settings.reportDirectory)
-      try fileSystem.replaceFile(
+      try fileSystem.replaceVolatileFile(
         Paths.join(settings.reportDirectory, "report.json"), with: Array(report.json().utf8))
     } catch {
       say(.warning, "cannot write report: " + error.description)

@@ -74,7 +74,14 @@ public enum BindingTableCodec {
     for rule in table.rules {
       var (kind, a, b, c) = selectorWords(rule.selector)
       var flags: UInt8 = 0
+      guard rule.line >= 0, rule.line <= 0x7FFF_FFFF else {
+        throw TableError(code: .invalidRecord, offset: 0, message: "line out of range")
+      }
       if let expected = rule.expectedID {
+        guard kind == .address else {
+          throw TableError(
+            code: .invalidRecord, offset: 0, message: "expect= on a rule that is not an address")
+        }
         flags |= RuleFlag.expect
         c = expected
       }

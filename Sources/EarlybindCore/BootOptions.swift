@@ -121,9 +121,12 @@ enum KernelParameters {
         } else if !inQuotes && (ASCII.isBlank(byte) || byte == ASCII.newline) {
           break
         } else {
-          if byte == ASCII.equals && equalsAt == nil && !inQuotes {
+          // As the kernel's next_arg(): the first '=' splits, quoted or not.
+          if let equalsAt, word.count == equalsAt + 1 {
+            valueColumn = index + 1
+          }
+          if byte == ASCII.equals && equalsAt == nil {
             equalsAt = word.count
-            valueColumn = index + 2
           }
           word.append(byte)
         }

@@ -45,6 +45,9 @@ public protocol FileCreating {
   /// Writes a whole file atomically with exactly `mode`: temp file, fchmod,
   /// fsync, rename.
   func replaceFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws(SystemError)
+  /// Atomic (temp file, rename) but not durable: for files on tmpfs such as
+  /// /run, where an fsync buys nothing and costs boot time.
+  func replaceVolatileFile(_ path: String, with bytes: [UInt8]) throws(SystemError)
 }
 
 extension Paths {
@@ -58,6 +61,10 @@ extension Paths {
 
 extension FileCreating {
   public func replaceFile(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+    try replaceFile(path, with: bytes, mode: 0o644)
+  }
+
+  public func replaceVolatileFile(_ path: String, with bytes: [UInt8]) throws(SystemError) {
     try replaceFile(path, with: bytes, mode: 0o644)
   }
 }

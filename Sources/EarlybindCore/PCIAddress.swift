@@ -26,37 +26,29 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
   }
 
   /// Also reports whether the text named the domain, so messages can echo it.
+  /// Runs for every directory entry at boot, so it does not allocate.
   static func parse(_ text: ArraySlice<UInt8>) -> (address: PCIAddress, hasDomain: Bool)? {
-    let parts = text.split(separator: ASCII.colon, omittingEmptySubsequences: false)
-    let domainPart: ArraySlice<UInt8>?
-    let busPart: ArraySlice<UInt8>
-    let slotPart: ArraySlice<UInt8>
-    switch parts.count {
-    case 2:
-      domainPart = nil
-      busPart = parts[0]
-      slotPart = parts[1]
-    case 3:
-      domainPart = parts[0]
-      busPart = parts[1]
-      slotPart = parts[2]
-    default:
-      return nil
-    }
+    // From the end: "bb:dd.f" is exactly 7 bytes, an optional "dddd…:" before it.
+    guard text.count == 7 || text.count >= 12 else { return nil }
+    let tail = text.suffix(7)
+    let start = tail.startIndex
+    guard tail[start + 2] == ASCII.colon, tail[start + 5] == ASCII.dot,
+      let bus = ASCII.parseHex(tail[start..<(start + 2)]),
+      let device = ASCII.parseHex(tail[(start + 3)..<(start + 5)]), device <= 0x1F,
+      let function = ASCII.parseHex(tail[(start + 6)..<(start + 7)]), function <= 7
+    else { return nil }
     var domain: UInt32 = 0
-    if let domainPart {
-      guard domainPart.count >= 4, let value = ASCII.parseHex(domainPart) else { return nil }
+    let hasDomain = text.count > 7
+    if hasDomain {
+      let domainPart = text[text.startIndex..<(start - 1)]
+      guard text[start - 1] == ASCII.colon, domainPart.count >= 4,
+        let value = ASCII.parseHex(domainPart)
+      else { return nil }
       domain = value
     }
-    guard busPart.count == 2, let bus = ASCII.parseHex(busPart) else { return nil }
-    let slot = slotPart.split(separator: ASCII.dot, omittingEmptySubsequences: false)
-    guard slot.count == 2, slot[0].count == 2, slot[1].count == 1,
-      let device = ASCII.parseHex(slot[0]), device <= 0x1F,
-      let function = ASCII.parseHex(slot[1]), function <= 7
-    else { return nil }
     return (
       PCIAddress(domain: domain, bus: UInt8(bus), device: UInt8(device), function: UInt8(function)),
-      domainPart != nil
+      hasDomain
     )
   }
 

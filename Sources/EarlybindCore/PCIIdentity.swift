@@ -18,35 +18,47 @@ public struct PCIIdentity: Hashable, Sendable {
     self.classCode = classCode & 0xFF_FFFF
   }
 
-  /// Parses `pci:v000010DEd00001B80sv00001458sd00003702bc03sc00i00`.
+  /// The fields of a modalias in order: tag, then that many hex digits.
+  static let modaliasLayout: [(tag: [UInt8], digits: Int)] = [
+    (Array("pci:v".utf8), 8), (Array("d".utf8), 8), (Array("sv".utf8), 8),
+    (Array("sd".utf8), 8), (Array("bc".utf8), 2), (Array("sc".utf8), 2), (Array("i".utf8), 2),
+  ]
+
+  /// Parses `pci:v000010DEd00001B80sv00001458sd00003702bc03sc00i00`. Runs
+  /// once per PCI function at boot, so it works in place, without copies.
   public init?(modalias text: ArraySlice<UInt8>) {
-    let bytes = Array(ASCII.trimmed(text))
-    let layout: [(tag: [UInt8], digits: Int)] = [
-      (Array("pci:v".utf8), 8), (Array("d".utf8), 8), (Array("sv".utf8), 8),
-      (Array("sd".utf8), 8), (Array("bc".utf8), 2), (Array("sc".utf8), 2), (Array("i".utf8), 2),
-    ]
-    var values: [UInt32] = []
-    var index = 0
-    for field in layout {
-      let tagEnd = index + field.tag.count
-      let end = tagEnd + field.digits
-      guard end <= bytes.count else { return nil }
-      for (offset, expected) in field.tag.enumerated() {
+    let bytes = ASCII.trimmed(text)
+    var values: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0)
+    var index = bytes.startIndex
+    for (field, layout) in Self.modaliasLayout.enumerated() {
+      let tagEnd = index + layout.tag.count
+      let end = tagEnd + layout.digits
+      guard end <= bytes.endIndex else { return nil }
+      for (offset, expected) in layout.tag.enumerated() {
         let byte = bytes[index + offset]
-        // The kernel prints tags in lowercase except the leading "pci:".
-        guard byte == expected || (byte | 0x20) == expected else { return nil }
+        // The kernel prints the tags in lowercase; accept uppercase letters too.
+        let isLetter = expected >= 0x61 && expected <= 0x7A
+        guard byte == expected || (isLetter && byte | 0x20 == expected) else { return nil }
       }
       guard let value = ASCII.parseHex(bytes[tagEnd..<end]) else { return nil }
-      values.append(value)
+      switch field {
+      case 0: values.0 = value
+      case 1: values.1 = value
+      case 2: values.2 = value
+      case 3: values.3 = value
+      case 4: values.4 = value
+      case 5: values.5 = value
+      default: values.6 = value
+      }
       index = end
     }
-    guard index == bytes.count, values[0] <= 0xFFFF, values[1] <= 0xFFFF,
-      values[2] <= 0xFFFF, values[3] <= 0xFFFF
+    guard index == bytes.endIndex, values.0 <= 0xFFFF, values.1 <= 0xFFFF,
+      values.2 <= 0xFFFF, values.3 <= 0xFFFF
     else { return nil }
     self.init(
-      vendor: UInt16(values[0]), device: UInt16(values[1]),
-      subsystemVendor: UInt16(values[2]), subsystemDevice: UInt16(values[3]),
-      classCode: values[4] << 16 | values[5] << 8 | values[6])
+      vendor: UInt16(values.0), device: UInt16(values.1),
+      subsystemVendor: UInt16(values.2), subsystemDevice: UInt16(values.3),
+      classCode: values.4 << 16 | values.5 << 8 | values.6)
   }
 
   /// Display controllers (VGA, XGA, 3D, other): what GPU drivers claim.

@@ -9,6 +9,18 @@ public struct Planner<Topology: DeviceTopology> {
     self.protectedAddresses = protectedAddresses
   }
 
+  /// The addresses whose slots are all the rules can touch, or nil when a
+  /// rule needs every device read (IDs, classes, non-boot-vga, groups).
+  /// Address-only tables then cost nothing per unrelated device.
+  public static func scanScope(for rules: [Rule]) -> [PCIAddress]? {
+    var addresses: [PCIAddress] = []
+    for rule in rules {
+      guard case .address(let address) = rule.selector, !rule.group else { return nil }
+      addresses.append(address)
+    }
+    return addresses
+  }
+
   public func plan(
     devices: [PCIDevice], rules: [Rule], options: BootOptions = BootOptions(),
     modules: [ModuleRequest] = []
@@ -21,7 +33,8 @@ public struct Planner<Topology: DeviceTopology> {
 
     func guardReason(_ device: PCIDevice, _ rule: Rule) -> RefusalReason? {
       if options.skip.contains(device.address) { return .skippedOnCommandLine }
-      if let expected = rule.expectedID, case .address = rule.selector,
+      if let expected = rule.expectedID, case .address(let selected) = rule.selector,
+        selected == device.address,
         UInt32(device.identity.vendor) << 16 | UInt32(device.identity.device) != expected
       {
         return .addressMoved(expected: expected)
@@ -48,7 +61,12 @@ public struct Planner<Topology: DeviceTopology> {
         }
         return
       }
-      if refused.contains(device.address) { return }
+      // Claims are only made after the guards passed for this rule, so an
+      // earlier rule's refusal (boot GPU without allow-boot-vga, say) gives
+      // way to a later rule that explicitly allows the device.
+      if refused.remove(device.address) != nil {
+        plan.refusals.removeAll { $0.device.address == device.address }
+      }
       let current = topology.currentDriver(of: device.address)
       let action: TargetAction
       switch current {

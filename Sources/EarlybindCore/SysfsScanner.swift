@@ -16,7 +16,10 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
     public var problems: [String]
   }
 
-  public func scan() throws(SystemError) -> Result {
+  /// `slots`, when given, limits the reads to devices sharing a slot with
+  /// one of these addresses (see `Planner.scanScope(for:)`); every other
+  /// device costs nothing beyond its directory entry.
+  public func scan(slots: [PCIAddress]? = nil) throws(SystemError) -> Result {
     var devices: [PCIDevice] = []
     var problems: [String] = []
     let names = try fileSystem.listDirectory(layout.devices)
@@ -26,6 +29,7 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
         problems.append("ignoring " + name + ": not a PCI address")
         continue
       }
+      if let slots, !slots.contains(where: { $0.sharesSlot(with: address) }) { continue }
       let modalias: [UInt8]
       do {
         modalias = try fileSystem.readFile(layout.attribute(address, "modalias"), limit: 128)

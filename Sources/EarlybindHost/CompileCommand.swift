@@ -34,8 +34,22 @@ struct CompileCommand: ParsableCommand {
     help: "Print the modules the table loads, one per line (for initramfs hooks).")
   var listModules = false
 
+  @Option(name: .long, help: "Also protect this PCI address (repeatable).")
+  var protect: [String] = []
+
+  @Flag(
+    name: .long,
+    help: """
+      Do not protect this host's root, /boot, /usr, /var and swap controllers \
+      (for tables built for another machine).
+      """)
+  var noRootGuard = false
+
   func validate() throws {
     if output.isEmpty { throw ValidationError("--output needs a path") }
+    for text in protect where PCIAddress(text) == nil {
+      throw ValidationError("--protect needs a PCI address like 0000:00:1f.2, not '\(text)'")
+    }
     if skipModuleCheck && (kernel != nil || moduleDir != nil) {
       throw ValidationError("--skip-module-check makes --kernel and --module-dir pointless")
     }
@@ -50,13 +64,25 @@ struct CompileCommand: ParsableCommand {
           kernel: kernel ?? KernelRelease.running, moduleDirectory: moduleDir
         ).resolve(rules: rules, modules: modules)
       }
-      let table = BindingTable(rules: rules, modules: modules)
+      // The table carries the controllers holding the host's filesystems, so
+      // the binder refuses them at boot even if a rule selects them.
+      var protected = protect.compactMap { PCIAddress($0) }
+      if !noRootGuard {
+        let report = RootDeviceGuard.system().resolve()
+        report.printWarnings()
+        protected += report.addresses
+      }
+      protected = Array(Set(protected)).sorted()
+      let table = BindingTable(rules: rules, modules: modules, protectedAddresses: protected)
       try TableFile.write(table, to: output)
       if listModules {
         for module in modules { print(module.name) }
       } else {
         let names = modules.map(\.name).joined(separator: " ")
-        print("earlybind: \(rules.count) rule(s), modules [\(names)] -> \(output)")
+        let guarded = protected.map(\.description).joined(separator: " ")
+        print(
+          "earlybind: \(rules.count) rule(s), modules [\(names)], protects [\(guarded)] -> \(output)"
+        )
       }
     } catch {
       throw Self.fail(error)

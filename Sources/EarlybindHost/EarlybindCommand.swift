@@ -13,7 +13,8 @@ public struct EarlybindCommand: ParsableCommand {
       Boot with earlybind=off to disable the binder for one boot.
       """,
     subcommands: [
-      CompileCommand.self, PlanCommand.self, AddCommand.self, RemoveCommand.self,
+      ListCommand.self, GroupsCommand.self, PlanCommand.self, CompileCommand.self,
+      AddCommand.self, RemoveCommand.self,
       ApplyCommand.self, ReleaseCommand.self, StatusCommand.self,
       InstallCommand.self, UninstallCommand.self,
     ])

@@ -51,7 +51,7 @@ struct PlanCommand: ParsableCommand {
       return (loaded.rules, loaded.modules, loaded.protectedAddresses)
     }
     let rules = try ConfigFile.load(config)
-    return (rules, BindingTable.modules(for: rules), [])
+    return (rules, BindingTable.modules(for: rules), RuntimeBinding.protectedAddresses())
   }
 }
 

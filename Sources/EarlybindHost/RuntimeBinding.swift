@@ -7,8 +7,12 @@ struct RuntimeBinding {
 
   var layout: SysfsLayout { SysfsLayout(sysfs: sysfs) }
 
-  /// Controllers holding the root filesystem; empty until the guard is wired.
-  static func protectedAddresses() -> [PCIAddress] { [] }
+  /// Controllers holding the host's filesystems (root, /boot, /usr, swap).
+  static func protectedAddresses() -> [PCIAddress] {
+    let report = RootDeviceGuard.system().resolve()
+    report.printWarnings()
+    return report.addresses
+  }
 
   /// Plans with `rebind` and `group` forced on (the devices are in use now
   /// and a partial group is useless to a guest), then runs the boot

@@ -17,21 +17,33 @@ struct FileDescriptor {
     return FileDescriptor(rawValue: fd, path: path)
   }
 
-  /// read(2) until `limit` bytes or end of file.
+  /// read(2) until `limit` bytes, end of file or a short read. Sysfs and
+  /// proc attributes arrive whole in one read and regular files return
+  /// short only at their end, so a short read saves the extra call that
+  /// would only confirm end of file.
   func read(limit: Int) throws(SystemError) -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: limit)
-    var filled = 0
-    while filled < limit {
-      let (count, errno) = bytes.withUnsafeMutableBytes { buffer in
-        let base = buffer.baseAddress! + filled
-        return retryingOnInterrupt { eb_read(rawValue, base, limit - filled) }
+    // Start small and grow: attributes are a few bytes, the table a few KiB,
+    // and a large zero-filled buffer per read costs page faults at boot.
+    var capacity = min(limit, 512)
+    var bytes: [UInt8] = []
+    while true {
+      let filled = bytes.count
+      let requested = capacity - filled
+      var failure: Errno? = nil
+      var count = 0
+      let chunk = [UInt8](unsafeUninitializedCapacity: requested) { buffer, initialized in
+        let (result, errno) = retryingOnInterrupt {
+          eb_read(rawValue, buffer.baseAddress, requested)
+        }
+        failure = errno
+        count = errno == nil ? result : 0
+        initialized = count
       }
-      if let errno { throw SystemError(syscall: "read", path: path, errno: errno) }
-      if count == 0 { break }
-      filled += count
+      if bytes.isEmpty { bytes = chunk } else { bytes += chunk }
+      if let failure { throw SystemError(syscall: "read", path: path, errno: failure) }
+      if count < requested || bytes.count == limit { return bytes }
+      capacity = min(limit, capacity * 4)
     }
-    bytes.removeSubrange(filled...)
-    return bytes
   }
 
   /// write(2) of the whole buffer; sysfs attributes need it in one call,

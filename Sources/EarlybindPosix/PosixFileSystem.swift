@@ -17,17 +17,26 @@ public struct PosixFileSystem: FileSystem, FileCreating {
     try fd.write(bytes)
   }
 
-  /// readlink(2).
+  /// readlink(2), into a stack buffer first: sysfs links are short. A
+  /// target that fills it is read again with room for PATH_MAX.
   public func readLink(_ path: String) throws(SystemError) -> String {
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    let (count, errno) = path.withCString { cPath in
-      buffer.withUnsafeMutableBytes { raw in
-        let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
-        return retryingOnInterrupt { eb_readlink(cPath, base, raw.count) }
+    for capacity in [256, 4096] {
+      let result: Result<String?, SystemError> = path.withCString { cPath in
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
+          let (count, errno) = retryingOnInterrupt {
+            eb_readlink(cPath, buffer.baseAddress, buffer.count)
+          }
+          if let errno {
+            return .failure(SystemError(syscall: "readlink", path: path, errno: errno))
+          }
+          if count == buffer.count { return .success(nil) }
+          let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: count)
+          return .success(String(decoding: bytes, as: UTF8.self))
+        }
       }
+      if let target = try result.get() { return target }
     }
-    if let errno { throw SystemError(syscall: "readlink", path: path, errno: errno) }
-    return String(decoding: buffer[0..<count], as: UTF8.self)
+    throw SystemError(syscall: "readlink", path: path, errno: Errno(rawValue: 36))
   }
 
   /// getdents64(2) on an O_DIRECTORY descriptor, in large batches.
@@ -35,7 +44,9 @@ public struct PosixFileSystem: FileSystem, FileCreating {
     let fd = try FileDescriptor.open(path, flags: eb_o_rdonly() | eb_o_directory())
     defer { fd.close() }
     var names: [String] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
+    var buffer = [UInt8](unsafeUninitializedCapacity: 32768) { _, initialized in
+      initialized = 32768
+    }
     while true {
       let (length, errno) = buffer.withUnsafeMutableBytes { raw in
         let (length, errno) = retryingOnInterrupt {
@@ -53,15 +64,16 @@ public struct PosixFileSystem: FileSystem, FileCreating {
     return names
   }
 
-  /// mkdir(2) for each missing component, like `mkdir -p`.
+  /// mkdir(2) for each missing component, like `mkdir -p`; the whole path
+  /// first, since it usually lacks only its last component or nothing.
   public func makeDirectories(_ path: String) throws(SystemError) {
+    if makeDirectory(path) { return }
     let bytes = Array(path.utf8)
     var end = 1
     while end <= bytes.count {
       if end == bytes.count || bytes[end] == 0x2F {
         let prefix = String(decoding: bytes[0..<end], as: UTF8.self)
-        let result = prefix.withCString { eb_mkdir($0, 0o755) }
-        if result != 0 && eb_errno() != Errno.exists.rawValue {
+        if !makeDirectory(prefix) {
           throw SystemError(syscall: "mkdir", path: prefix, errno: Errno(rawValue: eb_errno()))
         }
       }
@@ -69,32 +81,51 @@ public struct PosixFileSystem: FileSystem, FileCreating {
     }
   }
 
+  /// mkdir(2); true when the directory exists afterwards.
+  func makeDirectory(_ path: String) -> Bool {
+    let result = path.withCString { eb_mkdir($0, 0o755) }
+    return result == 0 || eb_errno() == Errno.exists.rawValue
+  }
+
   /// Writes `path.tmp.PID` (O_EXCL), fsyncs it and renames it over `path`,
   /// so readers see the old file or the new one, never a torn one. The
   /// directory is fsynced too, so the rename itself survives a crash.
   public func replaceFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws(SystemError) {
+    try replace(path, with: bytes, mode: mode, durable: true)
+  }
+
+  public func replaceVolatileFile(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+    try replace(path, with: bytes, mode: 0o644, durable: false)
+  }
+
+  func replace(_ path: String, with bytes: [UInt8], mode: UInt32, durable: Bool)
+    throws(SystemError)
+  {
     let temporary = path + ".tmp." + String(eb_getpid())
     let fd = try FileDescriptor.open(temporary, flags: eb_o_creat_excl_wronly(), mode: 0o600)
+    var open = true
     do throws(SystemError) {
       // fchmod, not the open mode: the umask must not change what we install.
       _ = try retryingOnInterrupt("fchmod", temporary) { eb_fchmod(fd.rawValue, mode) }
       try fd.write(bytes)
-      try fd.sync()
+      if durable { try fd.sync() }
       fd.close()
+      open = false
       try withPath(temporary) { (from) throws(SystemError) in
         try withPath(path) { (to) throws(SystemError) in
           _ = try retryingOnInterrupt("rename", path) { eb_rename(from, to) }
         }
       }
       let parent = Paths.parent(path)
-      if let directory = try? FileDescriptor.open(
-        parent.isEmpty ? "." : parent, flags: eb_o_rdonly() | eb_o_directory())
+      if durable,
+        let directory = try? FileDescriptor.open(
+          parent.isEmpty ? "." : parent, flags: eb_o_rdonly() | eb_o_directory())
       {
         try? directory.sync()
         directory.close()
       }
     } catch {
-      fd.close()
+      if open { fd.close() }
       _ = temporary.withCString { eb_unlink($0) }
       throw error
     }

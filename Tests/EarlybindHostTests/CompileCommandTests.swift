@@ -94,7 +94,7 @@ func temporaryDirectory() throws -> URL {
     } throws: { error in
       String(describing: error)
         == config
-        + ":7:14: unknown option 'functons' (expected driver=, functions=, group, rebind, allow-boot-vga)"
+        + ":7:14: unknown option 'functons' (expected driver=, functions=, group, rebind, allow-boot-vga, expect=)"
     }
     #expect(throws: (any Error).self) {
       try CompileCommand.parse(["--config", config, "--output", output, "--skip-module-check"])

@@ -21,6 +21,8 @@ cp "$busybox" "$dir/bin/busybox"
 	[ -e "$dir/$applet" ] || ln -s /bin/busybox "$dir/$applet"
 done
 install -m 0755 "$here/guest-init" "$dir/sbin/init"
+# systemd's switch-root (dracut with systemd) refuses a root without os-release.
+printf '%s\n' 'NAME="earlybind e2e guest"' 'ID=earlybind-e2e' >"$dir/etc/os-release"
 
 /sbin/modprobe --set-version="$kver" --show-depends vfio_pci vfio_iommu_type1 |
 	awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do

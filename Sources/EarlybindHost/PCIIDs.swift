@@ -1,0 +1,105 @@
+import EarlybindCore
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Vendor and device names from the pci.ids database, when the system has
+/// one. The file is over a megabyte: only the vendor blocks of the devices
+/// present are decoded, and reading stops once every wanted ID is named.
+struct PCIIDs {
+  static let defaultPaths = ["/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids"]
+
+  var path: String
+  var vendors: [UInt16: String] = [:]
+  /// Keyed by `vendor << 16 | device`.
+  var devices: [UInt32: String] = [:]
+
+  func vendorName(_ vendor: UInt16) -> String? { vendors[vendor] }
+
+  func deviceName(vendor: UInt16, device: UInt16) -> String? {
+    devices[UInt32(vendor) << 16 | UInt32(device)]
+  }
+
+  /// The given file, or the first default one that exists; nil when none
+  /// can be read (names are then simply left out).
+  static func load(path: String?, wanted: [PCIIdentity]) -> PCIIDs? {
+    for candidate in path.map({ [$0] }) ?? defaultPaths {
+      guard let data = FileManager.default.contents(atPath: candidate) else { continue }
+      return data.withUnsafeBytes { parse($0, path: candidate, wanted: wanted) }
+    }
+    return nil
+  }
+
+  static func parse(_ bytes: [UInt8], path: String = "", wanted: [PCIIdentity]) -> PCIIDs {
+    bytes.withUnsafeBytes { parse($0, path: path, wanted: wanted) }
+  }
+
+  /// Vendor lines are `vvvv  Name`, device lines `\tdddd  Name`, subsystem
+  /// lines start with two tabs; the class section (`C xx`) ends the IDs.
+  /// Comments also occur inside a vendor's block: they do not end it.
+  static func parse(
+    _ buffer: UnsafeRawBufferPointer, path: String, wanted: [PCIIdentity]
+  ) -> PCIIDs {
+    var ids = PCIIDs(path: path)
+    let wantedVendors = Set(wanted.map(\.vendor))
+    let wantedDevices = Set(wanted.map { UInt32($0.vendor) << 16 | UInt32($0.device) })
+    var remaining = wantedVendors.count + wantedDevices.count
+    guard let base = buffer.baseAddress, remaining > 0 else { return ids }
+    let bytes = base.assumingMemoryBound(to: UInt8.self)
+    let count = buffer.count
+    var start = 0
+    var vendor: UInt16? = nil
+    while start < count, remaining > 0 {
+      let end: Int
+      if let newline = memchr(bytes + start, 0x0A, count - start) {
+        end = UnsafeRawPointer(newline) - base
+      } else {
+        end = count
+      }
+      defer { start = end + 1 }
+      let line = UnsafeBufferPointer(start: bytes + start, count: end - start)
+      guard let first = line.first else { continue }
+      if first == 0x09 {
+        guard let vendor, line.count > 7, line[1] != 0x09, let id = hex4(line, at: 1) else {
+          continue
+        }
+        let key = UInt32(vendor) << 16 | UInt32(id)
+        if wantedDevices.contains(key), ids.devices[key] == nil {
+          ids.devices[key] = name(line, from: 5)
+          remaining -= 1
+        }
+      } else if first == 0x43, line.count > 1, line[1] == 0x20 {
+        break
+      } else if let id = hex4(line, at: 0), line.count > 6 {
+        vendor = wantedVendors.contains(id) ? id : nil
+        if let vendor, ids.vendors[vendor] == nil {
+          ids.vendors[vendor] = name(line, from: 4)
+          remaining -= 1
+        }
+      }
+    }
+    return ids
+  }
+
+  static func hex4(_ line: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt16? {
+    guard line.count >= offset + 4 else { return nil }
+    var value: UInt16 = 0
+    for byte in line[offset..<offset + 4] {
+      let digit: UInt8
+      switch byte {
+      case 0x30...0x39: digit = byte - 0x30
+      case 0x61...0x66: digit = byte - 0x61 + 10
+      case 0x41...0x46: digit = byte - 0x41 + 10
+      default: return nil
+      }
+      value = value << 4 | UInt16(digit)
+    }
+    return value
+  }
+
+  static func name(_ line: UnsafeBufferPointer<UInt8>, from offset: Int) -> String {
+    String(decoding: line[offset...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+  }
+}

@@ -1,0 +1,385 @@
+import EarlybindCore
+import Testing
+
+@Suite("RuleParser")
+struct RuleParserTests {
+  static let expectedOptions =
+    "(expected driver=, functions=, group, rebind, allow-boot-vga, expect=)"
+
+  func parse(_ text: String, file: String = "earlybind.conf") throws(ConfigError) -> [Rule] {
+    try RuleParser.parseConfig(bytes(text), file: file)
+  }
+
+  /// The error a config must produce; records an issue when it parses.
+  func failure(_ text: String, file: String = "earlybind.conf") -> ConfigError? {
+    do {
+      let rules = try parse(text, file: file)
+      Issue.record("expected an error, parsed \(rules)")
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test func emptyAndCommentOnlyConfigsHaveNoRules() throws {
+    #expect(try parse("").isEmpty)
+    #expect(try parse("\n\n\n").isEmpty)
+    #expect(try parse("# nothing here\n   # indented\n\t#tabbed\n \t \n").isEmpty)
+  }
+
+  @Test func parsesAFullConfig() throws {
+    let text = """
+      # earlybind configuration
+      \u{20}
+      \t# indented comment
+      non-boot-vga            # the second GPU
+      0000:03:00.0\tdriver=pci-stub\tfunctions=none
+      10de:13c2 functions=all group rebind
+      class:0c0330 allow-boot-vga
+
+      10de:1b80:1458:3702 driver=vfio-pci functions=auto\u{20}\u{20}
+      04:00.0 rebind\r
+      class:0300#comment right after the selector
+      """
+    let rules = try parse(text)
+    let expected: [Rule] = [
+      Rule(selector: .nonBootVGA, line: 4),
+      Rule(
+        selector: .address(PCIAddress(bus: 3, device: 0, function: 0)), driver: "pci-stub",
+        functions: .none, line: 5),
+      Rule(
+        selector: .id(vendor: 0x10DE, device: 0x13C2), functions: .all, group: true,
+        rebind: true, line: 6),
+      Rule(selector: .deviceClassWithInterface(0x0C_0330), allowBootVGA: true, line: 7),
+      Rule(
+        selector: .subsystem(
+          vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458, subsystemDevice: 0x3702),
+        line: 9),
+      Rule(selector: .address(PCIAddress(bus: 4, device: 0, function: 0)), rebind: true, line: 10),
+      Rule(selector: .deviceClass(0x0300), line: 11),
+    ]
+    #expect(rules == expected)
+  }
+
+  @Test func defaultsAreVfioPciAndAutoFunctions() throws {
+    let rule = try #require(try parse("03:00.0").first)
+    #expect(rule.driver == "vfio-pci")
+    #expect(rule.driver == Rule.defaultDriver)
+    #expect(rule.functions == .auto)
+    #expect(!rule.group)
+    #expect(!rule.rebind)
+    #expect(!rule.allowBootVGA)
+    #expect(rule.line == 1)
+    #expect(rule.origin == "line 1")
+  }
+
+  @Test func everyOptionIsApplied() throws {
+    let rule = try #require(
+      try parse("01:00.0 driver=nvidia_drm functions=none group rebind allow-boot-vga").first)
+    #expect(rule.driver == "nvidia_drm")
+    #expect(rule.functions == .none)
+    #expect(rule.group)
+    #expect(rule.rebind)
+    #expect(rule.allowBootVGA)
+    #expect(try parse("01:00.0 functions=all").first?.functions == .all)
+    #expect(try parse("01:00.0 functions=auto").first?.functions == .auto)
+  }
+
+  @Test func unknownOptionReportsFileLineAndColumn() throws {
+    let text = "# 1\n# 2\n# 3\n\n10de:13c2\n\n0000:03:00.0 functons\n"
+    let error = try #require(failure(text))
+    #expect(error.code == .unknownOption)
+    #expect(error.line == 7)
+    #expect(error.column == 14)
+    #expect(
+      error.description
+        == "earlybind.conf:7:14: unknown option 'functons' " + Self.expectedOptions)
+  }
+
+  @Test func columnsCountBytesIncludingTabs() throws {
+    let error = try #require(failure("\t03:00.0  \tgroup bogus=1", file: "/etc/earlybind.conf"))
+    #expect(
+      error.description == "/etc/earlybind.conf:1:18: unknown option 'bogus' "
+        + Self.expectedOptions)
+  }
+
+  struct Bad: CustomTestStringConvertible, Sendable {
+    var text: String
+    var code: ConfigError.Code
+    var description: String
+    var testDescription: String { text }
+  }
+
+  static let bad: [Bad] = [
+    Bad(
+      text: "03:00.0 driver=vfio/pci", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: invalid driver name 'vfio/pci' (expected letters, digits, '_' or '-', at most 64)"
+    ),
+    Bad(
+      text: "03:00.0 driver=", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: invalid driver name '' (expected letters, digits, '_' or '-', at most 64)"
+    ),
+    Bad(
+      text: "03:00.0 driver=" + String(repeating: "a", count: 65), code: .invalidValue,
+      description: "earlybind.conf:1:9: invalid driver name '" + String(repeating: "a", count: 65)
+        + "' (expected letters, digits, '_' or '-', at most 64)"),
+    Bad(
+      text: "03:00.0 driver", code: .invalidValue,
+      description: "earlybind.conf:1:9: option 'driver' needs a value (driver=...)"),
+    Bad(
+      text: "03:00.0 functions", code: .invalidValue,
+      description: "earlybind.conf:1:9: option 'functions' needs a value (functions=...)"),
+    Bad(
+      text: "03:00.0 functions=some", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: invalid value 'some' for functions= (expected auto, all or none)"),
+    Bad(
+      text: "03:00.0 functions=ALL", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: invalid value 'ALL' for functions= (expected auto, all or none)"),
+    Bad(
+      text: "03:00.0 group=yes", code: .invalidValue,
+      description: "earlybind.conf:1:9: option 'group' takes no value"),
+    Bad(
+      text: "03:00.0 rebind=", code: .invalidValue,
+      description: "earlybind.conf:1:9: option 'rebind' takes no value"),
+    Bad(
+      text: "03:00.0 allow-boot-vga=1", code: .invalidValue,
+      description: "earlybind.conf:1:9: option 'allow-boot-vga' takes no value"),
+    Bad(
+      text: "03:00.0 rebind group rebind", code: .duplicateOption,
+      description: "earlybind.conf:1:22: option 'rebind' given twice"),
+    Bad(
+      text: "03:00.0 driver=vfio-pci driver=pci-stub", code: .duplicateOption,
+      description: "earlybind.conf:1:25: option 'driver=' given twice"),
+    Bad(
+      text: "03:00.0 functions=all functions=all", code: .duplicateOption,
+      description: "earlybind.conf:1:23: option 'functions=' given twice"),
+    Bad(
+      text: "non-boot-vga allow-boot-vga", code: .conflictingOptions,
+      description: "earlybind.conf:1:1: allow-boot-vga contradicts the selector non-boot-vga"),
+    Bad(
+      text: "10de:13c2 expect=10de:13c2", code: .conflictingOptions,
+      description: "earlybind.conf:1:11: option 'expect=' only applies to an address selector"),
+    Bad(
+      text: "non-boot-vga expect=10de:13c2", code: .conflictingOptions,
+      description: "earlybind.conf:1:14: option 'expect=' only applies to an address selector"),
+    Bad(
+      text: "03:00.0 expect=10de", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2)"),
+    Bad(
+      text: "03:00.0 expect", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2)"),
+    Bad(
+      text: "03:00.0 expect=10de:1b80:1458:3702", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2)"),
+    Bad(
+      text: "03:00.0 expect=03:00.0", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2)"),
+    Bad(
+      text: "03:00.0 expect=10de:1b80 expect=10de:1b81", code: .duplicateOption,
+      description: "earlybind.conf:1:26: option 'expect=' given twice"),
+    Bad(
+      text: "  03:00.9 rebind", code: .invalidSelector,
+      description:
+        "earlybind.conf:1:3: invalid selector '03:00.9' (expected an address like 0000:03:00.0 or 03:00.0, vendor:device like 10de:13c2, vendor:device:subvendor:subdevice, class:0300, class:0c0330 or non-boot-vga)"
+    ),
+    Bad(
+      text: "rebind", code: .invalidSelector,
+      description:
+        "earlybind.conf:1:1: invalid selector 'rebind' (expected an address like 0000:03:00.0 or 03:00.0, vendor:device like 10de:13c2, vendor:device:subvendor:subdevice, class:0300, class:0c0330 or non-boot-vga)"
+    ),
+    Bad(
+      text: "03:00.0 driver=vfi\u{F6}", code: .invalidCharacter,
+      description: "earlybind.conf:1:19: unexpected byte 0xc3 (expected printable ASCII)"),
+    Bad(
+      text: "03:00.0\u{7}", code: .invalidCharacter,
+      description: "earlybind.conf:1:8: unexpected byte 0x07 (expected printable ASCII)"),
+    Bad(
+      text: "03:00.0 \u{7F}", code: .invalidCharacter,
+      description: "earlybind.conf:1:9: unexpected byte 0x7f (expected printable ASCII)"),
+    Bad(
+      text: "# ok\n\u{0}", code: .invalidCharacter,
+      description: "earlybind.conf:2:1: unexpected byte 0x00 (expected printable ASCII)"),
+  ]
+
+  @Test("reports exact errors", arguments: bad)
+  func reportsExactErrors(_ example: Bad) throws {
+    let error = try #require(failure(example.text))
+    #expect(error.code == example.code)
+    #expect(error.description == example.description)
+  }
+
+  @Test func expectRecordsTheVendorAndDevice() throws {
+    let rule = try #require(try parse("0000:02:00.0 functions=none expect=10DE:1B80").first)
+    #expect(rule.expectedID == 0x10DE_1B80)
+    #expect(rule.functions == .none)
+    #expect(rule.description == "0000:02:00.0 functions=none expect=10de:1b80")
+    #expect(try parse("02:00.0").first?.expectedID == nil)
+  }
+
+  @Test func duplicateSelectorNamesTheEarlierLine() throws {
+    let error = try #require(failure("# GPUs\n03:00.0 rebind\n10de:13c2\n  0000:03:00.0 group\n"))
+    #expect(error.code == .duplicateSelector)
+    #expect(error.line == 4)
+    #expect(
+      error.description
+        == "earlybind.conf:4:3: duplicate selector '0000:03:00.0' (already on line 2)")
+  }
+
+  @Test func sameSelectorSpelledDifferentlyIsADuplicate() throws {
+    let error = try #require(failure("10de:13c2\n10DE:13C2 driver=pci-stub"))
+    #expect(error.code == .duplicateSelector)
+    #expect(error.description.hasSuffix("(already on line 1)"))
+  }
+
+  @Test func differentSelectorsForTheSameDeviceAreAllowed() throws {
+    let rules = try parse("03:00.0\n10de:13c2\nclass:0300\nnon-boot-vga")
+    #expect(rules.count == 4)
+    #expect(rules.map(\.line) == [1, 2, 3, 4])
+  }
+
+  @Test func nonASCIIInACommentIsAccepted() throws {
+    let rules = try parse("03:00.0 # Grafikkarte f\u{FC}r die VM\n")
+    #expect(rules.count == 1)
+  }
+
+  @Test func errorsStopAtTheFirstBadLine() throws {
+    let error = try #require(failure("03:00.0\nbad\n04:00.0 nope\n"))
+    #expect(error.line == 2)
+    #expect(error.code == .invalidSelector)
+  }
+
+  static func hex2(_ value: Int) -> String {
+    let digits = Array("0123456789abcdef")
+    return String([digits[value >> 4 & 0xF], digits[value & 0xF]])
+  }
+
+  static func addressLines(_ count: Int) -> String {
+    (0..<count).map { index in
+      hex2(index / 32) + ":" + hex2(index % 32) + ".0"
+    }.joined(separator: "\n")
+  }
+
+  @Test func acceptsTheMaximumNumberOfRules() throws {
+    let rules = try parse(Self.addressLines(RuleParser.maximumRules))
+    #expect(rules.count == RuleParser.maximumRules)
+  }
+
+  @Test func refusesMoreThanTheMaximumNumberOfRules() throws {
+    let error = try #require(failure(Self.addressLines(RuleParser.maximumRules + 1)))
+    #expect(error.code == .tooManyRules)
+    #expect(error.line == RuleParser.maximumRules + 1)
+    #expect(error.description.hasSuffix(": more than 1024 rules"))
+  }
+
+  // MARK: Round trip
+
+  static let selectors: [Selector] = [
+    .address(PCIAddress(bus: 3, device: 0, function: 0)),
+    .address(PCIAddress(domain: 0x10000, bus: 0xE1, device: 0x1F, function: 7)),
+    .id(vendor: 0x10DE, device: 0x13C2),
+    .subsystem(vendor: 0x1002, device: 0x73BF, subsystemVendor: 0x1DA2, subsystemDevice: 0xE438),
+    .deviceClass(0x0300),
+    .deviceClassWithInterface(0x0C_0330),
+    .nonBootVGA,
+  ]
+
+  static var allRules: [Rule] {
+    var rules: [Rule] = []
+    for selector in selectors {
+      for driver in ["vfio-pci", "pci-stub", "nvidia_drm"] {
+        for functions in [FunctionPolicy.auto, .all, .none] {
+          for flags in 0..<8 {
+            let allow = flags & 4 != 0
+            if allow && selector == .nonBootVGA { continue }
+            var expectations: [UInt32?] = [nil]
+            if case .address = selector { expectations.append(0x10DE_1B80) }
+            for expected in expectations {
+              rules.append(
+                Rule(
+                  selector: selector, driver: driver, functions: functions,
+                  group: flags & 1 != 0, rebind: flags & 2 != 0, allowBootVGA: allow,
+                  expectedID: expected, line: 1))
+            }
+          }
+        }
+      }
+    }
+    return rules
+  }
+
+  @Test func descriptionParsesBackToTheSameRule() throws {
+    for rule in Self.allRules {
+      let parsed = try parse(rule.description)
+      #expect(parsed == [rule], "\(rule.description)")
+    }
+  }
+
+  @Test func descriptionOmitsDefaults() {
+    #expect(Rule(selector: .nonBootVGA).description == "non-boot-vga")
+    #expect(
+      Rule(
+        selector: .id(vendor: 0x10DE, device: 0x13C2), driver: "pci-stub", functions: .none,
+        group: true, rebind: true, allowBootVGA: true
+      ).description == "10de:13c2 driver=pci-stub functions=none group rebind allow-boot-vga")
+  }
+
+  @Test func descriptionJoinedWithPlusParsesAsABindItem() throws {
+    for rule in Self.allRules {
+      let item = rule.description.split(separator: " ").joined(separator: "+")
+      var expected = rule
+      expected.line = 0
+      let parsed = try RuleParser.parseBindList(slice(item), column: 1)
+      #expect(parsed == [expected], "\(item)")
+    }
+  }
+
+  // MARK: earlybind.bind= values
+
+  @Test func bindListSplitsItemsByCommaAndWordsByPlus() throws {
+    let rules = try RuleParser.parseBindList(
+      slice("03:00.0+rebind,,10de:13c2+driver=pci-stub+functions=none,"), column: 16)
+    #expect(
+      rules == [
+        Rule(selector: .address(PCIAddress(bus: 3, device: 0, function: 0)), rebind: true),
+        Rule(
+          selector: .id(vendor: 0x10DE, device: 0x13C2), driver: "pci-stub", functions: .none),
+      ])
+    #expect(rules.allSatisfy { $0.line == 0 && $0.origin == "earlybind.bind" })
+  }
+
+  @Test func bindListErrorsAreLocatedOnTheCommandLine() throws {
+    do {
+      _ = try RuleParser.parseBindList(slice("03:00.0+rebind,10de:13c2+drivr=x"), column: 16)
+      Issue.record("expected an error")
+    } catch {
+      #expect(error.code == .unknownOption)
+      #expect(
+        error.description
+          == "kernel command line:1:41: unknown option 'drivr' " + Self.expectedOptions)
+    }
+  }
+
+  @Test func bindListRejectsEmptyWords() throws {
+    do {
+      _ = try RuleParser.parseBindList(slice("03:00.0++rebind"), column: 1)
+      Issue.record("expected an error")
+    } catch {
+      #expect(error.column == 9)
+    }
+    do {
+      _ = try RuleParser.parseBindList(slice("+rebind"), column: 5)
+      Issue.record("expected an error")
+    } catch {
+      #expect(error.code == .invalidSelector)
+      #expect(error.column == 5)
+    }
+  }
+}

@@ -1,0 +1,566 @@
+import EarlybindCore
+import EarlybindPosix
+import Foundation
+import Testing
+
+/// Plays the kernel's part on a fake tree: unbind, driver registration and
+/// `drivers_probe`, and records every sysfs write and module load.
+final class FakeKernelState {
+  let fake: FakeSysfs
+  var writes: [(path: String, text: String)] = []
+  var loads: [String] = []
+  /// Drivers registered so far (loaded modules or built in).
+  var registered: Set<String> = []
+  /// Module results; anything not listed loads.
+  var results: [String: ModuleLoadResult] = [:]
+  /// A driver that registers but whose probe never binds.
+  var probeFails = false
+
+  init(fake: FakeSysfs) { self.fake = fake }
+
+  /// Writes relative to `<root>/sys`, for readable assertions.
+  var sysfsWrites: [String] {
+    writes.map { write in
+      let path =
+        write.path.hasPrefix(fake.sys + "/")
+        ? String(write.path.dropFirst(fake.sys.count + 1)) : write.path
+      return path + " <- " + write.text
+    }
+  }
+
+  static func driverName(forModule module: String) -> String {
+    module == "vfio_pci" || module == "pci_stub"
+      ? module.replacingOccurrences(of: "_", with: "-") : module
+  }
+
+  func override(of address: String) -> String {
+    (fake.override(of: address) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// The kernel binds an unbound device whose override names `driver`.
+  func probe(_ address: String, driver: String) {
+    guard !probeFails, fake.driver(of: address) == nil, override(of: address) == driver else {
+      return
+    }
+    try? fake.bind(address, to: driver)
+  }
+
+  func didWrite(_ path: String, _ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    writes.append((path, text))
+    if path.hasSuffix("/driver/unbind") {
+      fake.unbind(text)
+    } else if path == fake.sys + "/bus/pci/drivers_probe" {
+      let wanted = override(of: text)
+      if registered.contains(wanted) { probe(text, driver: wanted) }
+    }
+  }
+
+  func load(_ module: ModuleRequest) -> ModuleLoadResult {
+    loads.append(module.name)
+    let result = results[module.name] ?? .loaded
+    guard result.isUsable else { return result }
+    let driver = Self.driverName(forModule: module.name)
+    let fresh = !registered.contains(driver) && result == .loaded
+    registered.insert(driver)
+    if fresh {
+      // A newly registered driver probes every unbound device it may take.
+      for address in fake.addresses() { probe(address, driver: driver) }
+    }
+    return result
+  }
+}
+
+struct RecordingFileSystem: FileSystem, FileCreating {
+  let base = PosixFileSystem()
+  let kernel: FakeKernelState
+
+  func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+    try base.readFile(path, limit: limit)
+  }
+
+  func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+    try base.writeFile(path, bytes)
+    kernel.didWrite(path, bytes)
+  }
+
+  func readLink(_ path: String) throws(SystemError) -> String { try base.readLink(path) }
+
+  func listDirectory(_ path: String) throws(SystemError) -> [String] {
+    try base.listDirectory(path)
+  }
+
+  func makeDirectories(_ path: String) throws(SystemError) { try base.makeDirectories(path) }
+
+  func replaceFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws(SystemError) {
+    try base.replaceFile(path, with: bytes, mode: mode)
+  }
+}
+
+struct FakeKernel: ModuleLoader {
+  let state: FakeKernelState
+  mutating func load(_ module: ModuleRequest) -> ModuleLoadResult { state.load(module) }
+}
+
+final class SteppingClock: @unchecked Sendable {
+  var now: UInt64 = 1_000_000_000
+  let step: UInt64
+  init(step: UInt64) { self.step = step }
+  func tick() -> UInt64 {
+    defer { now += step }
+    return now
+  }
+}
+
+@Suite("Binder end to end on fake sysfs trees")
+struct BinderTests {
+  struct Run {
+    var fake: FakeSysfs
+    var kernel: FakeKernelState
+    var report: BindingReport
+    var json: [String: Any]
+    var kmsg: [String]
+
+    var entries: [[String: Any]] { json["devices"] as? [[String: Any]] ?? [] }
+
+    func entry(_ address: String) -> [String: Any]? {
+      entries.first { $0["address"] as? String == address }
+    }
+
+    func strings(_ key: String) -> [String] { json[key] as? [String] ?? [] }
+  }
+
+  /// Runs the binder once on `fake` and collects what it left behind.
+  func run(
+    _ fake: FakeSysfs, table config: String? = nil, loadModules: Bool = true,
+    clock: (() -> UInt64)? = nil, prepare: (FakeKernelState) -> Void = { _ in }
+  ) throws -> Run {
+    if let config {
+      let parsed = try rules(config)
+      try fake.writeTable(BindingTable(rules: parsed, modules: BindingTable.modules(for: parsed)))
+    }
+    let kernel = FakeKernelState(fake: fake)
+    prepare(kernel)
+    let settings = BinderSettings(
+      root: fake.root, tablePath: fake.tablePath, loadModules: loadModules)
+    var binder = Binder(
+      fileSystem: RecordingFileSystem(kernel: kernel), loader: FakeKernel(state: kernel),
+      log: KmsgLog(path: fake.kmsgPath), settings: settings, clock: clock ?? { 0 })
+    let report = binder.run()
+    let json = try fake.report()
+    return Run(fake: fake, kernel: kernel, report: report, json: json, kmsg: fake.kmsgLines())
+  }
+
+  @Test func identicalGPUsTheSecondIsBoundWithItsAudio() throws {
+    let result = try run(try Machine.build(), table: "non-boot-vga\n")
+    let fake = result.fake
+    #expect(fake.override(of: "0000:02:00.0") == "vfio-pci")
+    #expect(fake.override(of: "0000:02:00.1") == "vfio-pci")
+    #expect(fake.override(of: "0000:01:00.0") == "")
+    #expect(fake.override(of: "0000:01:00.1") == "")
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(fake.driver(of: "0000:02:00.1") == "vfio-pci")
+    #expect(fake.driver(of: "0000:01:00.0") == nil)
+    #expect(
+      result.kernel.sysfsWrites == [
+        "bus/pci/devices/0000:02:00.0/driver_override <- vfio-pci",
+        "bus/pci/devices/0000:02:00.1/driver_override <- vfio-pci",
+      ])
+    #expect(result.kernel.loads.contains("vfio_pci"))
+    #expect(result.kernel.loads.contains("vfio_iommu_type1"))
+
+    let json = result.json
+    #expect(json["version"] as? Int == 1)
+    #expect(json["status"] as? String == "done")
+    #expect(json["message"] as? String == "")
+    #expect(result.entries.count == 2)
+    let gpu = try #require(result.entry("0000:02:00.0"))
+    #expect(gpu["id"] as? String == "[10de:1b80]")
+    #expect(gpu["driver"] as? String == "vfio-pci")
+    #expect(gpu["reason"] as? String == "line 1")
+    #expect(gpu["outcome"] as? String == "bound")
+    #expect(gpu["detail"] as? String == "")
+    let audio = try #require(result.entry("0000:02:00.1"))
+    #expect(audio["id"] as? String == "[10de:10f0]")
+    #expect(audio["reason"] as? String == "function of 0000:02:00.0")
+    #expect(audio["outcome"] as? String == "bound")
+    #expect(result.strings("refused").isEmpty)
+    #expect(result.strings("unmatched_rules").isEmpty)
+    #expect(result.strings("problems").isEmpty)
+    #expect(result.strings("modules").contains("vfio_pci: loaded"))
+    #expect(result.report.boundCount == 2)
+    #expect(result.report.failedCount == 0)
+
+    #expect(
+      result.kmsg.contains(
+        "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: non-boot-vga)"))
+    #expect(
+      result.kmsg.contains(
+        "<5>earlybind: 0000:02:00.1 [10de:10f0] -> vfio-pci (function of 0000:02:00.0)"))
+    #expect(!result.kmsg.contains { $0.contains(" bound to vfio-pci") })
+    #expect(result.kmsg.last == "<5>earlybind: 2 bound, 0 failed, 0 refused")
+    #expect(!result.kmsg.contains { $0.hasPrefix("<7>") })
+  }
+
+  @Test func anAddressRuleWithExpectBindsTheGPUAndItsAudio() throws {
+    let result = try run(try Machine.build(), table: "0000:02:00.0 expect=10de:1b80")
+    #expect(result.fake.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(result.fake.driver(of: "0000:02:00.1") == "vfio-pci")
+    #expect(result.strings("refused").isEmpty)
+    #expect(result.report.boundCount == 2)
+  }
+
+  @Test func qemuBochsExampleLogsTheDocumentedLine() throws {
+    let fake = try FakeSysfs()
+    try fake.add([
+      FakeDevice(
+        address: "0000:00:02.0", vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
+        subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: true),
+      FakeDevice(
+        address: "0000:00:05.0", vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
+        subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: false),
+    ])
+    let result = try run(fake, table: "non-boot-vga")
+    #expect(
+      result.kmsg.first
+        == "<5>earlybind: 0000:00:05.0 [1234:1111] -> vfio-pci (line 1: non-boot-vga)")
+    #expect(result.kmsg.last == "<5>earlybind: 1 bound, 0 failed, 0 refused")
+    #expect(fake.driver(of: "0000:00:02.0") == nil)
+    #expect(fake.override(of: "0000:00:02.0") == "")
+  }
+
+  @Test func rebindUnbindsTheHolderFirst() throws {
+    let fake = try Machine.build(
+      Machine.replacing(
+        FakeDevice(
+          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x03_0000,
+          bootVGA: false, driver: "nouveau", group: 2),
+        FakeDevice(
+          address: "0000:02:00.1", vendor: 0x10DE, device: 0x10F0, classCode: 0x04_0300,
+          driver: "snd_hda_intel", group: 2)))
+    let result = try run(fake, table: "non-boot-vga rebind")
+    #expect(fake.unbindRequests("nouveau") == "0000:02:00.0")
+    #expect(fake.unbindRequests("snd_hda_intel") == "0000:02:00.1")
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(fake.driver(of: "0000:02:00.1") == "vfio-pci")
+    let writes = result.kernel.sysfsWrites
+    #expect(
+      writes == [
+        "bus/pci/devices/0000:02:00.0/driver_override <- vfio-pci",
+        "bus/pci/devices/0000:02:00.0/driver/unbind <- 0000:02:00.0",
+        "bus/pci/devices/0000:02:00.1/driver_override <- vfio-pci",
+        "bus/pci/devices/0000:02:00.1/driver/unbind <- 0000:02:00.1",
+      ])
+    #expect(result.entries.map { $0["outcome"] as? String } == ["bound", "bound"])
+    #expect(
+      result.kmsg.contains(
+        "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: non-boot-vga), unbinding nouveau"
+      ))
+  }
+
+  @Test func withoutRebindAHeldDeviceIsLeftToItsDriver() throws {
+    let fake = try Machine.build(
+      Machine.replacing(
+        FakeDevice(
+          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x03_0000,
+          bootVGA: false, driver: "nouveau", group: 2)))
+    let result = try run(fake, table: "02:00.0 functions=none")
+    #expect(fake.unbindRequests("nouveau") == "")
+    #expect(fake.driver(of: "0000:02:00.0") == "nouveau")
+    #expect(fake.override(of: "0000:02:00.0") == "vfio-pci")
+    #expect(!result.kernel.writes.contains { $0.path.hasSuffix("unbind") })
+    let entry = try #require(result.entry("0000:02:00.0"))
+    #expect(entry["outcome"] as? String == "held")
+    #expect(entry["detail"] as? String == "bound to nouveau (no rebind)")
+    #expect(
+      result.kmsg.contains(
+        "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: 0000:02:00.0), but nouveau holds it (add rebind to take it)"
+      ))
+    #expect(result.kmsg.last == "<5>earlybind: 0 bound, 1 failed, 0 refused")
+  }
+
+  @Test func alreadyBoundDevicesAreNotTouched() throws {
+    let fake = try Machine.build(
+      Machine.replacing(
+        FakeDevice(
+          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x03_0000,
+          bootVGA: false, driver: "vfio-pci", group: 2)))
+    let result = try run(fake, table: "02:00.0 functions=none")
+    #expect(result.kernel.writes.isEmpty)
+    #expect(fake.override(of: "0000:02:00.0") == "")
+    #expect(result.entry("0000:02:00.0")?["outcome"] as? String == "already-bound")
+    #expect(result.report.boundCount == 1)
+  }
+
+  @Test func earlybindOffWritesNothing() throws {
+    let fake = try Machine.build(cmdline: "BOOT_IMAGE=/vmlinuz ro quiet earlybind=off\n")
+    let result = try run(fake, table: "non-boot-vga\n10de:1b80 allow-boot-vga")
+    #expect(result.kernel.writes.isEmpty)
+    #expect(result.kernel.loads.isEmpty)
+    #expect(
+      fake.addresses().allSatisfy { fake.override(of: $0) == "" && fake.driver(of: $0) == nil })
+    #expect(fake.probeRequests() == "")
+    #expect(result.json["status"] as? String == "disabled")
+    #expect(result.entries.isEmpty)
+    #expect(result.kmsg == ["<5>earlybind: disabled by earlybind=off; nothing done"])
+  }
+
+  @Test func dryRunWritesNothingButLogs() throws {
+    let fake = try Machine.build(cmdline: "ro earlybind.dry-run\n")
+    let result = try run(fake, table: "non-boot-vga")
+    #expect(result.kernel.writes.isEmpty)
+    #expect(result.kernel.loads.isEmpty)
+    #expect(fake.override(of: "0000:02:00.0") == "")
+    #expect(fake.driver(of: "0000:02:00.0") == nil)
+    #expect(result.json["status"] as? String == "dry-run")
+    #expect(result.entries.count == 2)
+    #expect(result.entries.allSatisfy { $0["outcome"] as? String == "planned" })
+    #expect(
+      result.kmsg.contains(
+        "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: non-boot-vga) [dry run]"))
+  }
+
+  @Test func corruptedTableBindsNothing() throws {
+    let fake = try Machine.build(cmdline: "ro earlybind.bind=02:00.0\n")
+    var bytes = try BindingTableCodec.encode(
+      BindingTable(rules: try rules("non-boot-vga"), modules: [ModuleRequest(name: "vfio_pci")]))
+    bytes[40] ^= 0x01
+    try fake.writeTable(bytes)
+    let result = try run(fake)
+    #expect(result.kernel.writes.isEmpty)
+    #expect(result.kernel.loads.isEmpty)
+    #expect(fake.driver(of: "0000:02:00.0") == nil)
+    #expect(result.json["status"] as? String == "table-error")
+    let message = try #require(result.json["message"] as? String)
+    #expect(message.hasPrefix(fake.tablePath + ": "))
+    #expect(message.contains("checksum mismatch"))
+    #expect(result.entries.isEmpty)
+    #expect(
+      result.kmsg.contains { $0.hasPrefix("<3>earlybind: ") && $0.hasSuffix("; binding nothing") })
+  }
+
+  @Test(arguments: ["truncated", "empty", "directory", "trailing"])
+  func unusableTablesBindNothing(_ damage: String) throws {
+    let fake = try Machine.build()
+    let bytes = try BindingTableCodec.encode(BindingTable(rules: try rules("non-boot-vga")))
+    switch damage {
+    case "truncated": try fake.writeTable(Array(bytes.prefix(bytes.count / 2)))
+    case "empty": try fake.writeTable([])
+    case "trailing": try fake.writeTable(bytes + [0])
+    default:
+      try FileManager.default.createDirectory(
+        atPath: fake.tablePath, withIntermediateDirectories: true)
+    }
+    let result = try run(fake)
+    #expect(result.json["status"] as? String == "table-error")
+    #expect(result.kernel.writes.isEmpty)
+    #expect(!(result.json["message"] as? String ?? "").isEmpty)
+  }
+
+  @Test func missingTableBindsFromTheCommandLine() throws {
+    let fake = try Machine.build(cmdline: "ro quiet earlybind.bind=02:00.0+functions=none\n")
+    let result = try run(fake)
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(fake.driver(of: "0000:02:00.1") == nil)
+    #expect(fake.override(of: "0000:02:00.1") == "")
+    #expect(result.json["status"] as? String == "done")
+    #expect(result.entry("0000:02:00.0")?["reason"] as? String == "earlybind.bind")
+    #expect(result.kmsg.contains("<6>earlybind: no binding table at " + fake.tablePath))
+    #expect(
+      result.kmsg.contains(
+        "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (earlybind.bind: 0000:02:00.0)"))
+    #expect(result.kernel.loads.contains("vfio_pci"))
+  }
+
+  @Test func commandLineRulesAddToTheTable() throws {
+    let fake = try Machine.build(cmdline: "earlybind.bind=00:14.0+driver=pci-stub\n")
+    let result = try run(fake, table: "non-boot-vga")
+    #expect(fake.driver(of: "0000:00:14.0") == "pci-stub")
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(result.kernel.loads.contains("pci_stub"))
+    #expect(result.report.boundCount == 3)
+  }
+
+  @Test func noTableAndNoRulesDoesNothing() throws {
+    let result = try run(try Machine.build())
+    #expect(result.kernel.writes.isEmpty)
+    #expect(result.kernel.loads.isEmpty)
+    #expect(result.json["status"] as? String == "done")
+    #expect(result.kmsg.contains("<6>earlybind: no rules; nothing to do"))
+  }
+
+  @Test func aProbeThatDoesNotBindIsReportedAsFailed() throws {
+    let result = try run(
+      try Machine.build(), table: "non-boot-vga", prepare: { $0.probeFails = true })
+    #expect(result.entries.map { $0["outcome"] as? String } == ["failed", "failed"])
+    #expect(result.entries.allSatisfy { $0["detail"] as? String == "driver is none" })
+    #expect(
+      result.kernel.sysfsWrites.contains("bus/pci/drivers_probe <- 0000:02:00.0")
+        && result.kernel.sysfsWrites.contains("bus/pci/drivers_probe <- 0000:02:00.1"))
+    #expect(
+      result.kmsg.contains("<3>earlybind: 0000:02:00.0 not bound to vfio-pci: driver is none"))
+    #expect(result.kmsg.last == "<5>earlybind: 0 bound, 2 failed, 0 refused")
+    #expect(result.report.failedCount == 2)
+  }
+
+  @Test func aBuiltInDriverBindsThroughDriversProbe() throws {
+    let result = try run(
+      try Machine.build(), table: "non-boot-vga",
+      prepare: { kernel in
+        for module in ["vfio", "vfio_iommu_type1", "vfio_virqfd", "vfio_pci_core", "vfio_pci"] {
+          kernel.results[module] = .builtin
+        }
+      })
+    #expect(result.fake.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(result.fake.driver(of: "0000:02:00.1") == "vfio-pci")
+    let probes = result.kernel.sysfsWrites.filter { $0.hasPrefix("bus/pci/drivers_probe") }
+    #expect(
+      probes == [
+        "bus/pci/drivers_probe <- 0000:02:00.0", "bus/pci/drivers_probe <- 0000:02:00.1",
+      ])
+    #expect(result.entries.allSatisfy { $0["outcome"] as? String == "bound" })
+    #expect(result.strings("modules").contains("vfio_pci: built in"))
+  }
+
+  @Test func withModuleLoadingOffTheLoaderIsNeverCalled() throws {
+    let result = try run(
+      try Machine.build(), table: "non-boot-vga", loadModules: false,
+      prepare: { $0.registered.insert("vfio-pci") })
+    #expect(result.kernel.loads.isEmpty)
+    #expect(result.strings("modules").isEmpty)
+    #expect(result.fake.driver(of: "0000:02:00.0") == "vfio-pci")
+  }
+
+  @Test func missingModulesAreLoggedOptionalOnesQuietly() throws {
+    let result = try run(
+      try Machine.build(), table: "non-boot-vga",
+      prepare: { kernel in
+        kernel.results["vfio_virqfd"] = .missing
+        kernel.results["vfio_pci"] = .missing
+      })
+    #expect(result.kmsg.contains("<3>earlybind: module vfio_pci: not found"))
+    #expect(!result.kmsg.contains { $0.contains("vfio_virqfd") })
+    #expect(result.strings("modules").contains("vfio_virqfd: not found"))
+    #expect(result.entries.allSatisfy { $0["outcome"] as? String == "failed" })
+  }
+
+  @Test func debugLogsUnmatchedDevicesAndModules() throws {
+    let result = try run(
+      try Machine.build(cmdline: "ro earlybind.debug\n"), table: "non-boot-vga")
+    #expect(result.kmsg.contains("<7>earlybind: 0000:00:00.0 [8086:3e30] class 060000: no rule"))
+    #expect(
+      result.kmsg.contains("<7>earlybind: 0000:01:00.0 [10de:1b80] class 030000 boot_vga: no rule"))
+    #expect(result.kmsg.contains("<7>earlybind: 0000:03:00.0 [144d:a808] class 010802: no rule"))
+    #expect(
+      !result.kmsg.contains {
+        $0.hasPrefix("<7>earlybind: 0000:02:00.0") && $0.hasSuffix("no rule")
+      })
+    #expect(result.kmsg.contains("<7>earlybind: module vfio_pci: loaded"))
+    #expect(result.kmsg.contains("<7>earlybind: 0000:02:00.0 bound to vfio-pci"))
+    #expect(result.kmsg.contains("<7>earlybind: 0000:02:00.1 bound to vfio-pci"))
+  }
+
+  @Test func refusalsAndUnmatchedRulesAreReported() throws {
+    let result = try run(try Machine.build(), table: "10de:1b80\n1002:73bf rebind")
+    #expect(
+      result.strings("refused") == [
+        "0000:01:00.0 [10de:1b80] skipped: boot GPU (boot_vga=1); add allow-boot-vga to take it"
+      ])
+    #expect(result.strings("unmatched_rules") == ["1002:73bf rebind"])
+    #expect(
+      result.kmsg.contains(
+        "<4>earlybind: 0000:01:00.0 [10de:1b80] skipped: boot GPU (boot_vga=1); add allow-boot-vga to take it"
+      ))
+    #expect(
+      result.kmsg.contains("<5>earlybind: rule '1002:73bf rebind' (line 2) matched no device"))
+    #expect(result.kmsg.last == "<5>earlybind: 2 bound, 0 failed, 1 refused")
+  }
+
+  @Test func protectedAddressesFromTheTableAreRefused() throws {
+    let fake = try Machine.build()
+    let parsed = try rules("class:0108")
+    try fake.writeTable(
+      BindingTable(
+        rules: parsed, modules: BindingTable.modules(for: parsed),
+        protectedAddresses: [address("0000:03:00.0")]))
+    let result = try run(fake)
+    #expect(result.kernel.writes.isEmpty)
+    #expect(result.kernel.loads.isEmpty)
+    #expect(result.strings("refused").count == 1)
+    #expect(
+      result.strings("refused").first?.hasPrefix("0000:03:00.0 [144d:a808] skipped: ") == true)
+  }
+
+  @Test func commandLineProblemsAreLoggedAndReported() throws {
+    let cmdline = "ro earlybind.bind=02:00.0+bogus earlybind.skip=zz\n"
+    let result = try run(try Machine.build(cmdline: cmdline))
+    let problems = result.strings("problems")
+    #expect(problems.count == 2)
+    #expect(problems.allSatisfy { $0.hasPrefix("kernel command line:1:") })
+    #expect(
+      result.kmsg.contains {
+        $0.hasPrefix("<3>earlybind: kernel command line:1:") && $0.contains("'bogus'")
+          && $0.hasSuffix("; ignored")
+      })
+    #expect(result.kernel.writes.isEmpty)
+  }
+
+  @Test func skipOnTheCommandLineIsHonoured() throws {
+    let result = try run(
+      try Machine.build(cmdline: "earlybind.skip=0000:02:00.0\n"), table: "non-boot-vga")
+    #expect(result.kernel.writes.isEmpty)
+    #expect(result.strings("refused").count == 1)
+    #expect(result.strings("refused").first?.hasSuffix("listed in earlybind.skip") == true)
+  }
+
+  @Test func missingCommandLineFallsBackToDefaults() throws {
+    let fake = try Machine.build()
+    try FileManager.default.removeItem(atPath: fake.root + "/proc/cmdline")
+    let result = try run(fake, table: "non-boot-vga")
+    #expect(
+      result.kmsg.first
+        == "<4>earlybind: cannot read " + fake.root + "/proc/cmdline; using defaults")
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+  }
+
+  @Test func missingSysfsIsAScanErrorWithAReport() throws {
+    let fake = try Machine.build()
+    try FileManager.default.removeItem(atPath: fake.sys + "/bus/pci/devices")
+    let result = try run(fake, table: "non-boot-vga")
+    #expect(result.json["status"] as? String == "scan-error")
+    #expect((result.json["message"] as? String)?.contains("ENOENT") == true)
+    #expect(result.kernel.writes.isEmpty)
+    #expect(result.kmsg.contains { $0.hasPrefix("<3>earlybind: cannot list PCI devices: ") })
+  }
+
+  @Test func anUnwritableReportDirectoryIsOnlyAWarning() throws {
+    let fake = try Machine.build()
+    try fake.directory.write("run", "not a directory")
+    let kernel = FakeKernelState(fake: fake)
+    var binder = Binder(
+      fileSystem: RecordingFileSystem(kernel: kernel), loader: FakeKernel(state: kernel),
+      log: KmsgLog(path: fake.kmsgPath),
+      settings: BinderSettings(root: fake.root, tablePath: fake.tablePath))
+    let report = binder.run()
+    #expect(report.status == .done)
+    #expect(fake.kmsgLines().contains { $0.hasPrefix("<4>earlybind: cannot write report: ") })
+    #expect(!FileManager.default.fileExists(atPath: fake.reportPath))
+  }
+
+  @Test func elapsedTimeComesFromTheClock() throws {
+    let clock = SteppingClock(step: 2_500_000)
+    let result = try run(try Machine.build(), table: "non-boot-vga", clock: clock.tick)
+    #expect(result.json["elapsed_us"] as? Int == 2500)
+    #expect(result.report.elapsedMicroseconds == 2500)
+  }
+
+  @Test func reportIsReplacedOnEveryRun() throws {
+    let fake = try Machine.build(cmdline: "earlybind=off")
+    _ = try run(fake)
+    try fake.setCmdline("earlybind.dry_run")
+    let second = try run(fake, table: "non-boot-vga")
+    #expect(second.json["status"] as? String == "dry-run")
+    let names = try FileManager.default.contentsOfDirectory(atPath: fake.root + "/run/earlybind")
+    #expect(names == ["report.json"])
+  }
+}

@@ -1,0 +1,297 @@
+import EarlybindCore
+import EarlybindPosix
+import Testing
+
+@Suite("Planner on fake sysfs trees")
+struct PlannerTests {
+  static let vfioModules = ["vfio", "vfio_iommu_type1", "vfio_virqfd", "vfio_pci_core", "vfio_pci"]
+
+  func plan(
+    _ fake: FakeSysfs, _ config: String, options: BootOptions = BootOptions(),
+    protected: [PCIAddress] = [], modules: [ModuleRequest] = []
+  ) throws -> Plan {
+    let scanner = SysfsScanner(fileSystem: PosixFileSystem(), layout: fake.layout)
+    let scan = try scanner.scan()
+    #expect(scan.problems.isEmpty)
+    let planner = Planner(topology: scanner, protectedAddresses: protected)
+    return planner.plan(
+      devices: scan.devices, rules: try rules(config), options: options, modules: modules)
+  }
+
+  func targets(_ plan: Plan) -> [String] { plan.targets.map { $0.device.address.description } }
+
+  func refused(_ plan: Plan) -> [String] { plan.refusals.map { $0.device.address.description } }
+
+  @Test func nonBootVGATakesTheSecondGPUAndItsAudio() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "non-boot-vga")
+    #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
+    let gpu = try #require(plan.target(at: address("0000:02:00.0")))
+    #expect(gpu.reason == .selected)
+    #expect(gpu.driver == "vfio-pci")
+    #expect(gpu.action == .bind)
+    #expect(gpu.rule.line == 1)
+    #expect(gpu.device.identity.vendor == 0x10DE)
+    #expect(!gpu.device.isBootVGA)
+    let audio = try #require(plan.target(at: address("0000:02:00.1")))
+    #expect(audio.reason == .function(of: address("0000:02:00.0")))
+    #expect(audio.action == .bind)
+    #expect(plan.refusals.isEmpty)
+    #expect(plan.unmatchedRules.isEmpty)
+    #expect(plan.modules.map(\.name) == Self.vfioModules)
+    #expect(plan.modules.filter(\.optional).map(\.name) == ["vfio_virqfd", "vfio_pci_core"])
+  }
+
+  @Test func nonBootVGAFollowsTheBootFlagNotTheSlot() throws {
+    // Same IDs, flags swapped: the other card is chosen.
+    let fake = try Machine.build(
+      Machine.replacing(
+        FakeDevice(
+          address: "0000:01:00.0", vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458,
+          subsystemDevice: 0x3702, classCode: 0x03_0000, bootVGA: false, group: 1),
+        FakeDevice(
+          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458,
+          subsystemDevice: 0x3702, classCode: 0x03_0000, bootVGA: true, group: 2)))
+    let plan = try plan(fake, "non-boot-vga")
+    #expect(targets(plan) == ["0000:01:00.0", "0000:01:00.1"])
+  }
+
+  @Test func addressSelectorTakesTheSlotOfADisplayDevice() throws {
+    let fake = try Machine.build()
+    #expect(targets(try plan(fake, "02:00.0")) == ["0000:02:00.0", "0000:02:00.1"])
+    #expect(targets(try plan(fake, "0000:02:00.0 functions=none")) == ["0000:02:00.0"])
+    #expect(targets(try plan(fake, "0000:02:00.1")) == ["0000:02:00.1"])
+  }
+
+  @Test func vendorDeviceRefusesTheBootGPU() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "10de:1b80")
+    #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
+    #expect(refused(plan) == ["0000:01:00.0"])
+    #expect(plan.refusals.first?.reason == .bootVGA)
+    #expect(plan.refusals.first?.rule.line == 1)
+    #expect(plan.target(at: address("0000:01:00.1")) == nil)
+  }
+
+  @Test func allowBootVGATakesBothGPUs() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "10de:1b80 allow-boot-vga")
+    #expect(targets(plan) == ["0000:01:00.0", "0000:01:00.1", "0000:02:00.0", "0000:02:00.1"])
+    #expect(plan.refusals.isEmpty)
+    #expect(plan.target(at: address("0000:01:00.0"))?.device.isBootVGA == true)
+  }
+
+  @Test func functionsNoneKeepsTheAudioOnTheHost() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "non-boot-vga functions=none")
+    #expect(targets(plan) == ["0000:02:00.0"])
+  }
+
+  @Test func functionsAllTakesTheSlotOfANonDisplayDevice() throws {
+    let fake = try Machine.build()
+    #expect(targets(try plan(fake, "00:14.0")) == ["0000:00:14.0"])
+    let plan = try plan(fake, "class:0c0330 functions=all")
+    #expect(targets(plan) == ["0000:00:14.0", "0000:00:14.2"])
+    #expect(
+      plan.target(at: address("0000:00:14.2"))?.reason == .function(of: address("0000:00:14.0")))
+  }
+
+  @Test func groupTakesEndpointsButNotBridges() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "02:00.0 group functions=none")
+    #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
+    #expect(
+      plan.target(at: address("0000:02:00.1"))?.reason
+        == .group(of: address("0000:02:00.0"), group: "2"))
+    #expect(plan.target(at: address("0000:00:01.1")) == nil)
+    #expect(plan.refusals.isEmpty)
+  }
+
+  @Test func groupMembersAlreadyTakenAsFunctionsAreNotDuplicated() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "02:00.0 group")
+    #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
+    #expect(
+      plan.target(at: address("0000:02:00.1"))?.reason == .function(of: address("0000:02:00.0")))
+  }
+
+  @Test func groupWithoutIOMMUTakesJustTheSelection() throws {
+    var devices = Machine.all
+    for index in devices.indices { devices[index].group = nil }
+    let fake = try Machine.build(devices)
+    #expect(targets(try plan(fake, "02:00.0 group functions=none")) == ["0000:02:00.0"])
+  }
+
+  @Test func aGroupHoldingTheBootGPURefusesTheWholeSet() throws {
+    let nic = FakeDevice(
+      address: "0000:05:00.0", vendor: 0x8086, device: 0x1533, classCode: 0x02_0000, group: 1)
+    let fake = try Machine.build(Machine.all + [nic])
+    let plan = try plan(fake, "05:00.0 group")
+    #expect(plan.targets.isEmpty)
+    #expect(refused(plan) == ["0000:01:00.0", "0000:01:00.1", "0000:05:00.0"])
+    let reasons = Dictionary(
+      uniqueKeysWithValues: plan.refusals.map { ($0.device.address.description, $0.reason) })
+    #expect(reasons["0000:01:00.0"] == .bootVGA)
+    #expect(reasons["0000:01:00.1"] == .groupHasGuardedMember(address("0000:01:00.0")))
+    #expect(reasons["0000:05:00.0"] == .groupHasGuardedMember(address("0000:01:00.0")))
+    #expect(plan.modules.isEmpty)
+  }
+
+  @Test func alreadyBoundHeldByAndRebind() throws {
+    let fake = try Machine.build(
+      Machine.replacing(
+        FakeDevice(
+          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x03_0000,
+          bootVGA: false, driver: "vfio-pci", group: 2),
+        FakeDevice(
+          address: "0000:02:00.1", vendor: 0x10DE, device: 0x10F0, classCode: 0x04_0300,
+          driver: "snd_hda_intel", group: 2)))
+    let held = try plan(fake, "non-boot-vga")
+    #expect(held.target(at: address("0000:02:00.0"))?.action == .alreadyBound)
+    #expect(held.target(at: address("0000:02:00.1"))?.action == .heldBy("snd_hda_intel"))
+
+    let rebind = try plan(fake, "non-boot-vga rebind")
+    #expect(rebind.target(at: address("0000:02:00.0"))?.action == .alreadyBound)
+    #expect(
+      rebind.target(at: address("0000:02:00.1"))?.action == .rebind(from: "snd_hda_intel"))
+
+    let stub = try plan(fake, "02:00.0 driver=pci-stub functions=none")
+    #expect(stub.target(at: address("0000:02:00.0"))?.action == .heldBy("vfio-pci"))
+  }
+
+  @Test func conflictingRulesFirstWins() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "02:00.0\n10de:1b80 driver=pci-stub\n")
+    let first = try rules("02:00.0")[0]
+    #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
+    #expect(plan.targets.allSatisfy { $0.driver == "vfio-pci" && $0.rule.line == 1 })
+    let reasons = plan.refusals.map { ($0.device.address.description, $0.reason, $0.rule.line) }
+    #expect(reasons.count == 3)
+    #expect(reasons.contains { $0 == ("0000:01:00.0", .bootVGA, 2) })
+    #expect(
+      reasons.contains { $0 == ("0000:02:00.0", .conflict(driver: "vfio-pci", rule: first), 2) })
+    #expect(
+      reasons.contains { $0 == ("0000:02:00.1", .conflict(driver: "vfio-pci", rule: first), 2) })
+    #expect(!plan.modules.contains { $0.name == "pci_stub" })
+  }
+
+  @Test func aSlotIsNeverSplitByAnEarlierRefusal() throws {
+    // Line 1 refuses the boot GPU; line 2 allows it explicitly. Whatever
+    // wins, the GPU and its audio function go together or not at all.
+    let fake = try Machine.build()
+    let plan = try plan(fake, "10de:1b80\n01:00.0 allow-boot-vga")
+    let gpu = plan.target(at: address("0000:01:00.0"))
+    let audio = plan.target(at: address("0000:01:00.1"))
+    #expect(
+      (gpu == nil) == (audio == nil),
+      "gpu \(String(describing: gpu)) audio \(String(describing: audio))")
+    #expect(plan.target(at: address("0000:02:00.0")) != nil)
+  }
+
+  @Test func overlappingRulesWithTheSameDriverAreNotConflicts() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "02:00.0\nnon-boot-vga\n10de:10f0 functions=none")
+    #expect(targets(plan) == ["0000:01:00.1", "0000:02:00.0", "0000:02:00.1"])
+    #expect(plan.target(at: address("0000:02:00.1"))?.rule.line == 1)
+    #expect(plan.target(at: address("0000:01:00.1"))?.rule.line == 3)
+    #expect(plan.refusals.isEmpty)
+    #expect(plan.unmatchedRules.isEmpty)
+  }
+
+  @Test func skippedAddressIsRefused() throws {
+    let fake = try Machine.build()
+    var options = BootOptions()
+    options.skip = [address("0000:02:00.0")]
+    let plan = try plan(fake, "02:00.0 functions=none\n10de:10f0 functions=none", options: options)
+    #expect(targets(plan) == ["0000:01:00.1", "0000:02:00.1"])
+    #expect(refused(plan) == ["0000:02:00.0"])
+    #expect(plan.refusals.first?.reason == .skippedOnCommandLine)
+  }
+
+  @Test func skippedFollowerRefusesTheSlot() throws {
+    let fake = try Machine.build()
+    let options = BootOptions.parse(Array("quiet earlybind.skip=02:00.1".utf8))
+    let plan = try plan(fake, "non-boot-vga", options: options)
+    #expect(plan.targets.isEmpty)
+    #expect(refused(plan) == ["0000:02:00.0", "0000:02:00.1"])
+    #expect(plan.refusals[0].reason == .groupHasGuardedMember(address("0000:02:00.1")))
+    #expect(plan.refusals[1].reason == .skippedOnCommandLine)
+  }
+
+  @Test func protectedAddressesAreRefused() throws {
+    let fake = try Machine.build()
+    let plan = try plan(
+      fake, "class:0108", protected: [address("0000:03:00.0")],
+      modules: [ModuleRequest(name: "vfio_pci")])
+    #expect(plan.targets.isEmpty)
+    #expect(refused(plan) == ["0000:03:00.0"])
+    #expect(plan.refusals[0].reason == .protected)
+    #expect(plan.modules.isEmpty)
+    #expect(plan.unmatchedRules.isEmpty)
+  }
+
+  @Test func unmatchedRulesAreReportedAndLoadNothing() throws {
+    let fake = try Machine.build()
+    let plan = try plan(
+      fake, "1002:73bf\n# nothing\n0000:09:00.0 rebind",
+      modules: [ModuleRequest(name: "vfio"), ModuleRequest(name: "vfio_pci")])
+    #expect(plan.targets.isEmpty)
+    #expect(plan.refusals.isEmpty)
+    #expect(plan.unmatchedRules.map(\.line) == [1, 3])
+    #expect(plan.unmatchedRules.map(\.description) == ["1002:73bf", "0000:09:00.0 rebind"])
+    #expect(plan.modules.isEmpty)
+  }
+
+  @Test func tableModulesComeFirstAndMissingOnesAreAdded() throws {
+    let fake = try Machine.build()
+    let plan = try plan(
+      fake, "02:00.0 functions=none\n00:14.0 driver=pci-stub",
+      modules: [ModuleRequest(name: "vfio_pci"), ModuleRequest(name: "extra", optional: true)])
+    #expect(targets(plan) == ["0000:00:14.0", "0000:02:00.0"])
+    let names = plan.modules.map(\.name)
+    #expect(Array(names.prefix(2)) == ["vfio_pci", "extra"])
+    #expect(Set(names) == Set(Self.vfioModules + ["extra", "pci_stub"]))
+    #expect(names.count == Set(names).count)
+    #expect(plan.modules.first { $0.name == "extra" }?.optional == true)
+    #expect(plan.target(at: address("0000:00:14.0"))?.driver == "pci-stub")
+  }
+
+  @Test func expectedIDGuardsTheSelectedFunctionNotItsFollowers() throws {
+    // What `earlybind add 0000:02:00.0` writes: the GPU's ID is recorded;
+    // its audio function has another ID and still follows it.
+    let fake = try Machine.build()
+    let plan = try plan(fake, "0000:02:00.0 expect=10de:1b80")
+    #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
+    #expect(plan.refusals.isEmpty)
+    let grouped = try self.plan(fake, "0000:02:00.0 group functions=none expect=10de:1b80")
+    #expect(targets(grouped) == ["0000:02:00.0", "0000:02:00.1"])
+    #expect(grouped.refusals.isEmpty)
+  }
+
+  @Test func expectedIDMatchingTakesTheDevice() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "0000:02:00.0 functions=none expect=10de:1b80")
+    #expect(targets(plan) == ["0000:02:00.0"])
+    #expect(plan.target(at: address("0000:02:00.0"))?.rule.expectedID == 0x10DE_1B80)
+  }
+
+  @Test func aDifferentDeviceAtTheAddressIsRefused() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "0000:02:00.0 functions=none expect=1002:73bf")
+    #expect(plan.targets.isEmpty)
+    #expect(refused(plan) == ["0000:02:00.0"])
+    let refusal = try #require(plan.refusals.first)
+    #expect(refusal.reason == .addressMoved(expected: 0x1002_73BF))
+    #expect(
+      PlanText.refusal(refusal)
+        == "0000:02:00.0 [10de:1b80] skipped: the rule expects [1002:73bf] here;"
+        + " the address now holds another device (hardware changed?)")
+    #expect(plan.modules.isEmpty)
+  }
+
+  @Test func noRulesMeansAnEmptyPlan() throws {
+    let fake = try Machine.build()
+    let plan = try plan(fake, "")
+    #expect(plan == Plan())
+  }
+}

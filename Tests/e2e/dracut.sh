@@ -1,0 +1,406 @@
+#!/bin/bash
+# End-to-end test of earlybind's dracut module with the real dracut and the
+# QEMU guest of run.sh.
+#
+# Usage: Tests/e2e/dracut.sh STAGE [CASE...]
+#   STAGE  tree made by `make install DESTDIR=STAGE PREFIX=/usr`
+#   CASE   images noconf badconf
+#          bind pre off hostonly force                      (dracut without systemd)
+#          sd-bind sd-pre sd-off sd-hostonly sd-force        (dracut with systemd)
+#          (default: all)
+# Env:
+#   E2E_KVER          kernel (default: newest K with /boot/vmlinuz-K and /lib/modules/K)
+#   E2E_ACCEL         kvm, tcg or auto (default: kvm only if a probe boot works)
+#   E2E_TIMEOUT       seconds per boot (default 180)
+#   E2E_JOBS          builds and boots at once (default: CPUs, at most 4)
+#   E2E_WORK          work dir (default: new dir in /tmp, removed after a clean run)
+#   E2E_DRACUT        unpacked dracut tree with usr/bin/dracut and usr/lib/dracut
+#                     (default: Debian's dracut and dracut-core, downloaded with
+#                     apt-get download and unpacked into .build-dracut/ once)
+#
+# dracut is run from its unpacked package (Debian's dracut conflicts with
+# initramfs-tools): dracutbasedir points at a private copy of its tree with
+# the staged 52earlybind module added; the staged dracut.conf.d/earlybind.conf
+# is the only config. Images: generic (--no-hostonly), hostonly (--hostonly)
+# and force (generic plus force_drivers+=" bochs "), each without systemd
+# (--omit systemd) and with it (--add systemd, "-sd"); all carry bochs and
+# snd_hda_intel like a distro image, so udev coldplug (or rd.driver.pre,
+# force_drivers) binds them unless earlybind got there first.
+# Prints "ok"/"FAIL" per check and "N passed, N failed"; exits 1 on failure.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+all_cases="images noconf badconf bind pre off hostonly force sd-bind sd-pre sd-off sd-hostonly sd-force"
+
+stage=${1:-}
+if [ -z "$stage" ] || [ ! -d "$stage" ]; then
+	echo "usage: $0 STAGE [CASE...]   (cases: $all_cases)" >&2
+	exit 2
+fi
+stage=$(cd "$stage" && pwd)
+shift
+cases=${*:-$all_cases}
+for c in $cases; do
+	case " $all_cases " in *" $c "*) ;; *) echo "dracut.sh: unknown case $c" >&2; exit 2 ;; esac
+done
+module=$stage/usr/lib/dracut/modules.d/52earlybind
+for f in usr/sbin/earlybind usr/lib/earlybind/earlybind-init \
+	usr/lib/dracut/modules.d/52earlybind/module-setup.sh \
+	usr/lib/dracut/modules.d/52earlybind/earlybind-cmdline.sh; do
+	[ -x "$stage/$f" ] || { echo "dracut.sh: $stage/$f missing or not executable" >&2; exit 2; }
+done
+for f in usr/lib/dracut/modules.d/52earlybind/earlybind.service etc/dracut.conf.d/earlybind.conf; do
+	[ -f "$stage/$f" ] || { echo "dracut.sh: $stage/$f missing" >&2; exit 2; }
+done
+
+kver=${E2E_KVER:-}
+if [ -z "$kver" ]; then
+	for k in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V); do
+		[ -r "/boot/vmlinuz-$k" ] && kver=$k
+	done
+fi
+[ -n "$kver" ] || { echo "dracut.sh: no kernel with /boot/vmlinuz-K and /lib/modules/K" >&2; exit 2; }
+
+# --- the real dracut -------------------------------------------------------------
+fetch_dracut() { # DIR: Debian's dracut packages, unpacked once
+	local dir=$1 deb
+	[ -e "$dir/root/.unpacked" ] && return 0
+	rm -rf "$dir/debs" "$dir/root"
+	mkdir -p "$dir/debs" "$dir/root"
+	# apt-get download drops privileges to _apt, which must be able to write here.
+	chown _apt "$dir/debs" 2>/dev/null || true
+	if ! (cd "$dir/debs" && apt-get download -qq dracut dracut-core); then
+		echo "dracut.sh: apt-get download failed; updating the package lists once" >&2
+		apt-get update -qq && (cd "$dir/debs" && apt-get download -qq dracut dracut-core) || return 1
+	fi
+	for deb in "$dir"/debs/*.deb; do
+		dpkg -x "$deb" "$dir/root" || return 1
+		# shellcheck disable=SC2016 # dpkg-deb's own ${field} syntax
+		dpkg-deb -W --showformat='${Package} ${Version}\n' "$deb" >>"$dir/root/.unpacked"
+	done
+}
+if [ -n "${E2E_DRACUT:-}" ]; then
+	droot=$(cd "$E2E_DRACUT" && pwd)
+else
+	fetch_dracut "$repo/.build-dracut" || { echo "dracut.sh: cannot get dracut" >&2; exit 2; }
+	droot=$repo/.build-dracut/root
+fi
+if [ ! -f "$droot/usr/bin/dracut" ] || [ ! -d "$droot/usr/lib/dracut/modules.d" ]; then
+	echo "dracut.sh: no usr/bin/dracut and usr/lib/dracut/modules.d in $droot" >&2
+	exit 2
+fi
+
+work=${E2E_WORK:-$(mktemp -d /tmp/earlybind-dracut.XXXXXX)}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+jobs=${E2E_JOBS:-$(nproc)}
+[ "$jobs" -le 4 ] || jobs=4
+
+# dracut reads modules only from $dracutbasedir/modules.d: a private copy of
+# the tree with the staged module added, as `make install` puts it.
+base=$work/dracut
+rm -rf "$base"
+cp -a "$droot/usr/lib/dracut" "$base"
+rm -rf "$base/modules.d/52earlybind"
+cp -a "$module" "$base/modules.d/52earlybind"
+confdir=$work/dracut.conf.d
+rm -rf "$confdir" "$work/force.conf.d" "$work/tmp"
+mkdir -p "$confdir" "$work/force.conf.d" "$work/tmp"
+cp "$stage/etc/dracut.conf.d/earlybind.conf" "$confdir/"
+cp "$stage/etc/dracut.conf.d/earlybind.conf" "$work/force.conf.d/"
+printf '%s\n' 'force_drivers+=" bochs "' >"$work/force.conf.d/e2e-force.conf"
+
+lsinitrd() { dracutbasedir=$base bash "$droot/usr/bin/lsinitrd" "$@"; }
+
+boot_gpu=0000:00:03.0 guest_gpu=0000:00:05.0 guest_audio=0000:00:05.1
+
+passed=0 failed=0 case=
+ok() { echo "ok   $case: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $case: $*"; failed=$((failed + 1)); }
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+# is WHAT ACTUAL EXPECTED
+is() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1 (got '$2', want '$3')"; fi
+}
+not() { ! "$@"; }
+wants() { case " $cases " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# --- configs -----------------------------------------------------------------
+conf=$work/earlybind.conf
+printf '%s\n' '# e2e: hand the second GPU (and its audio function) to vfio-pci' \
+	'non-boot-vga' >"$conf"
+bad_conf=$work/bad.conf
+printf '%s\n' '# e2e: line 2 has a typo' 'non-boot-vga functionz=all' >"$bad_conf"
+
+# --- accelerator probe, in the background while images build ----------------
+accel=${E2E_ACCEL:-auto}
+if [ "$accel" = auto ]; then
+	"$here/boot.sh" --probe-accel "$kver" >"$work/accel" &
+	probe_pid=$!
+fi
+
+# --- images and boots: one queue, $jobs at once -----------------------------------
+# Images: NAME -> "CONF CONFDIR dracut options".
+declare -A image_conf=() image_confdir=() image_opts=()
+add_image() { image_conf[$1]=$2; image_confdir[$1]=$3; image_opts[$1]=$4; }
+add_image generic "$conf" "$confdir" "--no-hostonly --omit systemd"
+add_image hostonly "$conf" "$confdir" "--hostonly --omit systemd"
+add_image force "$conf" "$work/force.conf.d" "--no-hostonly --omit systemd"
+add_image generic-sd "$conf" "$confdir" "--no-hostonly --add systemd"
+add_image hostonly-sd "$conf" "$confdir" "--hostonly --add systemd"
+add_image force-sd "$conf" "$work/force.conf.d" "--no-hostonly --add systemd"
+add_image noconf "$work/absent.conf" "$confdir" "--no-hostonly --omit systemd"
+add_image badconf "$bad_conf" "$confdir" "--no-hostonly --omit systemd"
+
+# What a distro image carries; the root is virtio-blk + ext4 whatever the
+# build host uses (hostonly images would otherwise carry the host's drivers).
+drivers="bochs snd_hda_intel snd_hda_codec_generic virtio_pci virtio_blk ext4"
+# dracut's default (gzip -9) takes most of a minute for a generic image.
+compress=(--compress "gzip -1")
+command -v zstd >/dev/null && compress=(--compress "zstd -1 -q -T0")
+
+build() { # NAME: $work/NAME.img, log NAME.build.log, exit code NAME.build.rc
+	local name=$1 rc t0
+	t0=$(date +%s)
+	# shellcheck disable=SC2086 # image_opts holds several options
+	EARLYBIND_CONF=${image_conf[$name]} EARLYBIND=$stage/usr/sbin/earlybind \
+		EARLYBIND_INIT=$stage/usr/lib/earlybind/earlybind-init dracutbasedir=$base \
+		bash "$droot/usr/bin/dracut" --conf /dev/null --confdir "${image_confdir[$name]}" \
+		--tmpdir "$work/tmp" --kver "$kver" --no-hostonly-cmdline ${image_opts[$name]} \
+		--add-drivers "$drivers" "${compress[@]}" --force "$work/$name.img" \
+		>"$work/$name.build.log" 2>&1
+	rc=$?
+	echo "$(($(date +%s) - t0))" >"$work/$name.build.time"
+	[ "$rc" = 0 ] && lsinitrd "$work/$name.img" >"$work/$name.list" 2>&1
+	echo "$rc" >"$work/$name.build.rc"
+}
+
+boot_names=()
+declare -A boot_image=() boot_args=()
+add_boot() { boot_names+=("$1"); boot_image[$1]=$2; boot_args[$1]=${3:-}; }
+for sd in "" sd-; do
+	wants "${sd}bind" && add_boot "${sd}bind" "generic${sd:+-sd}"
+	wants "${sd}pre" && add_boot "${sd}pre" "generic${sd:+-sd}" rd.driver.pre=bochs
+	wants "${sd}off" && add_boot "${sd}off" "generic${sd:+-sd}" earlybind=off
+	wants "${sd}hostonly" && add_boot "${sd}hostonly" "hostonly${sd:+-sd}"
+	wants "${sd}force" && add_boot "${sd}force" "force${sd:+-sd}"
+done
+
+boot_one() { # NAME: waits for its image, boots it, extracts the state block
+	local name=$1 img=${boot_image[$1]} start end
+	while [ ! -e "$work/$img.build.rc" ]; do sleep 1; done
+	[ "$(cat "$work/$img.build.rc")" = 0 ] || return 0
+	[ -s "$work/root.img" ] || return 0
+	while [ ! -s "$work/accel" ]; do sleep 1; done
+	start=$(date +%s.%N)
+	# no_timer_check: a starved TCG vCPU can fail the kernel's IO-APIC timer
+	# test behind intel-iommu interrupt remapping ("timer doesn't work
+	# through Interrupt-remapped IO-APIC") and panic before the initramfs.
+	E2E_ACCEL=$(cat "$work/accel") "$here/boot.sh" "$kver" "$work/$img.img" "$work/root.img" \
+		"$work/$name.log" no_timer_check ${boot_args[$name]:+"${boot_args[$name]}"} 2>"$work/$name.boot.err"
+	echo "$?" >"$work/$name.rc"
+	end=$(date +%s.%N)
+	echo "$start $end" | awk '{ printf "%.1f\n", $2 - $1 }' >"$work/$name.time"
+	tr -d '\r' <"$work/$name.log" |
+		sed -n '/^@@EARLYBIND-E2E-BEGIN@@$/,/^@@EARLYBIND-E2E-END@@$/p' >"$work/$name.state"
+}
+[ "$accel" = auto ] || echo "$accel" >"$work/accel"
+
+# Images the selected cases need, the first boots' images first; the
+# images case checks every image built; noconf and badconf go last.
+needed=()
+need() { case " ${needed[*]} " in *" $1 "*) ;; *) needed+=("$1") ;; esac; }
+for b in "${boot_names[@]}"; do need "${boot_image[$b]}"; done
+if wants images; then for i in generic hostonly force generic-sd hostonly-sd force-sd; do need "$i"; done; fi
+
+t0=$(date +%s)
+if [ ${#boot_names[@]} -gt 0 ]; then
+	"$here/mkroot.sh" "$kver" "$work/root.img" >"$work/root.build.log" 2>&1 ||
+		{ case=build; fail "guest root image (see $work/root.build.log)"; }
+fi
+queue=()
+for i in "${needed[@]}"; do queue+=("build $i"); done
+for b in "${boot_names[@]}"; do queue+=("boot_one $b"); done
+wants noconf && queue+=("build noconf")
+wants badconf && queue+=("build badconf")
+running() { jobs -rp | grep -cvx "${probe_pid:-none}"; }
+for job in "${queue[@]}"; do
+	while [ "$(running)" -ge "$jobs" ]; do wait -n; done
+	# shellcheck disable=SC2086 # "function argument"
+	$job &
+done
+wait # for the accelerator probe too
+echo "# kernel $kver, accel $(cat "$work/accel"), $(paste -sd, "$droot/.unpacked" 2>/dev/null || echo "dracut from $droot"), work dir $work, all done in $(($(date +%s) - t0)) s"
+
+for i in "${needed[@]}"; do
+	case=build
+	if [ "$(cat "$work/$i.build.rc")" = 0 ]; then
+		echo "# $i image built in $(cat "$work/$i.build.time") s, $(($(stat -c %s "$work/$i.img") / 1048576)) MiB"
+	else
+		fail "dracut for the $i image (see $work/$i.build.log)"
+		tail -n 20 "$work/$i.build.log" | sed 's/^/    /'
+	fi
+done
+
+# --- state block accessors (as in run.sh) ----------------------------------------
+st=
+field() { # BDF KEY
+	awk -v b="bdf=$1" -v k="$2=" '$1 == "pci" && $2 == b {
+		for (i = 3; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$st"
+}
+dmesg_has() { grep -Eq "^dmesg .*$1" "$st"; }
+gpu_probed() { grep '^dmesg ' "$st" | grep -v 'earlybind' | grep -F "$guest_gpu" | grep -q bochs; }
+audio_probed() {
+	grep '^dmesg ' "$st" | grep -v 'earlybind' | grep -Eq "snd_hda_intel $guest_audio|hdaudioC[0-9]"
+}
+report_status() { grep -q "^report .*\"status\":\"$1\"" "$st"; }
+log_line() { printf 'earlybind: %s \\[%s\\] -> vfio-pci' "${1//./\\.}" "$2"; }
+overrides() { grep '^pci ' "$st" | grep -v 'override=(null)' | sed 's/.*bdf=\([^ ]*\).* override=\([^ ]*\).*/\1=\2/' | tr '\n' ' '; }
+# Kernel time of the first dmesg line matching a pattern.
+first_time() { grep '^dmesg ' "$st" | grep -E "$1" | head -n 1 | sed -n 's/^dmesg \[ *\([0-9.]*\)\].*/\1/p'; }
+binder_before_bochs() {
+	local eb bochs
+	eb=$(first_time 'earlybind: [0-9]+ bound') bochs=$(first_time 'bochs-drm |Found bochs')
+	[ -n "$eb" ] && [ -n "$bochs" ] && awk -v a="$eb" -v b="$bochs" 'BEGIN { exit !(a < b) }'
+}
+
+own_drivers() {
+	is "boot GPU $boot_gpu on bochs-drm" "$(field "$boot_gpu" driver)" bochs-drm
+	is "second GPU $guest_gpu on bochs-drm" "$(field "$guest_gpu" driver)" bochs-drm
+	is "audio $guest_audio on snd_hda_intel" "$(field "$guest_audio" driver)" snd_hda_intel
+	check "snd_hda_intel probed $guest_audio (codec lines)" audio_probed
+	is "no driver_override written" "$(overrides)" ""
+}
+to_vfio() {
+	is "boot GPU $boot_gpu on bochs-drm" "$(field "$boot_gpu" driver)" bochs-drm
+	is "second GPU $guest_gpu on vfio-pci" "$(field "$guest_gpu" driver)" vfio-pci
+	is "audio $guest_audio on vfio-pci" "$(field "$guest_audio" driver)" vfio-pci
+	is "overrides only on the second GPU's slot" "$(overrides)" \
+		"$guest_gpu=vfio-pci $guest_audio=vfio-pci "
+	check "binder logged $guest_gpu -> vfio-pci" dmesg_has "$(log_line "$guest_gpu" 1234:1111)"
+	check "binder logged $guest_audio -> vfio-pci" dmesg_has "$(log_line "$guest_audio" 8086:2668)"
+	check "bochs-drm never probed $guest_gpu" not gpu_probed
+	check "snd_hda_intel never probed $guest_audio" not audio_probed
+	check "binder finished before bochs loaded (dmesg order)" binder_before_bochs
+	check "report status done" report_status "done"
+}
+
+# --- image checks ------------------------------------------------------------------
+list=
+has() { grep -Eq "$1" <<<"$list"; }
+path_of() { grep -v '^l' <<<"$list" | grep -Eo "[^ ]*$1\$" | head -n 1; }
+image_common() { # IMAGE
+	local img=$1 m
+	check "$img: binder /usr/sbin/earlybind-init (executable)" has '^-rwx.* usr/sbin/earlybind-init$'
+	check "$img: table /etc/earlybind/bindings.tbl" has ' etc/earlybind/bindings\.tbl$'
+	for m in vfio vfio_iommu_type1 vfio-pci bochs snd-hda-intel; do
+		check "$img: module $m.ko" has "/$m\\.ko(\\.[a-z]+)?$"
+	done
+}
+image_plain_init() { # IMAGE: dracut's own init runs the hooks
+	local img=$1 hooks first
+	hooks=$(grep -Eo '(usr/)?lib/dracut/hooks/cmdline/[^/ ]+$' <<<"$list" | sed 's|.*/||' | LC_ALL=C sort)
+	first=$(head -n 1 <<<"$hooks")
+	is "$img: first cmdline hook (of: $(paste -sd' ' <<<"$hooks"))" "$first" 00-earlybind-cmdline.sh
+	check "$img: 01-parse-kernel.sh is a later cmdline hook" grep -qx 01-parse-kernel.sh <<<"$hooks"
+	check "$img: 01-parse-kernel.sh is what loads rd.driver.pre" \
+		grep -q 'getargs rd.driver.pre' <<<"$(lsinitrd -f "$(path_of '/hooks/cmdline/01-parse-kernel\.sh')" "$work/$img.img")"
+	check "$img: no earlybind.service" not has '/earlybind\.service$'
+}
+image_systemd() { # IMAGE
+	local img=$1 unit before
+	unit=$(lsinitrd -f "$(path_of 'systemd/system/earlybind\.service')" "$work/$img.img")
+	check "$img: earlybind.service installed" test -n "$unit"
+	check "$img: sysinit.target.wants/earlybind.service" has 'sysinit\.target\.wants/earlybind\.service( ->|$)'
+	check "$img: DefaultDependencies=no" grep -qx 'DefaultDependencies=no' <<<"$unit"
+	before=" $(sed -n 's/^Before=//p' <<<"$unit" | tr '\n' ' ') "
+	for u in systemd-modules-load.service dracut-pre-udev.service systemd-udevd.service \
+		systemd-udev-trigger.service sysinit.target; do
+		check "$img: earlybind.service Before=$u" grep -q " $u " <<<"$before"
+	done
+	check "$img: dracut-pre-udev is what loads rd.driver.pre" \
+		grep -q 'getargs rd.driver.pre' <<<"$(lsinitrd -f "$(path_of 'bin/dracut-pre-udev')" "$work/$img.img")"
+	check "$img: no cmdline hook of earlybind" not has '/hooks/cmdline/[0-9]+-earlybind'
+	check "$img: no 01-parse-kernel.sh" not has '/hooks/cmdline/01-parse-kernel\.sh$'
+}
+
+# --- checks --------------------------------------------------------------------
+for case in $cases; do
+	case $case in
+	images)
+		for img in generic hostonly force generic-sd hostonly-sd force-sd; do
+			[ "$(cat "$work/$img.build.rc" 2>/dev/null)" = 0 ] || { fail "$img: no image"; continue; }
+			list=$(cat "$work/$img.list")
+			image_common "$img"
+			case $img in
+			*-sd) image_systemd "$img" ;;
+			*) image_plain_init "$img" ;;
+			esac
+			case $img in
+			force*)
+				check "$img: force_drivers became rd.driver.pre=bochs in etc/cmdline.d" grep -qx 'rd.driver.pre=bochs' \
+					<<<"$(lsinitrd -f etc/cmdline.d/20-force_drivers.conf "$work/$img.img")"
+				;;
+			esac
+		done
+		;;
+	noconf)
+		if [ "$(cat "$work/noconf.build.rc" 2>/dev/null)" = 0 ]; then
+			ok "image builds without a config"
+			list=$(cat "$work/noconf.list")
+			check "no binder, no table" not has 'earlybind-init|bindings\.tbl'
+			check "no earlybind hook or unit" not has 'earlybind-cmdline|earlybind\.service'
+			check "no vfio modules" not has '/vfio'
+		else
+			fail "image builds without a config (see $work/noconf.build.log)"
+		fi
+		;;
+	badconf)
+		if [ "$(cat "$work/badconf.build.rc" 2>/dev/null)" = 0 ]; then
+			fail "dracut fails on a bad config"
+		else
+			ok "dracut fails on a bad config (exit $(cat "$work/badconf.build.rc"))"
+			check "parser message bad.conf:2:COL: reaches the user" \
+				grep -Eq "bad\.conf:2:[0-9]+: " "$work/badconf.build.log"
+			check "dracut names earlybind and the config" \
+				grep -q "earlybind: cannot compile $bad_conf" "$work/badconf.build.log"
+			check "no image written" test ! -e "$work/badconf.img"
+		fi
+		;;
+	*)
+		st=$work/$case.state
+		if ! grep -q '^@@EARLYBIND-E2E-END@@$' "$st" 2>/dev/null; then
+			fail "no state block (rc $(cat "$work/$case.rc" 2>/dev/null), console $work/$case.log)"
+			tail -n 25 "$work/$case.log" 2>/dev/null | tr -d '\r' | sed 's/^/    /'
+			continue
+		fi
+		echo "# $case: ${boot_image[$case]} image, boot $(cat "$work/$case.time") s wall, init at $(sed -n 's/^uptime //p' "$st") s guest uptime"
+		case $case in
+		*off)
+			own_drivers
+			check "report status disabled" report_status disabled
+			;;
+		*)
+			to_vfio
+			case $case in
+			sd-*) check "systemd ran earlybind.service" dmesg_has 'systemd\[1\]: .*earlybind\.service' ;;
+			*) check "no systemd in the initramfs" not dmesg_has 'systemd\[1\]: ' ;;
+			esac
+			;;
+		esac
+		;;
+	esac
+done
+
+echo "$passed passed, $failed failed"
+if [ "$failed" -eq 0 ] && [ -z "${E2E_WORK:-}" ]; then
+	rm -rf "$work"
+elif [ "$failed" -ne 0 ]; then
+	echo "# logs kept in $work"
+fi
+[ "$failed" -eq 0 ]

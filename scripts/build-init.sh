@@ -1,0 +1,80 @@
+#!/bin/sh
+# Builds earlybind-init, the initramfs binder: Embedded Swift, linked fully
+# statically against musl, with libkmod, libzstd and liblzma built by
+# scripts/build-static-deps.sh into .build-static.
+#
+# Usage: scripts/build-init.sh
+#
+# Leaves the unstripped binary at
+# .build-embedded/x86_64-unknown-linux-gnu/release/earlybind-init and a
+# stripped copy at .build-embedded/earlybind-init, and prints its size.
+# Needs the Swift toolchain and the packages in scripts/packages.txt (make deps).
+#
+# The Swift code is compiled as usual for x86_64-unknown-linux-gnu (against
+# glibc's headers: Embedded Swift reaches libc only through the plain POSIX
+# calls of Sources/CEarlybindSys, whose ABI musl shares on x86-64); only the
+# link uses musl instead of glibc: musl adds about 60 KB to the binary, a
+# static glibc about 700 KB. The Swift driver links through clang, so the
+# link flags below replace clang's glibc start files and libraries
+# (-nostdlib) with musl's, given by path so that no glibc-built archive from
+# /usr/lib/x86_64-linux-gnu can be picked up.
+set -eu
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+if [ "$(uname -m)" != x86_64 ]; then
+	echo "build-init: only x86_64 is supported" >&2
+	exit 1
+fi
+triple=x86_64-unknown-linux-gnu
+musl=/usr/lib/x86_64-linux-musl
+for file in crt1.o crti.o crtn.o libc.a; do
+	if [ ! -f "$musl/$file" ]; then
+		echo "build-init: $musl/$file missing; install the packages in scripts/packages.txt (make deps)" >&2
+		exit 1
+	fi
+done
+
+deps=$root/.build-static
+scripts/build-static-deps.sh "$deps"
+
+resources=$(swiftc -print-target-info | sed -n 's/^ *"runtimeResourcePath": "\(.*\)",*$/\1/p')
+unicode=$resources/embedded/$triple/libswiftUnicodeDataTables.a
+if [ ! -f "$unicode" ]; then
+	echo "build-init: $unicode missing (a Swift toolchain with Embedded Swift is needed)" >&2
+	exit 1
+fi
+libgcc=$(gcc -print-libgcc-file-name)
+
+# --wrap=main: musl runs constructors without (argc, argv), so main is
+# wrapped to record them (see Sources/CEarlybindSys/sys.c).
+# -lkmod comes from the CKmod module map and finds .build-static/lib/libkmod.a.
+EMBEDDED=1 swift build -c release --product earlybind-init --scratch-path .build-embedded \
+	-Xswiftc -Osize \
+	-Xcc -I"$deps/include" \
+	-Xswiftc -Xclang-linker -Xswiftc -nostdlib \
+	-Xswiftc -Xclang-linker -Xswiftc -static \
+	-Xswiftc -Xclang-linker -Xswiftc -Wno-unused-command-line-argument \
+	-Xlinker --gc-sections \
+	-Xlinker --wrap=main \
+	-Xlinker -L"$deps/lib" \
+	-Xlinker "$deps/lib/libzstd.a" \
+	-Xlinker "$deps/lib/liblzma.a" \
+	-Xlinker "$unicode" \
+	-Xlinker "$musl/crt1.o" \
+	-Xlinker "$musl/crti.o" \
+	-Xlinker --start-group -Xlinker "$musl/libc.a" -Xlinker "$libgcc" -Xlinker --end-group \
+	-Xlinker "$musl/crtn.o"
+
+binary=.build-embedded/$triple/release/earlybind-init
+if readelf -l "$binary" | grep -q -e INTERP -e DYNAMIC; then
+	echo "build-init: $binary is not statically linked" >&2
+	exit 1
+fi
+strip -o .build-embedded/earlybind-init "$binary"
+size=$(wc -c <.build-embedded/earlybind-init)
+echo "earlybind-init: $size bytes stripped (.build-embedded/earlybind-init)"
+if [ "$size" -ge 1000000 ]; then
+	echo "build-init: warning: earlybind-init is no longer under 1 MB" >&2
+fi
