@@ -15,7 +15,7 @@ public struct EarlybindCommand: ParsableCommand {
     subcommands: [
       ListCommand.self, GroupsCommand.self, PlanCommand.self, CompileCommand.self,
       AddCommand.self, RemoveCommand.self,
-      ApplyCommand.self, ReleaseCommand.self, StatusCommand.self,
+      CheckCommand.self, ApplyCommand.self, ReleaseCommand.self, StatusCommand.self,
       InstallCommand.self, UninstallCommand.self,
     ])
 

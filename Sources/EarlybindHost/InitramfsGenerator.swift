@@ -4,6 +4,17 @@ enum InitramfsGenerator: String, CaseIterable, Sendable {
   case dracut
   case mkinitcpio
 
+  /// Files whose presence means earlybind's hook is installed for it.
+  var installedHookFiles: [String] {
+    switch self {
+    case .initramfsTools:
+      return ["/usr/share/initramfs-tools/hooks/earlybind", "/etc/initramfs-tools/hooks/earlybind"]
+    case .dracut: return ["/usr/lib/dracut/modules.d/52earlybind/module-setup.sh"]
+    case .mkinitcpio:
+      return ["/usr/lib/initcpio/install/earlybind", "/etc/initcpio/install/earlybind"]
+    }
+  }
+
   /// A generator is present when its build command is.
   var commandCandidates: [String] {
     switch self {
