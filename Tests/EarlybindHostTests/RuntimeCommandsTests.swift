@@ -1,0 +1,141 @@
+import ArgumentParser
+import EarlybindCore
+import Foundation
+import Testing
+
+@testable import EarlybindHost
+
+/// Stands in for the kernel on a FakeSysfs: honours `driver/unbind` writes,
+/// binds devices whose override names a driver when that driver "loads",
+/// and reprobes on `drivers_probe` (override first, then the device's
+/// usual driver from `hostDrivers`).
+final class FakeKernel: ModuleLoader {
+  let sysfs: FakeSysfs
+  var hostDrivers: [String: String]
+  var loaded: [String] = []
+
+  init(sysfs: FakeSysfs, hostDrivers: [String: String] = [:]) throws {
+    self.sysfs = sysfs
+    self.hostDrivers = hostDrivers
+    try sysfs.write("bus/pci/drivers_probe", "")
+    for name in ["nvidia", "snd_hda_intel", "vfio-pci", "pcieport"] {
+      try sysfs.write("bus/pci/drivers/\(name)/unbind", "")
+    }
+  }
+
+  var devices: String { sysfs.path + "/bus/pci/devices" }
+
+  func driver(of address: String) -> String? {
+    (try? FileManager.default.destinationOfSymbolicLink(
+      atPath: devices + "/" + address + "/driver")).map {
+        URL(fileURLWithPath: $0).lastPathComponent
+      }
+  }
+
+  /// The first line, as the kernel reads a store: a plain file is not
+  /// truncated by a write, so "\n" over "vfio-pci" leaves "\nfio-pci".
+  func override(of address: String) -> String {
+    let text =
+      (try? String(contentsOfFile: devices + "/" + address + "/driver_override", encoding: .utf8))
+      ?? ""
+    return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+  }
+
+  func bind(_ address: String, to driver: String) {
+    try? FileManager.default.createSymbolicLink(
+      atPath: devices + "/" + address + "/driver",
+      withDestinationPath: sysfs.path + "/bus/pci/drivers/" + driver)
+  }
+
+  /// Applies pending unbind and drivers_probe writes, as the kernel would
+  /// have at write time.
+  func settle() {
+    let drivers = sysfs.path + "/bus/pci/drivers"
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: drivers)) ?? [] {
+      let file = drivers + "/" + name + "/unbind"
+      guard let address = try? String(contentsOfFile: file, encoding: .utf8), !address.isEmpty
+      else { continue }
+      try? FileManager.default.removeItem(atPath: devices + "/" + address + "/driver")
+      try? "".write(toFile: file, atomically: false, encoding: .utf8)
+    }
+    let probe = sysfs.path + "/bus/pci/drivers_probe"
+    if let address = try? String(contentsOfFile: probe, encoding: .utf8), !address.isEmpty,
+      driver(of: address) == nil
+    {
+      let wanted = override(of: address)
+      if wanted != "(null)" && !wanted.isEmpty {
+        if loaded.contains(wanted) { bind(address, to: wanted) }
+      } else if let host = hostDrivers[address] {
+        bind(address, to: host)
+      }
+    }
+  }
+
+  func load(_ module: ModuleRequest) -> ModuleLoadResult {
+    settle()
+    let name = module.name == "vfio_pci" ? "vfio-pci" : module.name
+    loaded.append(name)
+    for address in (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []
+    where driver(of: address) == nil && override(of: address) == name {
+      bind(address, to: name)
+    }
+    return .loaded
+  }
+}
+
+@Suite struct RuntimeCommandsTests {
+  @Test func applyTakesTheGroupFromItsDriversAndVerifies() throws {
+    let sysfs = try FakeSysfs.workstation()
+    // Give 02:00.* host drivers first, as on a running system.
+    try FileManager.default.removeItem(
+      atPath: sysfs.path + "/devices/pci0000:00/0000:02:00.1/driver")
+    try sysfs.write("devices/pci0000:00/0000:02:00.0/driver_override", "(null)\n")
+    try sysfs.write("devices/pci0000:00/0000:02:00.1/driver_override", "(null)\n")
+    var kernel = try FakeKernel(sysfs: sysfs)
+    kernel.bind("0000:02:00.0", to: "nvidia")
+    kernel.bind("0000:02:00.1", to: "snd_hda_intel")
+    let rules = [try parseArguments(["0000:02:00.0", "functions=none"])]
+    let report = try RuntimeBinding(sysfs: sysfs.path).apply(
+      rules: rules, protected: [], loader: &kernel, dryRun: false)
+    // functions=none, but apply moves the whole IOMMU group (group 2).
+    #expect(kernel.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(kernel.driver(of: "0000:02:00.1") == "vfio-pci")
+    #expect(report.entries.map(\.outcome) == ["bound", "bound"])
+    #expect(report.failedCount == 0)
+  }
+
+  @Test func applyRefusesTheBootGPUAndProtectedDevices() throws {
+    let sysfs = try FakeSysfs.workstation()
+    var kernel = try FakeKernel(sysfs: sysfs)
+    let report = try RuntimeBinding(sysfs: sysfs.path).apply(
+      rules: [try parseArguments(["0000:01:00.0"]), try parseArguments(["0000:03:00.0"])],
+      protected: [PCIAddress("0000:03:00.0")!], loader: &kernel, dryRun: false)
+    #expect(report.entries.isEmpty)
+    #expect(kernel.driver(of: "0000:01:00.0") == "nvidia")
+    #expect(kernel.driver(of: "0000:03:00.0") == "nvme")
+    #expect(kernel.override(of: "0000:01:00.0") == "(null)")
+  }
+
+  @Test func releaseClearsTheOverrideUnbindsAndReprobesTheGroup() throws {
+    let sysfs = try FakeSysfs.workstation()
+    let kernel = try FakeKernel(
+      sysfs: sysfs, hostDrivers: ["0000:02:00.0": "nvidia", "0000:02:00.1": "snd_hda_intel"])
+    // 02:00.0 has an override and no driver; 02:00.1 sits on vfio-pci.
+    let results = try RuntimeBinding(sysfs: sysfs.path).release(PCIAddress("0000:02:00.0")!)
+    #expect(results.map(\.address.description) == ["0000:02:00.0", "0000:02:00.1"])
+    // The writes the kernel's sequence needs, in the files (a plain file
+    // keeps only the last write: 02:00.1 is probed last).
+    #expect(kernel.override(of: "0000:02:00.0") == "")
+    #expect(kernel.override(of: "0000:02:00.1") == "")
+    let unbind = try String(
+      contentsOfFile: sysfs.path + "/bus/pci/drivers/vfio-pci/unbind", encoding: .utf8)
+    #expect(unbind == "0000:02:00.1")
+    let probe = try String(contentsOfFile: sysfs.path + "/bus/pci/drivers_probe", encoding: .utf8)
+    #expect(probe == "0000:02:00.1")
+    kernel.settle()
+    #expect(kernel.driver(of: "0000:02:00.1") == "snd_hda_intel")
+    #expect(throws: CommandFailure.self) {
+      _ = try RuntimeBinding(sysfs: sysfs.path).release(PCIAddress("0000:0a:00.0")!)
+    }
+  }
+}
