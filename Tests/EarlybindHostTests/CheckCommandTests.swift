@@ -135,3 +135,21 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
     }
   }
 }
+
+@Suite struct CheckOnThisMachineTests {
+  /// Read-only: the real /sys, /proc, /boot and module trees.
+  @Test func runsAgainstTheRealSystemWithoutChangingIt() throws {
+    let before = try FileManager.default.contentsOfDirectory(atPath: "/sys/bus/pci/devices")
+    var check = HostCheck()
+    check.config = "/nonexistent/earlybind.conf"
+    let findings = check.run()
+    let topics = Set(findings.map(\.topic))
+    #expect(topics.contains("iommu"))
+    #expect(topics.contains("interrupts"))
+    #expect(topics.contains("hooks"))
+    #expect(findings.contains { $0.topic == "config" && $0.level == .warning })
+    let kernel = try installedKernel()
+    #expect(findings.contains { $0.topic == "kernel \(kernel)" && $0.level == .ok })
+    #expect(try FileManager.default.contentsOfDirectory(atPath: "/sys/bus/pci/devices") == before)
+  }
+}
