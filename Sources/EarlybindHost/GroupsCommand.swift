@@ -6,7 +6,7 @@ import Foundation
 /// `earlybind groups`: the IOMMU groups, and for the config's targets
 /// whether their groups go whole. A guest gets a group only when every
 /// endpoint in it is on vfio-pci; one forgotten member blocks it.
-struct GroupsCommand: ParsableCommand {
+struct GroupsCommand: RenderingCommand {
   static let configuration = CommandConfiguration(
     commandName: "groups",
     abstract: "Show the IOMMU groups and whether the rules' targets take whole groups.",
@@ -30,16 +30,6 @@ struct GroupsCommand: ParsableCommand {
 
   @Option(name: .long, help: "The config whose targets to check (default: /etc/earlybind.conf).")
   var config: String?
-
-  func run() throws {
-    do {
-      let output = try render(colour: !json && TextTable.wantsColour())
-      for warning in output.warnings { writeLine("earlybind: " + warning, toError: true) }
-      print(output.text, terminator: "")
-    } catch {
-      throw Self.fail(error)
-    }
-  }
 
   func render(colour: Bool) throws(CommandFailure) -> (text: String, warnings: [String]) {
     let loaded = DeviceInventory.loadRules(config: config)

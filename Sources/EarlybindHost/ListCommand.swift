@@ -6,7 +6,7 @@ import Foundation
 /// `earlybind list`: the devices a user might pass through, with what
 /// decides whether that works (group, reset, driver) and what the config
 /// does to them, so rules can be written without lspci and sysfs digging.
-struct ListCommand: ParsableCommand {
+struct ListCommand: RenderingCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
     abstract: "List the PCI devices that matter for passthrough.",
@@ -40,16 +40,6 @@ struct ListCommand: ParsableCommand {
 
   @Option(name: .customLong("pci-ids"), help: "The pci.ids file for names.")
   var pciIDs: String?
-
-  func run() throws {
-    do {
-      let output = try render(colour: !json && TextTable.wantsColour())
-      for warning in output.warnings { writeLine("earlybind: " + warning, toError: true) }
-      print(output.text, terminator: "")
-    } catch {
-      throw Self.fail(error)
-    }
-  }
 
   /// The output and the warnings for stderr, apart so tests can read both.
   func render(colour: Bool) throws(CommandFailure) -> (text: String, warnings: [String]) {
