@@ -30,20 +30,12 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=Tests/e2e/lib.sh
+. "$here/lib.sh"
 repo=$(cd "$here/../.." && pwd)
 all_cases="images noconf badconf bind pre off hostonly force sd-bind sd-pre sd-off sd-hostonly sd-force"
 
-stage=${1:-}
-if [ -z "$stage" ] || [ ! -d "$stage" ]; then
-	echo "usage: $0 STAGE [CASE...]   (cases: $all_cases)" >&2
-	exit 2
-fi
-stage=$(cd "$stage" && pwd)
-shift
-cases=${*:-$all_cases}
-for c in $cases; do
-	case " $all_cases " in *" $c "*) ;; *) echo "dracut.sh: unknown case $c" >&2; exit 2 ;; esac
-done
+parse_args "$all_cases" "$@"
 module=$stage/usr/lib/dracut/modules.d/52earlybind
 for f in usr/sbin/earlybind usr/lib/earlybind/earlybind-init \
 	usr/lib/dracut/modules.d/52earlybind/module-setup.sh \
@@ -54,13 +46,7 @@ for f in usr/lib/dracut/modules.d/52earlybind/earlybind.service etc/dracut.conf.
 	[ -f "$stage/$f" ] || { echo "dracut.sh: $stage/$f missing" >&2; exit 2; }
 done
 
-kver=${E2E_KVER:-}
-if [ -z "$kver" ]; then
-	for k in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V); do
-		[ -r "/boot/vmlinuz-$k" ] && kver=$k
-	done
-fi
-[ -n "$kver" ] || { echo "dracut.sh: no kernel with /boot/vmlinuz-K and /lib/modules/K" >&2; exit 2; }
+pick_kernel vmlinuz
 
 # --- the real dracut -------------------------------------------------------------
 fetch_dracut() { # DIR: Debian's dracut packages, unpacked once
@@ -91,11 +77,7 @@ if [ ! -f "$droot/usr/bin/dracut" ] || [ ! -d "$droot/usr/lib/dracut/modules.d" 
 	exit 2
 fi
 
-work=${E2E_WORK:-$(mktemp -d /tmp/earlybind-dracut.XXXXXX)}
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-jobs=${E2E_JOBS:-$(nproc)}
-[ "$jobs" -le 4 ] || jobs=4
+make_work dracut
 
 # dracut reads modules only from $dracutbasedir/modules.d: a private copy of
 # the tree with the staged module added, as `make install` puts it.
@@ -113,36 +95,10 @@ printf '%s\n' 'force_drivers+=" bochs "' >"$work/force.conf.d/e2e-force.conf"
 
 lsinitrd() { dracutbasedir=$base bash "$droot/usr/bin/lsinitrd" "$@"; }
 
-boot_gpu=0000:00:03.0 guest_gpu=0000:00:05.0 guest_audio=0000:00:05.1
-
-passed=0 failed=0 case=
-ok() { echo "ok   $case: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $case: $*"; failed=$((failed + 1)); }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else fail "$what"; fi
-}
-# is WHAT ACTUAL EXPECTED
-is() {
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1 (got '$2', want '$3')"; fi
-}
-not() { ! "$@"; }
-wants() { case " $cases " in *" $1 "*) return 0 ;; esac; return 1; }
-
-# --- configs -----------------------------------------------------------------
-conf=$work/earlybind.conf
-printf '%s\n' '# e2e: hand the second GPU (and its audio function) to vfio-pci' \
-	'non-boot-vga' >"$conf"
-bad_conf=$work/bad.conf
-printf '%s\n' '# e2e: line 2 has a typo' 'non-boot-vga functionz=all' >"$bad_conf"
+write_configs
 
 # --- accelerator probe, in the background while images build ----------------
-accel=${E2E_ACCEL:-auto}
-if [ "$accel" = auto ]; then
-	"$here/boot.sh" --probe-accel "$kver" >"$work/accel" &
-	probe_pid=$!
-fi
+start_accel_probe
 
 # --- images and boots: one queue, $jobs at once -----------------------------------
 # Images: NAME -> "CONF CONFDIR dracut options".
@@ -180,9 +136,6 @@ build() { # NAME: $work/NAME.img, log NAME.build.log, exit code NAME.build.rc
 	echo "$rc" >"$work/$name.build.rc"
 }
 
-boot_names=()
-declare -A boot_image=() boot_args=()
-add_boot() { boot_names+=("$1"); boot_image[$1]=$2; boot_args[$1]=${3:-}; }
 for sd in "" sd-; do
 	wants "${sd}bind" && add_boot "${sd}bind" "generic${sd:+-sd}"
 	wants "${sd}pre" && add_boot "${sd}pre" "generic${sd:+-sd}" rd.driver.pre=bochs
@@ -192,22 +145,15 @@ for sd in "" sd-; do
 done
 
 boot_one() { # NAME: waits for its image, boots it, extracts the state block
-	local name=$1 img=${boot_image[$1]} start end
+	local name=$1 img=${boot_image[$1]}
 	while [ ! -e "$work/$img.build.rc" ]; do sleep 1; done
 	[ "$(cat "$work/$img.build.rc")" = 0 ] || return 0
 	[ -s "$work/root.img" ] || return 0
 	while [ ! -s "$work/accel" ]; do sleep 1; done
-	start=$(date +%s.%N)
 	# no_timer_check: a starved TCG vCPU can fail the kernel's IO-APIC timer
 	# test behind intel-iommu interrupt remapping ("timer doesn't work
 	# through Interrupt-remapped IO-APIC") and panic before the initramfs.
-	E2E_ACCEL=$(cat "$work/accel") "$here/boot.sh" "$kver" "$work/$img.img" "$work/root.img" \
-		"$work/$name.log" no_timer_check ${boot_args[$name]:+"${boot_args[$name]}"} 2>"$work/$name.boot.err"
-	echo "$?" >"$work/$name.rc"
-	end=$(date +%s.%N)
-	echo "$start $end" | awk '{ printf "%.1f\n", $2 - $1 }' >"$work/$name.time"
-	tr -d '\r' <"$work/$name.log" |
-		sed -n '/^@@EARLYBIND-E2E-BEGIN@@$/,/^@@EARLYBIND-E2E-END@@$/p' >"$work/$name.state"
+	E2E_ACCEL=$(cat "$work/accel") boot_guest "$name" "$work/$img.img" no_timer_check
 }
 [ "$accel" = auto ] || echo "$accel" >"$work/accel"
 
@@ -219,10 +165,7 @@ for b in "${boot_names[@]}"; do need "${boot_image[$b]}"; done
 if wants images; then for i in generic hostonly force generic-sd hostonly-sd force-sd; do need "$i"; done; fi
 
 t0=$(date +%s)
-if [ ${#boot_names[@]} -gt 0 ]; then
-	"$here/mkroot.sh" "$kver" "$work/root.img" >"$work/root.build.log" 2>&1 ||
-		{ case=build; fail "guest root image (see $work/root.build.log)"; }
-fi
+build_root
 queue=()
 for i in "${needed[@]}"; do queue+=("build $i"); done
 for b in "${boot_names[@]}"; do queue+=("boot_one $b"); done
@@ -247,20 +190,7 @@ for i in "${needed[@]}"; do
 	fi
 done
 
-# --- state block accessors (as in run.sh) ----------------------------------------
-st=
-field() { # BDF KEY
-	awk -v b="bdf=$1" -v k="$2=" '$1 == "pci" && $2 == b {
-		for (i = 3; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$st"
-}
-dmesg_has() { grep -Eq "^dmesg .*$1" "$st"; }
-gpu_probed() { grep '^dmesg ' "$st" | grep -v 'earlybind' | grep -F "$guest_gpu" | grep -q bochs; }
-audio_probed() {
-	grep '^dmesg ' "$st" | grep -v 'earlybind' | grep -Eq "snd_hda_intel $guest_audio|hdaudioC[0-9]"
-}
-report_status() { grep -q "^report .*\"status\":\"$1\"" "$st"; }
-log_line() { printf 'earlybind: %s \\[%s\\] -> vfio-pci' "${1//./\\.}" "$2"; }
-overrides() { grep '^pci ' "$st" | grep -v 'override=(null)' | sed 's/.*bdf=\([^ ]*\).* override=\([^ ]*\).*/\1=\2/' | tr '\n' ' '; }
+# --- dmesg order ---------------------------------------------------------------------
 # Kernel time of the first dmesg line matching a pattern.
 first_time() { grep '^dmesg ' "$st" | grep -E "$1" | head -n 1 | sed -n 's/^dmesg \[ *\([0-9.]*\)\].*/\1/p'; }
 binder_before_bochs() {
@@ -268,27 +198,8 @@ binder_before_bochs() {
 	eb=$(first_time 'earlybind: [0-9]+ bound') bochs=$(first_time 'bochs-drm |Found bochs')
 	[ -n "$eb" ] && [ -n "$bochs" ] && awk -v a="$eb" -v b="$bochs" 'BEGIN { exit !(a < b) }'
 }
-
-own_drivers() {
-	is "boot GPU $boot_gpu on bochs-drm" "$(field "$boot_gpu" driver)" bochs-drm
-	is "second GPU $guest_gpu on bochs-drm" "$(field "$guest_gpu" driver)" bochs-drm
-	is "audio $guest_audio on snd_hda_intel" "$(field "$guest_audio" driver)" snd_hda_intel
-	check "snd_hda_intel probed $guest_audio (codec lines)" audio_probed
-	is "no driver_override written" "$(overrides)" ""
-}
-to_vfio() {
-	is "boot GPU $boot_gpu on bochs-drm" "$(field "$boot_gpu" driver)" bochs-drm
-	is "second GPU $guest_gpu on vfio-pci" "$(field "$guest_gpu" driver)" vfio-pci
-	is "audio $guest_audio on vfio-pci" "$(field "$guest_audio" driver)" vfio-pci
-	is "overrides only on the second GPU's slot" "$(overrides)" \
-		"$guest_gpu=vfio-pci $guest_audio=vfio-pci "
-	check "binder logged $guest_gpu -> vfio-pci" dmesg_has "$(log_line "$guest_gpu" 1234:1111)"
-	check "binder logged $guest_audio -> vfio-pci" dmesg_has "$(log_line "$guest_audio" 8086:2668)"
-	check "bochs-drm never probed $guest_gpu" not gpu_probed
-	check "snd_hda_intel never probed $guest_audio" not audio_probed
-	check "binder finished before bochs loaded (dmesg order)" binder_before_bochs
-	check "report status done" report_status "done"
-}
+# to_vfio also checks that the binder was done before bochs loaded.
+more_vfio_checks() { check "binder finished before bochs loaded (dmesg order)" binder_before_bochs; }
 
 # --- image checks ------------------------------------------------------------------
 list=
@@ -373,13 +284,7 @@ for case in $cases; do
 		fi
 		;;
 	*)
-		st=$work/$case.state
-		if ! grep -q '^@@EARLYBIND-E2E-END@@$' "$st" 2>/dev/null; then
-			fail "no state block (rc $(cat "$work/$case.rc" 2>/dev/null), console $work/$case.log)"
-			tail -n 25 "$work/$case.log" 2>/dev/null | tr -d '\r' | sed 's/^/    /'
-			continue
-		fi
-		echo "# $case: ${boot_image[$case]} image, boot $(cat "$work/$case.time") s wall, init at $(sed -n 's/^uptime //p' "$st") s guest uptime"
+		state_of "$case" "${boot_image[$case]}" || continue
 		case $case in
 		*off)
 			own_drivers
@@ -398,9 +303,4 @@ for case in $cases; do
 done
 
 echo "$passed passed, $failed failed"
-if [ "$failed" -eq 0 ] && [ -z "${E2E_WORK:-}" ]; then
-	rm -rf "$work"
-elif [ "$failed" -ne 0 ]; then
-	echo "# logs kept in $work"
-fi
-[ "$failed" -eq 0 ]
+finish

@@ -20,21 +20,13 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=Tests/e2e/lib.sh
+. "$here/lib.sh"
 repo=$(cd "$here/../.." && pwd)
 lib=$here/mkinitcpio
 all_cases="api noconf badconf systemd dropin lint bind kms off"
 
-stage=${1:-}
-if [ -z "$stage" ] || [ ! -d "$stage" ]; then
-	echo "usage: $0 STAGE [CASE...]   (cases: $all_cases)" >&2
-	exit 2
-fi
-stage=$(cd "$stage" && pwd)
-shift
-cases=${*:-$all_cases}
-for c in $cases; do
-	case " $all_cases " in *" $c "*) ;; *) echo "mkinitcpio.sh: unknown case $c" >&2; exit 2 ;; esac
-done
+parse_args "$all_cases" "$@"
 cli=$stage/usr/sbin/earlybind
 binder=$stage/usr/lib/earlybind/earlybind-init
 install_hook=$stage/usr/lib/initcpio/install/earlybind
@@ -45,41 +37,9 @@ for f in "$cli" "$binder" "$install_hook" "$run_hook" "$dropin"; do
 	[ -f "$f" ] || { echo "mkinitcpio.sh: $f missing" >&2; exit 2; }
 done
 
-kver=${E2E_KVER:-}
-if [ -z "$kver" ]; then
-	for k in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V); do
-		[ -r "/boot/vmlinuz-$k" ] && kver=$k
-	done
-fi
-[ -n "$kver" ] || { echo "mkinitcpio.sh: no kernel with /boot/vmlinuz-K and /lib/modules/K" >&2; exit 2; }
-
-work=${E2E_WORK:-$(mktemp -d /tmp/earlybind-mkinitcpio.XXXXXX)}
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-jobs=${E2E_JOBS:-$(nproc)}
-[ "$jobs" -le 4 ] || jobs=4
-
-boot_gpu=0000:00:03.0 guest_gpu=0000:00:05.0 guest_audio=0000:00:05.1
-
-passed=0 failed=0 case=
-ok() { echo "ok   $case: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $case: $*"; failed=$((failed + 1)); }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else fail "$what"; fi
-}
-is() {
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1 (got '$2', want '$3')"; fi
-}
-not() { ! "$@"; }
-wants() { case " $cases " in *" $1 "*) return 0 ;; esac; return 1; }
-
-conf=$work/earlybind.conf
-printf '%s\n' '# e2e: hand the second GPU (and its audio function) to vfio-pci' \
-	'non-boot-vga' >"$conf"
-bad_conf=$work/bad.conf
-printf '%s\n' '# e2e: line 2 has a typo' 'non-boot-vga functionz=all' >"$bad_conf"
+pick_kernel vmlinuz
+make_work mkinitcpio
+write_configs
 
 # build NAME EARLYBIND_CONF 'HOOKS' 'MODULES' [-g]: builds $work/NAME/tree
 # from a mkinitcpio.conf with these arrays plus the installed drop-in; the
@@ -115,11 +75,7 @@ config_var() { sed -n "s/^$2=\"\\(.*\\)\"$/\\1/p" "$work/$1/tree/config"; }
 
 # --- images and the guest root, in the background ------------------------------
 t0=$(date +%s)
-accel=${E2E_ACCEL:-auto}
-if [ "$accel" = auto ]; then
-	"$here/boot.sh" --probe-accel "$kver" >"$work/accel" &
-	probe_pid=$!
-fi
+start_accel_probe
 boot_hooks='base udev block filesystems e2e-drivers'
 pids=()
 if wants api || wants bind || wants off; then
@@ -135,42 +91,17 @@ if wants bind || wants kms || wants off; then
 	pids+=($!)
 fi
 [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
-if [ -n "${probe_pid:-}" ]; then
-	wait "$probe_pid"
-	accel=$(cat "$work/accel")
-fi
-export E2E_ACCEL=$accel
+wait_accel
 echo "# kernel $kver, accel $accel, work dir $work, images built in $(($(date +%s) - t0)) s"
 built() { [ "$(cat "$work/$1.rc" 2>/dev/null)" = 0 ]; }
 
 # --- boots, up to $jobs at once --------------------------------------------------
-declare -A boot_image=() boot_args=()
-boot_names=()
-add_boot() { boot_names+=("$1"); boot_image[$1]=$2; boot_args[$1]=${3:-}; }
 wants bind && add_boot bind eb
 wants kms && add_boot kms kms
 wants off && add_boot off eb earlybind=off
-boot_one() {
-	local name=$1 start end
-	start=$(date +%s.%N)
-	"$here/boot.sh" "$kver" "$work/${boot_image[$name]}/image" "$work/root.img" \
-		"$work/$name.log" ${boot_args[$name]:+"${boot_args[$name]}"} 2>"$work/$name.boot.err"
-	echo "$?" >"$work/$name.boot.rc"
-	end=$(date +%s.%N)
-	echo "$start $end" | awk '{ printf "%.1f\n", $2 - $1 }' >"$work/$name.time"
-	tr -d '\r' <"$work/$name.log" >"$work/$name.console"
-	sed -n '/^@@EARLYBIND-E2E-BEGIN@@$/,/^@@EARLYBIND-E2E-END@@$/p' "$work/$name.console" >"$work/$name.state"
-}
-running=0
-for name in "${boot_names[@]}"; do
-	if ! built "${boot_image[$name]}" || ! built root; then continue; fi
-	if [ "$running" -ge "$jobs" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
-	boot_one "$name" &
-	running=$((running + 1))
-done
+bootable() { built "${boot_image[$1]}" && built root; }
+boot_one() { boot_guest "$1" "$work/${boot_image[$1]}/image"; }
+boot_all bootable boot_one
 # The build-only cases run while the guests boot.
 (wants noconf && build noconf "$work/absent.conf" 'udev earlybind' ''; echo $? >"$work/noconf.rc")
 (wants badconf && build badconf "$bad_conf" 'udev earlybind' ''; echo $? >"$work/badconf.rc")
@@ -180,23 +111,7 @@ if wants systemd; then
 fi
 wait
 
-# --- guest state accessors (as in run.sh) -----------------------------------------
-st=
-field() { # BDF KEY
-	awk -v b="bdf=$1" -v k="$2=" '$1 == "pci" && $2 == b {
-		for (i = 3; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$st"
-}
-dmesg_has() { grep -Eq "^dmesg .*$1" "$st"; }
-gpu_probed() { grep '^dmesg ' "$st" | grep -v 'earlybind:' | grep -F "$guest_gpu" | grep -q bochs; }
-audio_probed() {
-	grep '^dmesg ' "$st" | grep -v 'earlybind:' | grep -Eq "snd_hda_intel $guest_audio|hdaudioC[0-9]"
-}
-report_status() { grep -q "^report .*\"status\":\"$1\"" "$st"; }
-log_line() { printf 'earlybind: %s \\[%s\\] -> vfio-pci' "${1//./\\.}" "$2"; }
-overrides() {
-	grep '^pci ' "$st" | grep -v 'override=(null)' |
-		sed 's/.*bdf=\([^ ]*\).* override=\([^ ]*\).*/\1=\2/' | tr '\n' ' '
-}
+# --- guest console ----------------------------------------------------------------
 # console_before CONSOLE FIRST SECOND: a line matching FIRST (fixed string)
 # comes before the first line matching SECOND.
 console_before() {
@@ -205,26 +120,6 @@ console_before() {
 	b=$(grep -nF -- "$3" "$1" | head -n1 | cut -d: -f1)
 	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
 }
-own_drivers() {
-	is "boot GPU $boot_gpu on bochs-drm" "$(field "$boot_gpu" driver)" bochs-drm
-	is "second GPU $guest_gpu on bochs-drm" "$(field "$guest_gpu" driver)" bochs-drm
-	is "audio $guest_audio on snd_hda_intel" "$(field "$guest_audio" driver)" snd_hda_intel
-	check "snd_hda_intel probed $guest_audio (codec lines)" audio_probed
-	is "no driver_override written" "$(overrides)" ""
-}
-to_vfio() {
-	is "boot GPU $boot_gpu on bochs-drm" "$(field "$boot_gpu" driver)" bochs-drm
-	is "second GPU $guest_gpu on vfio-pci" "$(field "$guest_gpu" driver)" vfio-pci
-	is "audio $guest_audio on vfio-pci" "$(field "$guest_audio" driver)" vfio-pci
-	is "overrides only on the second GPU's slot" "$(overrides)" \
-		"$guest_gpu=vfio-pci $guest_audio=vfio-pci "
-	check "binder logged $guest_gpu -> vfio-pci" dmesg_has "$(log_line "$guest_gpu" 1234:1111)"
-	check "binder logged $guest_audio -> vfio-pci" dmesg_has "$(log_line "$guest_audio" 8086:2668)"
-	check "bochs-drm never probed $guest_gpu" not gpu_probed
-	check "snd_hda_intel never probed $guest_audio" not audio_probed
-	check "report status done" report_status "done"
-}
-
 # --- checks ------------------------------------------------------------------------
 for case in $cases; do
 	case $case in
@@ -338,7 +233,7 @@ for case in $cases; do
 		# One run over all of them, from the top of the repository, so that
 		# the files sourced by others are followed (as make lint does).
 		files=(mkinitcpio/install/earlybind mkinitcpio/hooks/earlybind mkinitcpio/earlybind.conf
-			Tests/e2e/mkinitcpio.sh Tests/e2e/mkinitcpio/build.sh Tests/e2e/mkinitcpio/functions
+			Tests/e2e/mkinitcpio.sh Tests/e2e/lib.sh Tests/e2e/mkinitcpio/build.sh Tests/e2e/mkinitcpio/functions
 			Tests/e2e/mkinitcpio/init Tests/e2e/mkinitcpio/init_functions)
 		for f in "$repo"/Tests/e2e/mkinitcpio/install/* "$repo"/Tests/e2e/mkinitcpio/hooks/*; do
 			files+=("${f#"$repo"/}")
@@ -346,14 +241,8 @@ for case in $cases; do
 		check "shellcheck of ${#files[@]} files (hooks, drop-in, harness)" lint_all "${files[@]}"
 		;;
 	bind | kms | off)
-		st=$work/$case.state
+		state_of "$case" || continue
 		console=$work/$case.console
-		if ! grep -q '^@@EARLYBIND-E2E-END@@$' "$st" 2>/dev/null; then
-			fail "no state block (rc $(cat "$work/$case.boot.rc" 2>/dev/null), console $work/$case.log)"
-			tail -n 25 "$console" 2>/dev/null | sed 's/^/    /'
-			continue
-		fi
-		echo "# $case: boot $(cat "$work/$case.time") s wall, init at $(sed -n 's/^uptime //p' "$st") s guest uptime"
 		check "the harness init reached the root (no rescue shell)" not grep -q '@@E2E-INIT-SHELL@@' "$console"
 		case $case in
 		bind)
@@ -381,9 +270,4 @@ for case in $cases; do
 done
 
 echo "$passed passed, $failed failed (total $(($(date +%s) - t0)) s)"
-if [ "$failed" -eq 0 ] && [ -z "${E2E_WORK:-}" ]; then
-	rm -rf "$work"
-elif [ "$failed" -ne 0 ]; then
-	echo "# logs kept in $work"
-fi
-[ "$failed" -eq 0 ]
+finish
