@@ -82,7 +82,7 @@ bench: build
 	mkdir -p .build-bench
 	BENCH_OUTPUT=.build-bench/class.md bench/run.sh
 	BENCH_RULE=0000:02:00.0 BENCH_OUTPUT=.build-bench/address.md bench/run.sh
-	{ cat .build-bench/class.md; echo; sed 's/^#/##/' .build-bench/address.md; } > BENCHMARKS.md
+	{ cat .build-bench/class.md; echo; sed -e '1s/.*/\# The same GPU selected by address/' -e 's/^#/##/' .build-bench/address.md; } > BENCHMARKS.md
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-bench $(STAGE)
