@@ -91,16 +91,22 @@ public struct BootOptions: Hashable, Sendable {
 }
 
 /// Splits a kernel command line the way the kernel does: words separated by
-/// blanks, double quotes protect blanks (and are dropped).
-enum KernelParameters {
-  struct Parameter {
+/// blanks, double quotes protect blanks (and are dropped), the first `=`
+/// splits name from value, and nothing after `--` (that belongs to init).
+public enum KernelParameters {
+  public struct Parameter {
     var name: ArraySlice<UInt8>
     var value: ArraySlice<UInt8>?
     var column: Int
     var valueColumn: Int
+
+    public var nameText: String { ASCII.string(name) }
+    public var valueText: String? { value.map { ASCII.string($0) } }
+    /// The word as the kernel saw it, quotes removed.
+    public var text: String { nameText + (valueText.map { "=" + $0 } ?? "") }
   }
 
-  static func split(_ cmdline: [UInt8]) -> [Parameter] {
+  public static func split(_ cmdline: [UInt8]) -> [Parameter] {
     var parameters: [Parameter] = []
     var index = 0
     while index < cmdline.count {
@@ -133,6 +139,7 @@ enum KernelParameters {
         index += 1
       }
       let all = ArraySlice(word)
+      if equalsAt == nil && all.elementsEqual([0x2D, 0x2D]) { break }
       if let equalsAt {
         parameters.append(
           Parameter(

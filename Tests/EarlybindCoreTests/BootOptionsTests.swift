@@ -224,3 +224,13 @@ struct BootOptionsTests {
     #expect(options.problems.isEmpty)
   }
 }
+
+@Suite struct KernelParametersTests {
+  @Test func wordsAfterDoubleDashBelongToInit() {
+    let options = BootOptions.parse(Array("quiet -- earlybind=off earlybind.dry_run".utf8))
+    #expect(!options.disabled)
+    #expect(!options.dryRun)
+    #expect(
+      KernelParameters.split(Array("a=1 \"b=x y\" -- c".utf8)).map(\.text) == ["a=1", "b=x y"])
+  }
+}
