@@ -112,6 +112,29 @@ func temporaryDirectory() throws -> URL {
     }
   }
 
+  @Test func theTableCarriesProtectedAddresses() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let config = dir.appendingPathComponent("earlybind.conf").path
+    let output = dir.appendingPathComponent("bindings.tbl").path
+    try "class:0108\n".write(toFile: config, atomically: true, encoding: .utf8)
+    try CompileCommand.parse([
+      "--config", config, "--output", output, "--skip-module-check", "--no-root-guard",
+      "--protect", "0000:03:00.0", "--protect", "01:00.0",
+    ]).run()
+    let table = try BindingTableCodec.decode(
+      [UInt8](try Data(contentsOf: URL(fileURLWithPath: output))))
+    #expect(table.protectedAddresses.map(\.description) == ["0000:01:00.0", "0000:03:00.0"])
+    // Without --no-root-guard the controllers of this machine's / are added.
+    try CompileCommand.parse(["--config", config, "--output", output, "--skip-module-check"]).run()
+    let guarded = try BindingTableCodec.decode(
+      [UInt8](try Data(contentsOf: URL(fileURLWithPath: output))))
+    #expect(guarded.protectedAddresses == RootDeviceGuard.system().resolve().addresses)
+    #expect(throws: (any Error).self) {
+      _ = try CompileCommand.parse(["--protect", "nonsense"])
+    }
+  }
+
   @Test func validateRejectsContradictoryFlags() {
     #expect(throws: (any Error).self) {
       _ = try CompileCommand.parse(["--skip-module-check", "--kernel", "6.1.0"])
