@@ -115,7 +115,9 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     let plan = planner.plan(
       devices: scan.devices, rules: rules, options: options, modules: table.modules)
     if options.debug {
-      for device in scan.devices where plan.target(at: device.address) == nil {
+      let refused = Set(plan.refusals.map(\.device.address))
+      for device in scan.devices
+      where plan.target(at: device.address) == nil && !refused.contains(device.address) {
         say(
           .debug,
           PlanText.device(device) + " class " + ASCII.hex(device.identity.classCode, width: 6)

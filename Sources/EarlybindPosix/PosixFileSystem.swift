@@ -67,24 +67,28 @@ public struct PosixFileSystem: FileSystem, FileCreating {
   /// mkdir(2) for each missing component, like `mkdir -p`; the whole path
   /// first, since it usually lacks only its last component or nothing.
   public func makeDirectories(_ path: String) throws(SystemError) {
-    if makeDirectory(path) { return }
-    let bytes = Array(path.utf8)
-    var end = 1
-    while end <= bytes.count {
-      if end == bytes.count || bytes[end] == 0x2F {
-        let prefix = String(decoding: bytes[0..<end], as: UTF8.self)
-        if !makeDirectory(prefix) {
-          throw SystemError(syscall: "mkdir", path: prefix, errno: Errno(rawValue: eb_errno()))
-        }
+    var errno = makeDirectory(path)
+    if errno == Errno.noSuchFile.rawValue {
+      // Parents first; one that is a file makes the next mkdir fail ENOTDIR.
+      let bytes = Array(path.utf8)
+      for end in 1..<max(bytes.count, 1) where bytes[end] == 0x2F {
+        _ = makeDirectory(String(decoding: bytes[0..<end], as: UTF8.self))
       }
-      end += 1
+      errno = makeDirectory(path)
     }
+    if errno == Errno.exists.rawValue {
+      // mkdir -p accepts an existing directory, not a file of that name.
+      guard let directory = try? FileDescriptor.open(path, flags: eb_o_rdonly() | eb_o_directory())
+      else { throw SystemError(syscall: "mkdir", path: path, errno: Errno(rawValue: 20)) }
+      directory.close()
+      return
+    }
+    if errno != 0 { throw SystemError(syscall: "mkdir", path: path, errno: Errno(rawValue: errno)) }
   }
 
-  /// mkdir(2); true when the directory exists afterwards.
-  func makeDirectory(_ path: String) -> Bool {
-    let result = path.withCString { eb_mkdir($0, 0o755) }
-    return result == 0 || eb_errno() == Errno.exists.rawValue
+  /// mkdir(2); 0 or the errno.
+  func makeDirectory(_ path: String) -> Int32 {
+    path.withCString { eb_mkdir($0, 0o755) } == 0 ? 0 : eb_errno()
   }
 
   /// Writes `path.tmp.PID` (O_EXCL), fsyncs it and renames it over `path`,

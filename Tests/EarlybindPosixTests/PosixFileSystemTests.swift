@@ -216,3 +216,33 @@ struct PosixFileSystemTests {
         == "write /sys/x: No such device (ENODEV)")
   }
 }
+
+@Suite struct MakeDirectoriesTests {
+  func failure(_ body: () throws(SystemError) -> Void) -> SystemError? {
+    do {
+      try body()
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test func aFileInTheWayIsNotADirectory() throws {
+    let directory = try TemporaryDirectory()
+    try directory.write("a/file", "x")
+    let fs = PosixFileSystem()
+    let error = try #require(
+      failure { () throws(SystemError) in try fs.makeDirectories(directory.file("a/file")) })
+    #expect(error.errno.name == "ENOTDIR")
+    #expect(error.path == directory.file("a/file"))
+    let below = try #require(
+      failure { () throws(SystemError) in try fs.makeDirectories(directory.file("a/file/b")) })
+    #expect(below.errno.name == "ENOTDIR")
+    try fs.makeDirectories(directory.file("a/dir/b"))
+    try fs.makeDirectories(directory.file("a/dir/b"))
+    var isDirectory: ObjCBool = false
+    #expect(
+      FileManager.default.fileExists(atPath: directory.file("a/dir/b"), isDirectory: &isDirectory))
+    #expect(isDirectory.boolValue)
+  }
+}
