@@ -115,7 +115,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     let plan = planner.plan(
       devices: scan.devices, rules: rules, options: options, modules: table.modules)
     if options.debug {
-      let refused = Set(plan.refusals.map(\.device.address))
+      let refused = Set(plan.refusals.map { $0.device.address })
       for device in scan.devices
       where plan.target(at: device.address) == nil && !refused.contains(device.address) {
         say(
