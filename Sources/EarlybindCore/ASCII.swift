@@ -1,7 +1,7 @@
 /// Byte-level helpers: the core parses sysfs files, the config and the
 /// kernel command line as ASCII bytes, which keeps Unicode machinery out of
 /// the initramfs binary.
-enum ASCII {
+public enum ASCII {
   static let newline: UInt8 = 0x0A
   static let space: UInt8 = 0x20
   static let tab: UInt8 = 0x09
@@ -47,7 +47,7 @@ enum ASCII {
   }
 
   /// Lowercase hex, zero-padded to `width` digits.
-  static func hex(_ value: UInt32, width: Int) -> String {
+  public static func hex(_ value: UInt32, width: Int) -> String {
     let digits: [UInt8] = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
     var remaining = value

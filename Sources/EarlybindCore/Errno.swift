@@ -12,6 +12,8 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
   public static let invalidArgument = Errno(rawValue: 22)
   public static let exists = Errno(rawValue: 17)
   public static let busy = Errno(rawValue: 16)
+  public static let notADirectory = Errno(rawValue: 20)
+  public static let nameTooLong = Errno(rawValue: 36)
 
   static let names: [(Int32, String, String)] = [
     (1, "EPERM", "Operation not permitted"),

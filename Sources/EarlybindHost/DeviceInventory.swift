@@ -63,20 +63,21 @@ struct DeviceRecord {
 
   static func hex(_ value: UInt16) -> String { hex(UInt32(value), width: 4) }
 
-  static func hex(_ value: UInt32, width: Int) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, width - digits.count)) + digits
-  }
+  static func hex(_ value: UInt32, width: Int) -> String { ASCII.hex(value, width: width) }
 }
 
 /// The scanned devices with their sysfs state and the config's verdicts.
 /// Uses the core scanner and planner, so it shows what the binder would do.
 struct DeviceInventory {
   var records: [DeviceRecord]
+  /// The planner's verdicts the records were marked from (nil without rules).
+  var plan: Plan?
   /// Entries the scanner skipped; reported, never fatal.
   var problems: [String]
 
-  static func load(sysfs: String, rules: [Rule]?) throws(CommandFailure) -> DeviceInventory {
+  static func load(sysfs: String, rules: [Rule]?, protected: [PCIAddress] = [])
+    throws(CommandFailure) -> DeviceInventory
+  {
     let fileSystem = PosixFileSystem()
     let layout = SysfsLayout(sysfs: sysfs)
     let scanner = SysfsScanner(fileSystem: fileSystem, layout: layout)
@@ -86,7 +87,10 @@ struct DeviceInventory {
     } catch {
       throw CommandFailure("cannot scan PCI devices: " + error.description)
     }
-    let plan = rules.map { Planner(topology: scanner).plan(devices: scan.devices, rules: $0) }
+    let plan = rules.map {
+      Planner(topology: scanner, protectedAddresses: protected).plan(
+        devices: scan.devices, rules: $0)
+    }
     var records: [DeviceRecord] = []
     for device in scan.devices {
       let address = device.address
@@ -108,7 +112,7 @@ struct DeviceInventory {
           driverOverride: override == "(null)" ? nil : override,
           selection: plan.flatMap { selection(of: address, in: $0) }))
     }
-    return DeviceInventory(records: records, problems: scan.problems)
+    return DeviceInventory(records: records, plan: plan, problems: scan.problems)
   }
 
   /// A target wins over a refusal: a device claimed by one rule and

@@ -165,17 +165,17 @@ struct HostCheck {
     add(.ok, "config", "\(config) parses: \(rules.count) rule(s)")
     let guarded = rootGuard()
     for warning in guarded.warnings { add(.warning, "root device", warning) }
-    let plan: Plan
+    // One scan and one plan serve the rule checks, the display count and
+    // the group checks.
     let inventory: DeviceInventory
     do {
-      plan = try PlanReport.make(
-        sysfs: sysfs, rules: rules, options: BootOptions(), modules: [],
-        protected: guarded.addresses)
-      inventory = try DeviceInventory.load(sysfs: sysfs, rules: rules)
+      inventory = try DeviceInventory.load(
+        sysfs: sysfs, rules: rules, protected: guarded.addresses)
     } catch {
       add(.error, "devices", error.description)
       return
     }
+    let plan = inventory.plan ?? Plan()
     for rule in plan.unmatchedRules {
       add(.warning, "rules", PlanText.unmatched(rule))
     }

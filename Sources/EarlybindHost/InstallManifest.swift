@@ -27,7 +27,7 @@ struct InstallManifest: Equatable {
     var out = Self.header + "\n"
     for entry in entries {
       out +=
-        "\(entry.generator) \(String(entry.mode, radix: 8)) \(hex(entry.checksum)) \(entry.path)\n"
+        "\(entry.generator) \(String(entry.mode, radix: 8)) \(ASCII.hex(entry.checksum, width: 8)) \(entry.path)\n"
     }
     return out
   }
@@ -49,10 +49,5 @@ struct InstallManifest: Equatable {
           path: String(fields[3]), mode: mode, checksum: checksum, generator: String(fields[0])))
     }
     return manifest
-  }
-
-  func hex(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: 8 - digits.count) + digits
   }
 }

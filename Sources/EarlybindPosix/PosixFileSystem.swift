@@ -36,7 +36,7 @@ public struct PosixFileSystem: FileSystem, FileCreating {
       }
       if let target = try result.get() { return target }
     }
-    throw SystemError(syscall: "readlink", path: path, errno: Errno(rawValue: 36))
+    throw SystemError(syscall: "readlink", path: path, errno: .nameTooLong)
   }
 
   /// getdents64(2) on an O_DIRECTORY descriptor, in large batches.
@@ -79,7 +79,7 @@ public struct PosixFileSystem: FileSystem, FileCreating {
     if errno == Errno.exists.rawValue {
       // mkdir -p accepts an existing directory, not a file of that name.
       guard let directory = try? FileDescriptor.open(path, flags: eb_o_rdonly() | eb_o_directory())
-      else { throw SystemError(syscall: "mkdir", path: path, errno: Errno(rawValue: 20)) }
+      else { throw SystemError(syscall: "mkdir", path: path, errno: .notADirectory) }
       directory.close()
       return
     }
