@@ -233,10 +233,11 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     if case .alreadyBound = target.action {
       return entry(target, outcome: "already-bound", detail: "")
     }
-    if case .heldBy(let holder) = target.action, control.driver(of: address) == holder {
+    let before = control.driver(of: address)
+    if case .heldBy(let holder) = target.action, before == holder {
       return entry(target, outcome: "held", detail: "bound to " + holder + " (no rebind)")
     }
-    if control.driver(of: address) != target.driver {
+    if before != target.driver {
       do {
         try control.probe(address)
       } catch {
