@@ -11,6 +11,11 @@
 # xz-utils), with Debian's patches applied.
 #
 # Usage: scripts/build-static-deps.sh OUTDIR      (conventionally .build-static)
+#        scripts/build-static-deps.sh --download DIR
+#
+# The second form only downloads the three source packages into DIR, for a
+# later build without network: EARLYBIND_SOURCES=DIR makes the first form take
+# the .dsc files and their tarballs from DIR instead of from apt.
 #
 # Produces OUTDIR/lib/{libkmod,libzstd,liblzma}.a and OUTDIR/include/
 # {libkmod.h,zstd.h,zstd_errors.h,lzma.h,lzma/}. Does nothing when they exist
@@ -18,12 +23,17 @@
 # the full log is OUTDIR/build.log. Needs the packages in scripts/packages.txt (make deps).
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: build-static-deps.sh OUTDIR" >&2
+download_only=''
+if [ $# -eq 2 ] && [ "$1" = --download ]; then
+	download_only=1
+	shift
+fi
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+	echo "usage: build-static-deps.sh OUTDIR | --download DIR" >&2
 	exit 2
 fi
 # OUTDIR is this script's own: refuse a directory with other content.
-if [ -d "$1" ] && [ -n "$(ls -A "$1")" ] && [ ! -f "$1/build.log" ]; then
+if [ -z "$download_only" ] && [ -d "$1" ] && [ -n "$(ls -A "$1")" ] && [ ! -f "$1/build.log" ]; then
 	echo "build-static-deps: $1 is not empty and not an output of this script" >&2
 	exit 2
 fi
@@ -31,18 +41,8 @@ mkdir -p "$1"
 out=$(cd "$1" && pwd)
 script=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
-# A different script means a different build: rebuild.
-stamp=$(cksum <"$script")
-complete=yes
-for file in lib/libkmod.a lib/libzstd.a lib/liblzma.a include/libkmod.h include/zstd.h \
-	include/zstd_errors.h include/lzma.h; do
-	[ -f "$out/$file" ] || complete=no
-done
-if [ "$complete" = yes ] && [ "$(cat "$out/.stamp" 2>/dev/null || true)" = "$stamp" ]; then
-	exit 0
-fi
-
 log="$out/build.log"
+[ -n "$download_only" ] && log="$out/download.log"
 : >"$log"
 
 fail() {
@@ -60,10 +60,121 @@ run() {
 	"$@" >>"$log" 2>&1 || fail "failed: $*"
 }
 
-for tool in apt-get dpkg-source musl-gcc autoreconf make ar cksum; do
+# Like run, but a failure is the caller's to handle.
+run_quiet() {
+	echo "+ $*" >>"$log"
+	"$@" >>"$log" 2>&1
+}
+
+# Reads Debian version strings, one per line; prints them newest first.
+newest_first() {
+	sorted=''
+	while read -r v; do
+		rest='' placed=''
+		for w in $sorted; do
+			if [ -z "$placed" ] && dpkg --compare-versions "$v" gt "$w"; then
+				rest="$rest $v"
+				placed=1
+			fi
+			rest="$rest $w"
+		done
+		[ -n "$placed" ] || rest="$rest $v"
+		sorted=$rest
+	done
+	for w in $sorted; do echo "$w"; done
+}
+
+packages="kmod libzstd xz-utils"
+
+# Source packages. With EARLYBIND_SOURCES=DIR (a packager building without
+# network) the .dsc files and their tarballs are taken from DIR, as left there
+# by `make sources` or `apt-get source --download-only`. Otherwise apt fetches
+# them: through the system's deb-src entries if it has any, else through a
+# private apt state (lists and cache in $aptdir) that knows only this
+# release's deb-src indexes, from deb.debian.org or $DEBIAN_MIRROR and
+# $DEBIAN_SECURITY_MIRROR. An archive may list a version it no longer serves
+# (a security update whose files are gone): every version apt knows is tried,
+# newest first. Either way dpkg-source checks each file against its .dsc.
+fetch_sources() {
+	if [ -n "${EARLYBIND_SOURCES:-}" ]; then
+		[ -d "$EARLYBIND_SOURCES" ] || fail "EARLYBIND_SOURCES=$EARLYBIND_SOURCES is not a directory"
+		for name in $packages; do
+			version=$(find "$EARLYBIND_SOURCES" -maxdepth 1 -name "${name}_*.dsc" |
+				sed "s|.*/${name}_\\(.*\\)\\.dsc\$|\\1|" | newest_first | head -n 1)
+			[ -n "$version" ] || fail "EARLYBIND_SOURCES=$EARLYBIND_SOURCES has no ${name}_*.dsc"
+			dsc=$EARLYBIND_SOURCES/${name}_$version.dsc
+			for file in "${dsc##*/}" $(sed -n '/^Files:/,/^[^ ]/s/^ [0-9a-f]* [0-9]* //p' "$dsc"); do
+				[ -f "$EARLYBIND_SOURCES/$file" ] || fail "$dsc lists $file, which is not in $EARLYBIND_SOURCES"
+				cp "$EARLYBIND_SOURCES/$file" .
+			done
+			echo "build-static-deps: $name $version (from $EARLYBIND_SOURCES)" >&2
+		done
+	else
+		set --
+		if ! apt-cache showsrc kmod >/dev/null 2>&1; then
+			codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
+			[ -n "$codename" ] || fail "cannot tell the Debian release from /etc/os-release"
+			apt=$aptdir
+			mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d"
+			mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+			security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+			keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+			cat >"$apt/sources.list" <<-EOF
+				deb-src [signed-by=$keyring] $mirror $codename main
+				deb-src [signed-by=$keyring] $mirror $codename-updates main
+				deb-src [signed-by=$keyring] $security $codename-security main
+			EOF
+			set -- -o "Dir::Etc::SourceList=$apt/sources.list" \
+				-o "Dir::Etc::SourceParts=$apt/sources.list.d" \
+				-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" \
+				-o "APT::Sandbox::User=$(id -un)"
+			run apt-get "$@" update
+		fi
+		for name in $packages; do
+			# Every version of the source package apt knows, newest first.
+			versions=$(apt-cache "$@" showsrc "$name" 2>>"$log" |
+				awk -v n="$name" '/^Package: / { p = $2 } /^Version: / && p == n { print $2 }' |
+				sort -u | newest_first)
+			[ -n "$versions" ] || fail "apt knows no source package $name"
+			used=''
+			for version in $versions; do
+				if run_quiet apt-get "$@" source --download-only "$name=$version"; then
+					used=$version
+					break
+				fi
+				echo "build-static-deps: $name $version is listed but could not be downloaded; trying an older version" >&2
+			done
+			[ -n "$used" ] || fail "no version of $name could be downloaded (tried: $(echo "$versions" | tr '\n' ' '))"
+			echo "build-static-deps: $name $used" >&2
+		done
+	fi
+}
+
+for tool in apt-get apt-cache dpkg dpkg-source musl-gcc autoreconf make ar cksum; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		fail "$tool not found; install the packages in scripts/packages.txt (make deps)"
 done
+
+if [ -n "$download_only" ]; then
+	aptdir=$(mktemp -d)
+	trap 'rm -rf "$aptdir"' EXIT
+	cd "$out"
+	fetch_sources
+	exit 0
+fi
+aptdir=$out/apt
+
+# A different script means a different build: rebuild.
+stamp=$(cksum <"$script")
+complete=yes
+for file in lib/libkmod.a lib/libzstd.a lib/liblzma.a include/libkmod.h include/zstd.h \
+	include/zstd_errors.h include/lzma.h; do
+	[ -f "$out/$file" ] || complete=no
+done
+if [ "$complete" = yes ] && [ "$(cat "$out/.stamp" 2>/dev/null || true)" = "$stamp" ]; then
+	exit 0
+fi
+
 
 jobs=$(nproc 2>/dev/null || echo 2)
 cflags="-Os -ffunction-sections -fdata-sections"
@@ -71,34 +182,13 @@ cflags="-Os -ffunction-sections -fdata-sections"
 rm -rf "${out:?}/src" "${out:?}/lib" "${out:?}/include" "${out:?}/.stamp"
 mkdir -p "$out/src" "$out/lib" "$out/include"
 cd "$out/src"
-
-# Source packages. apt-get source needs deb-src entries; a stock Debian
-# install has none, so fall back to a private apt state (lists and cache in
-# OUTDIR/src/apt) that knows only this release's deb-src indexes, from
-# deb.debian.org or $DEBIAN_MIRROR and $DEBIAN_SECURITY_MIRROR.
-if ! apt-get source --download-only kmod libzstd xz-utils >>"$log" 2>&1; then
-	codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
-	[ -n "$codename" ] || fail "cannot tell the Debian release from /etc/os-release"
-	apt="$out/src/apt"
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d"
-	mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-	security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	cat >"$apt/sources.list" <<-EOF
-		deb-src [signed-by=$keyring] $mirror $codename main
-		deb-src [signed-by=$keyring] $mirror $codename-updates main
-		deb-src [signed-by=$keyring] $security $codename-security main
-	EOF
-	set -- -o "Dir::Etc::SourceList=$apt/sources.list" \
-		-o "Dir::Etc::SourceParts=$apt/sources.list.d" \
-		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" \
-		-o "APT::Sandbox::User=$(id -un)"
-	run apt-get "$@" update
-	run apt-get "$@" source --download-only kmod libzstd xz-utils
-fi
-for dsc in kmod_*.dsc libzstd_*.dsc xz-utils_*.dsc; do
-	[ -f "$dsc" ] || fail "no $dsc after apt-get source"
-	run dpkg-source -x "$dsc" "${dsc%%_*}"
+fetch_sources
+for name in $packages; do
+	set -- "${name}"_*.dsc
+	if [ $# -ne 1 ] || [ ! -f "$1" ]; then
+		fail "expected one ${name}_*.dsc, found: $*"
+	fi
+	run dpkg-source --require-strong-checksums -x "$1" "$name"
 done
 
 # zstd: the decoder alone, without the legacy formats (v0.5-v0.7, which no
