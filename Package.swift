@@ -74,19 +74,26 @@ if !embedded {
       path: "Sources/earlybind",
       swiftSettings: commonSettings
     ),
+    // Fixtures every test target shares: fake sysfs trees, fake devices,
+    // temp directories.
+    .target(
+      name: "EarlybindTestSupport",
+      dependencies: ["EarlybindCore"],
+      path: "Tests/EarlybindTestSupport"
+    ),
     .testTarget(
       name: "EarlybindCoreTests",
-      dependencies: ["EarlybindCore"],
+      dependencies: ["EarlybindCore", "EarlybindTestSupport"],
       path: "Tests/EarlybindCoreTests"
     ),
     .testTarget(
       name: "EarlybindPosixTests",
-      dependencies: ["EarlybindCore", "EarlybindPosix"],
+      dependencies: ["EarlybindCore", "EarlybindPosix", "EarlybindTestSupport"],
       path: "Tests/EarlybindPosixTests"
     ),
     .testTarget(
       name: "EarlybindHostTests",
-      dependencies: ["EarlybindHost", "EarlybindCore", "EarlybindPosix"],
+      dependencies: ["EarlybindHost", "EarlybindCore", "EarlybindPosix", "EarlybindTestSupport"],
       path: "Tests/EarlybindHostTests"
     ),
   ]

@@ -1,3 +1,4 @@
+import EarlybindTestSupport
 import Foundation
 import Testing
 
@@ -34,23 +35,19 @@ final class BlkidImages {
   static let rootUUID = "5d3c1f0e-8a41-4c5e-9b7a-2f6d8e0c4a11"
   static let swapUUID = "0b9e7c55-3d2a-4f18-a6c4-71e2d9f03b28"
 
-  let directory: URL
-  var ext4: String { directory.appendingPathComponent("root.img").path }
-  var swap: String { directory.appendingPathComponent("swap.img").path }
-  var blank: String { directory.appendingPathComponent("blank.img").path }
+  let directory: TemporaryDirectory
+  var ext4: String { directory.file("root.img") }
+  var swap: String { directory.file("swap.img") }
+  var blank: String { directory.file("blank.img") }
 
   init() throws {
-    directory = try temporaryDirectory()
+    directory = try TemporaryDirectory()
     try makeBlankImage(ext4, megabytes: 8)
     try runImageTool(
       "/usr/sbin/mkfs.ext4", ["-q", "-F", "-L", "ebroot", "-U", Self.rootUUID, ext4])
     try makeBlankImage(swap, megabytes: 1)
     try runImageTool("/usr/sbin/mkswap", ["-L", "ebswap", "-U", Self.swapUUID, swap])
     try makeBlankImage(blank, megabytes: 1)
-  }
-
-  deinit {
-    try? FileManager.default.removeItem(at: directory)
   }
 }
 

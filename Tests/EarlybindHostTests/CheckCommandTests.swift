@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarlybindCore
+import EarlybindTestSupport
 import Foundation
 import Testing
 
@@ -9,12 +10,12 @@ import Testing
 /// module tree is the real one of the installed Debian kernel.
 struct FakeHost {
   let sysfs: FakeSysfs
-  let dir: URL
+  let dir: TemporaryDirectory
   let kernel: String
 
   init(sysfs: FakeSysfs, interrupts: String = " 24: IR-PCI-MSI 512000-edge ahci\n") throws {
     self.sysfs = sysfs
-    dir = try temporaryDirectory()
+    dir = try TemporaryDirectory()
     kernel = try installedKernel()
     try FileManager.default.createDirectory(atPath: proc, withIntermediateDirectories: true)
     try FileManager.default.createDirectory(atPath: boot, withIntermediateDirectories: true)
@@ -36,7 +37,7 @@ struct FakeHost {
   ) throws -> [Finding] {
     if let text { try text.write(toFile: config, atomically: true, encoding: .utf8) }
     var check = HostCheck()
-    check.sysfs = sysfs.path
+    check.sysfs = sysfs.sys
     check.proc = proc
     check.boot = boot
     check.config = config
@@ -53,7 +54,7 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
 
 @Suite struct CheckCommandTests {
   @Test func aHealthyHostIsAllOkExceptTheMissingHooks() throws {
-    let host = try FakeHost(sysfs: try FakeSysfs.workstation())
+    let host = try FakeHost(sysfs: try Workstation.build())
     let findings = try host.check(config: "non-boot-vga\n")
     #expect(levels(findings, "iommu") == [.ok])
     #expect(levels(findings, "interrupts") == [.ok])
@@ -68,7 +69,7 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
   }
 
   @Test func iommuOffSaysWhatToAddForThisCPU() throws {
-    let host = try FakeHost(sysfs: try FakeSysfs.workstation(iommu: false))
+    let host = try FakeHost(sysfs: try Workstation.build(iommu: false))
     let findings = try host.check(config: "non-boot-vga\n")
     let iommu = try #require(findings.first { $0.topic == "iommu" })
     #expect(iommu.level == .error)
@@ -77,7 +78,7 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
 
   @Test func missingInterruptRemappingIsAWarningNamingTheTradeOff() throws {
     let host = try FakeHost(
-      sysfs: try FakeSysfs.workstation(), interrupts: " 24: PCI-MSI 512000-edge ahci\n")
+      sysfs: try Workstation.build(), interrupts: " 24: PCI-MSI 512000-edge ahci\n")
     let findings = try host.check(config: "non-boot-vga\n")
     let interrupts = try #require(findings.first { $0.topic == "interrupts" })
     #expect(interrupts.level == .warning)
@@ -85,7 +86,7 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
   }
 
   @Test func anImageWithoutTheBinderIsAnError() throws {
-    let host = try FakeHost(sysfs: try FakeSysfs.workstation())
+    let host = try FakeHost(sysfs: try Workstation.build())
     let findings = try host.check(config: "non-boot-vga\n", image: ["init", "usr/bin/udevadm"])
     let image = try #require(findings.first { $0.topic == "image \(host.kernel)" })
     #expect(image.level == .error)
@@ -95,13 +96,13 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
   }
 
   @Test func takingEveryDisplayLeavesTheHostBlind() throws {
-    let host = try FakeHost(sysfs: try FakeSysfs.workstation())
+    let host = try FakeHost(sysfs: try Workstation.build())
     let findings = try host.check(config: "10de:1b80 allow-boot-vga\n")
     #expect(levels(findings, "display") == [.error])
   }
 
   @Test func aRuleOnTheRootControllerIsAnError() throws {
-    let host = try FakeHost(sysfs: try FakeSysfs.workstation())
+    let host = try FakeHost(sysfs: try Workstation.build())
     let findings = try host.check(
       config: "class:0108\n", protected: [PCIAddress("0000:03:00.0")!])
     let root = try #require(findings.first { $0.topic == "root device" })
@@ -110,7 +111,7 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
   }
 
   @Test func unmatchedRulesBootGPUAndIncompleteGroupsAreWarnings() throws {
-    let host = try FakeHost(sysfs: try FakeSysfs.workstation())
+    let host = try FakeHost(sysfs: try Workstation.build())
     // 01:00.0 shares group 1 with its audio and a root port; functions=none
     // leaves the audio behind.
     let findings = try host.check(
@@ -121,10 +122,10 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
   }
 
   @Test func exitCodesFollowTheWorstFinding() throws {
-    let host = try FakeHost(sysfs: try FakeSysfs.workstation())
+    let host = try FakeHost(sysfs: try Workstation.build())
     try "non-boot-vga\n".write(toFile: host.config, atomically: true, encoding: .utf8)
     let command = try CheckCommand.parse([
-      "--config", host.config, "--sysfs", host.sysfs.path, "--proc", host.proc, "--boot",
+      "--config", host.config, "--sysfs", host.sysfs.sys, "--proc", host.proc, "--boot",
       host.boot, "--json",
     ])
     // The real system has no hook for the fake kernel image: an error, so 2.

@@ -1,5 +1,6 @@
 import EarlybindCore
 import EarlybindPosix
+import EarlybindTestSupport
 import Foundation
 import Testing
 
@@ -23,20 +24,12 @@ struct TestFailure: Error, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
-func temporaryDirectory() throws -> URL {
-  let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-    "earlybind-host-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  return url
-}
-
 @Suite struct CompileCommandTests {
   @Test func compilesAgainstTheRealKernelTree() throws {
     let kernel = try installedKernel()
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let config = dir.appendingPathComponent("earlybind.conf").path
-    let output = dir.appendingPathComponent("out/bindings.tbl").path
+    let dir = try TemporaryDirectory()
+    let config = dir.file("earlybind.conf")
+    let output = dir.file("out/bindings.tbl")
     try "# two rules\nnon-boot-vga\n10de:13c2:1458:3702 group rebind\n".write(
       toFile: config, atomically: true, encoding: .utf8)
 
@@ -52,7 +45,7 @@ func temporaryDirectory() throws -> URL {
     #expect(names.last == "vfio_pci")
     // Nothing but the table is left in its directory: the temp file was renamed.
     let left = try FileManager.default.contentsOfDirectory(
-      atPath: dir.appendingPathComponent("out").path)
+      atPath: dir.file("out"))
     #expect(left == ["bindings.tbl"])
   }
 
@@ -81,10 +74,9 @@ func temporaryDirectory() throws -> URL {
   }
 
   @Test func invalidConfigFailsWithItsLocationAndKeepsTheOldTable() throws {
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let config = dir.appendingPathComponent("earlybind.conf").path
-    let output = dir.appendingPathComponent("bindings.tbl").path
+    let dir = try TemporaryDirectory()
+    let config = dir.file("earlybind.conf")
+    let output = dir.file("bindings.tbl")
     try Data([1, 2, 3]).write(to: URL(fileURLWithPath: output))
     try "non-boot-vga\n\n\n\n\n\n0000:03:00.0 functons\n".write(
       toFile: config, atomically: true, encoding: .utf8)
@@ -113,10 +105,9 @@ func temporaryDirectory() throws -> URL {
   }
 
   @Test func theTableCarriesProtectedAddresses() throws {
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let config = dir.appendingPathComponent("earlybind.conf").path
-    let output = dir.appendingPathComponent("bindings.tbl").path
+    let dir = try TemporaryDirectory()
+    let config = dir.file("earlybind.conf")
+    let output = dir.file("bindings.tbl")
     try "class:0108\n".write(toFile: config, atomically: true, encoding: .utf8)
     try CompileCommand.parse([
       "--config", config, "--output", output, "--skip-module-check", "--no-root-guard",

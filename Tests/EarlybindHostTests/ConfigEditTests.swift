@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarlybindCore
+import EarlybindTestSupport
 import Foundation
 import Testing
 
@@ -20,14 +21,13 @@ import Testing
   }
 
   @Test func addRecordsTheCurrentIDAndPrintsAValidConfig() throws {
-    let sysfs = try FakeSysfs.workstation()
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
+    let sysfs = try Workstation.build()
+    let dir = try TemporaryDirectory()
     let config = dir.path + "/earlybind.conf"
     try "# mine\nnon-boot-vga\n".write(toFile: config, atomically: true, encoding: .utf8)
     try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config)
 
-    try AddCommand.parse(["0000:02:00.0", "rebind", "--config", config, "--sysfs", sysfs.path])
+    try AddCommand.parse(["0000:02:00.0", "rebind", "--config", config, "--sysfs", sysfs.sys])
       .run()
     #expect(
       try String(contentsOfFile: config, encoding: .utf8)
@@ -35,13 +35,12 @@ import Testing
     let mode = try FileManager.default.attributesOfItem(atPath: config)[.posixPermissions]
     #expect((mode as? NSNumber)?.intValue == 0o600)
 
-    try RemoveCommand.parse(["02:00.0", "--config", config, "--sysfs", sysfs.path]).run()
+    try RemoveCommand.parse(["02:00.0", "--config", config, "--sysfs", sysfs.sys]).run()
     #expect(try String(contentsOfFile: config, encoding: .utf8) == "# mine\nnon-boot-vga\n")
   }
 
   @Test func badWordsChangeNothing() throws {
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
+    let dir = try TemporaryDirectory()
     let config = dir.path + "/earlybind.conf"
     try "non-boot-vga\n".write(toFile: config, atomically: true, encoding: .utf8)
     #expect {
@@ -71,11 +70,11 @@ import Testing
   }
 
   @Test func comparesTheBootReportWithTheLiveDrivers() throws {
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     let status = StatusReport(
       report: report([
         ("0000:02:00.1", "vfio-pci", "bound"), ("0000:01:00.1", "vfio-pci", "bound"),
-      ]), sysfs: sysfs.path, config: "/nonexistent")
+      ]), sysfs: sysfs.sys, config: "/nonexistent")
     #expect(status.devices.map(\.ok) == [true, false])
     #expect(!status.isHealthy)
     #expect(
@@ -89,13 +88,12 @@ import Testing
   }
 
   @Test func hintsWhenARulesAddressNowHoldsAnotherDevice() throws {
-    let sysfs = try FakeSysfs.workstation()
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
+    let sysfs = try Workstation.build()
+    let dir = try TemporaryDirectory()
     let config = dir.path + "/earlybind.conf"
     // Written when 03:00.0 was a GPU; now it is an NVMe drive.
     try "0000:03:00.0 expect=10de:2204\n".write(toFile: config, atomically: true, encoding: .utf8)
-    let status = StatusReport(report: report([]), sysfs: sysfs.path, config: config)
+    let status = StatusReport(report: report([]), sysfs: sysfs.sys, config: config)
     #expect(status.hints.count == 1)
     #expect(status.hints[0].contains("expects [10de:2204]"))
     #expect(!status.isHealthy)

@@ -1,4 +1,4 @@
-import Foundation
+import EarlybindTestSupport
 
 @testable import EarlybindHost
 
@@ -10,7 +10,7 @@ import Foundation
 ///     sys/devices/virtual/block/<dm-N|mdN>/slaves/<name> -> ...
 ///     sys/dev/block/<MAJ:MIN> -> ...
 final class FakeHostTree {
-  let root: URL
+  let root: TemporaryDirectory
   var path: String { root.path }
   var sys: String { path + "/sys" }
   var paths: RootDeviceGuard.HostPaths {
@@ -21,36 +21,20 @@ final class FakeHostTree {
   private(set) var locations: [String: String] = [:]
 
   init() throws {
-    root = try temporaryDirectory()
+    root = try TemporaryDirectory()
     for directory in ["proc/self", "etc", "dev", "sys/class/block", "sys/dev/block"] {
       try makeDirectory(directory)
     }
   }
 
-  deinit {
-    try? FileManager.default.removeItem(at: root)
-  }
+  func makeDirectory(_ relative: String) throws { try root.makeDirectory(relative) }
 
-  func makeDirectory(_ relative: String) throws {
-    try FileManager.default.createDirectory(
-      at: root.appendingPathComponent(relative), withIntermediateDirectories: true)
-  }
-
-  func write(_ relative: String, _ text: String) throws {
-    let url = root.appendingPathComponent(relative)
-    try FileManager.default.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try text.write(to: url, atomically: true, encoding: .utf8)
-  }
+  func write(_ relative: String, _ text: String) throws { try root.write(relative, text) }
 
   /// A relative symlink at `relative` pointing at `target`, both relative to the root.
   func link(_ relative: String, to target: String) throws {
     let depth = relative.split(separator: "/").count - 1
-    let up = String(repeating: "../", count: depth)
-    let url = root.appendingPathComponent(relative)
-    try FileManager.default.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: up + target)
+    try root.link(relative, to: String(repeating: "../", count: depth) + target)
   }
 
   func mounts(_ text: String) throws { try write("proc/self/mounts", text) }

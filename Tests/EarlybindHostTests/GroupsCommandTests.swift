@@ -1,29 +1,28 @@
 import EarlybindCore
+import EarlybindTestSupport
 import Foundation
 import Testing
 
 @testable import EarlybindHost
 
 @Suite struct GroupsCommandTests {
-  typealias Device = FakeSysfs.Device
-
   /// Group 14 behind a chipset root port: a GPU with audio, an igb NIC and
   /// the bridge itself; the boot GPU alone in group 2.
   func sharedGroup() throws -> FakeSysfs {
     try FakeSysfs(devices: [
-      Device(
+      FakeDevice(
         address: "0000:00:02.0", vendor: 0x8086, device: 0x3E92, classCode: 0x030000,
         bootVGA: true, driver: "i915", group: 2),
-      Device(
+      FakeDevice(
         address: "0000:00:1c.0", vendor: 0x8086, device: 0xA33C, classCode: 0x060400,
         driver: "pcieport", group: 14),
-      Device(
+      FakeDevice(
         address: "0000:01:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x030000,
         bootVGA: false, driver: "nouveau", group: 14),
-      Device(
+      FakeDevice(
         address: "0000:01:00.1", vendor: 0x10DE, device: 0x10F0, classCode: 0x040300,
         driver: "snd_hda_intel", group: 14),
-      Device(
+      FakeDevice(
         address: "0000:02:00.0", vendor: 0x8086, device: 0x1533, classCode: 0x020000,
         driver: "igb", group: 14),
     ])
@@ -32,11 +31,11 @@ import Testing
   func groups(_ sysfs: FakeSysfs, config: String?, json: Bool = false) throws -> (
     text: String, warnings: [String]
   ) {
-    var arguments = ["--sysfs", sysfs.path]
+    var arguments = ["--sysfs", sysfs.sys]
     if json { arguments.append("--json") }
     if let config {
       try sysfs.write("earlybind.conf", config)
-      arguments += ["--config", sysfs.path + "/earlybind.conf"]
+      arguments += ["--config", sysfs.root + "/earlybind.conf"]
     }
     return try GroupsCommand.parse(arguments).render(colour: false)
   }
@@ -111,7 +110,7 @@ import Testing
   }
 
   @Test func identicalGPUsEachTakeTheirOwnGroup() throws {
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     let output = try groups(sysfs, config: "non-boot-vga\n")
     #expect(
       output.text.contains(
@@ -123,11 +122,11 @@ import Testing
   @Test func refusedMemberIsNamed() throws {
     let sysfs = try sharedGroup()
     try sysfs.add(
-      Device(
+      FakeDevice(
         address: "0000:03:00.0", vendor: 0x1234, device: 0x1111, classCode: 0x030000,
         bootVGA: true, group: 15))
     try sysfs.add(
-      Device(
+      FakeDevice(
         address: "0000:03:00.1", vendor: 0x1234, device: 0x2222, classCode: 0x040300,
         driver: "snd_hda_intel", group: 15))
     // The boot GPU refused, its audio taken alone: the group cannot go.
@@ -139,18 +138,18 @@ import Testing
   }
 
   @Test func iommuOffIsAClearMessage() throws {
-    let sysfs = try FakeSysfs.workstation(iommu: false)
+    let sysfs = try Workstation.build(iommu: false)
     let output = try groups(sysfs, config: "non-boot-vga\n")
-    #expect(output.text.hasPrefix("IOMMU is off: " + sysfs.path + "/kernel/iommu_groups is empty"))
+    #expect(output.text.hasPrefix("IOMMU is off: " + sysfs.sys + "/kernel/iommu_groups is empty"))
     #expect(output.warnings.isEmpty)
     let object = try parseJSON(try groups(sysfs, config: nil, json: true).text)
     #expect(object["iommu"] as? Bool == false)
     #expect((object["groups"] as? [Any])?.isEmpty == true)
     #expect((object["checks"] as? [Any])?.isEmpty == true)
     // Absent altogether (no IOMMU driver at all) reads the same.
-    try FileManager.default.removeItem(atPath: sysfs.path + "/kernel/iommu_groups")
+    try FileManager.default.removeItem(atPath: sysfs.sys + "/kernel/iommu_groups")
     #expect(try groups(sysfs, config: nil).text.hasPrefix("IOMMU is off"))
-    try GroupsCommand.parse(["--sysfs", sysfs.path, "--json"]).run()
+    try GroupsCommand.parse(["--sysfs", sysfs.sys, "--json"]).run()
   }
 
   @Test func withoutConfigThereIsNoRuleColumn() throws {

@@ -1,4 +1,5 @@
 import EarlybindCore
+import EarlybindTestSupport
 import Foundation
 import Testing
 
@@ -23,14 +24,13 @@ func listFiles(_ root: String) -> [String] {
 @Suite struct InstallerTests {
   let layout = InstallLayout(prefix: "/usr")
 
-  func installer(_ root: URL) -> Installer {
+  func installer(_ root: TemporaryDirectory) -> Installer {
     Installer(root: root.path, templates: repositoryRoot, layout: layout)
   }
 
   @Test(arguments: InitramfsGenerator.allCases)
   func installedFilesAreTheRenderedTemplates(_ generator: InitramfsGenerator) throws {
-    let root = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: root) }
+    let root = try TemporaryDirectory()
     let outcome = try installer(root).install([generator], force: false)
     let files = try HookFiles(templates: repositoryRoot, layout: layout).files(for: generator)
     #expect(!files.isEmpty)
@@ -67,8 +67,7 @@ func listFiles(_ root: String) -> [String] {
   }
 
   @Test func secondInstallChangesNothing() throws {
-    let root = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: root) }
+    let root = try TemporaryDirectory()
     let first = try installer(root).install(InitramfsGenerator.allCases, force: false)
     #expect(!first.written.isEmpty)
     let before = listFiles(root.path).map { path -> (String, Date?) in
@@ -87,8 +86,7 @@ func listFiles(_ root: String) -> [String] {
   }
 
   @Test func uninstallRemovesExactlyWhatWasInstalled() throws {
-    let root = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: root) }
+    let root = try TemporaryDirectory()
     // Something of the user's in a generator directory must survive.
     let userHook = root.path + "/usr/share/initramfs-tools/hooks/zz-user"
     try FileManager.default.createDirectory(
@@ -104,8 +102,7 @@ func listFiles(_ root: String) -> [String] {
   }
 
   @Test func uninstallKeepsFilesEditedSinceInstall() throws {
-    let root = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: root) }
+    let root = try TemporaryDirectory()
     _ = try installer(root).install([.dracut], force: false)
     let conf = root.path + "/etc/dracut.conf.d/earlybind.conf"
     try "add_dracutmodules+=\" earlybind \"\n# mine\n".write(
@@ -118,8 +115,7 @@ func listFiles(_ root: String) -> [String] {
   }
 
   @Test func refusesToOverwriteAForeignFileWithoutForce() throws {
-    let root = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: root) }
+    let root = try TemporaryDirectory()
     let conf = root.path + "/etc/dracut.conf.d/earlybind.conf"
     try FileManager.default.createDirectory(
       atPath: root.path + "/etc/dracut.conf.d", withIntermediateDirectories: true)
@@ -146,8 +142,8 @@ func listFiles(_ root: String) -> [String] {
 }
 
 @Suite struct RegeneratorTests {
-  func makeKernels(_ kernels: [String], withInitrd: [String]) throws -> URL {
-    let root = try temporaryDirectory()
+  func makeKernels(_ kernels: [String], withInitrd: [String]) throws -> TemporaryDirectory {
+    let root = try TemporaryDirectory()
     for kernel in kernels {
       try FileManager.default.createDirectory(
         atPath: root.path + "/lib/modules/" + kernel, withIntermediateDirectories: true)
@@ -168,7 +164,6 @@ func listFiles(_ root: String) -> [String] {
 
   @Test func everyInstalledKernelForEveryGenerator() throws {
     let root = try makeKernels(["6.1.0-1-amd64", "6.1.0-2-amd64"], withInitrd: ["6.1.0-1-amd64"])
-    defer { try? FileManager.default.removeItem(at: root) }
     var calls: [String] = []
     var regenerator = Regenerator(run: { _, _ in 0 })
     regenerator.modulesDirectory = root.path + "/lib/modules"
@@ -188,7 +183,6 @@ func listFiles(_ root: String) -> [String] {
 
   @Test func runsThemThroughPathAndStopsOnFailure() throws {
     let root = try makeKernels(["6.1.0-1-amd64", "6.1.0-2-amd64"], withInitrd: [])
-    defer { try? FileManager.default.removeItem(at: root) }
     let bin = root.path + "/bin"
     let log = root.path + "/calls.log"
     try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)

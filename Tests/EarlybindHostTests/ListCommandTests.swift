@@ -1,4 +1,5 @@
 import EarlybindCore
+import EarlybindTestSupport
 import Foundation
 import Testing
 
@@ -110,16 +111,16 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     text: String, warnings: [String]
   ) {
     try sysfs.write("pci.ids", testPCIIDs)
-    var all = ["--sysfs", sysfs.path, "--pci-ids", sysfs.path + "/pci.ids"] + arguments
+    var all = ["--sysfs", sysfs.sys, "--pci-ids", sysfs.root + "/pci.ids"] + arguments
     if let config {
       try sysfs.write("earlybind.conf", config)
-      all += ["--config", sysfs.path + "/earlybind.conf"]
+      all += ["--config", sysfs.root + "/earlybind.conf"]
     }
     return try ListCommand.parse(all).render(colour: false)
   }
 
   @Test func jsonHasTheDocumentedFieldsForIdenticalGPUs() throws {
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     let output = try list(sysfs, config: "# second GPU\n10de:1b80\n", ["--json"])
     #expect(output.warnings.isEmpty)
     let object = try parseJSON(output.text)
@@ -128,8 +129,8 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     for device in devices { #expect(Set(device.keys) == listDeviceKeys) }
 
     let listing = try decode(output.text)
-    #expect(listing.config == sysfs.path + "/earlybind.conf")
-    #expect(listing.pciIds == sysfs.path + "/pci.ids")
+    #expect(listing.config == sysfs.root + "/earlybind.conf")
+    #expect(listing.pciIds == sysfs.root + "/pci.ids")
     #expect(
       listing.devices.map(\.address) == [
         "0000:00:14.0", "0000:01:00.0", "0000:01:00.1", "0000:02:00.0", "0000:02:00.1",
@@ -174,7 +175,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
   }
 
   @Test func defaultListsPassthroughClassesAndAllListsEverything() throws {
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     let some = try decode(try list(sysfs, config: nil, ["--json"]).text)
     #expect(
       !some.devices.contains { $0.address == "0000:00:1f.4" || $0.className.contains("bridge") })
@@ -190,7 +191,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
   }
 
   @Test func textColumnsAreAlignedAndPlainWhenNotATerminal() throws {
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     let output = try list(sysfs, config: "10de:1b80\n")
     let text = output.text
     #expect(!text.contains("\u{1B}"))
@@ -219,9 +220,9 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     #expect(TextTable.wantsColour(isTerminal: true, environment: [:]))
     #expect(!TextTable.wantsColour(isTerminal: true, environment: ["NO_COLOR": "1"]))
     #expect(!TextTable.wantsColour(isTerminal: true, environment: ["NO_COLOR": ""]))
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     try sysfs.write("c.conf", "10de:1b80\n")
-    let command = try ListCommand.parse(["--sysfs", sysfs.path, "--config", sysfs.path + "/c.conf"])
+    let command = try ListCommand.parse(["--sysfs", sysfs.sys, "--config", sysfs.root + "/c.conf"])
     let coloured = try command.render(colour: true).text
     #expect(coloured.contains("\u{1B}[32mvfio-pci\u{1B}[0m"))
     let stripped = coloured.replacingOccurrences(
@@ -230,15 +231,15 @@ func parseJSON(_ text: String) throws -> [String: Any] {
   }
 
   @Test func worksWithoutConfigOrPCIIDs() throws {
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     let output = try ListCommand.parse([
-      "--sysfs", sysfs.path, "--config", sysfs.path + "/none.conf", "--pci-ids",
-      sysfs.path + "/none.ids",
+      "--sysfs", sysfs.sys, "--config", sysfs.root + "/none.conf", "--pci-ids",
+      sysfs.root + "/none.ids",
     ]).render(colour: false)
     #expect(
       output.warnings == [
-        "no config at \(sysfs.path)/none.conf; rules not shown",
-        "cannot read \(sysfs.path)/none.ids; names not shown",
+        "no config at \(sysfs.root)/none.conf; rules not shown",
+        "cannot read \(sysfs.root)/none.ids; names not shown",
       ])
     let header = output.text.split(separator: "\n").first.map(String.init) ?? ""
     #expect(!header.contains("RULE") && !header.contains("NAME"))

@@ -1,39 +1,34 @@
 import EarlybindCore
-import Foundation
+import EarlybindTestSupport
 import Testing
 
 @testable import EarlybindHost
 
 @Suite struct PlanCommandTests {
-  /// Two identical GPUs, the second with an audio function, in a fake sysfs.
-  func makeTree() throws -> URL {
-    let root = try temporaryDirectory()
-    let devices = root.appendingPathComponent("bus/pci/devices")
-    let entries: [(String, String, String?)] = [
-      ("0000:00:03.0", "pci:v00001234d00001111sv00001AF4sd00001100bc03sc00i00", "1"),
-      ("0000:00:05.0", "pci:v00001234d00001111sv00001AF4sd00001100bc03sc00i00", "0"),
-      ("0000:00:05.1", "pci:v00008086d00002668sv00001AF4sd00001100bc04sc03i00", nil),
-      ("0000:00:04.0", "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00", nil),
-    ]
-    for (address, modalias, bootVGA) in entries {
-      let dir = devices.appendingPathComponent(address)
-      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-      try (modalias + "\n").write(
-        to: dir.appendingPathComponent("modalias"), atomically: false, encoding: .utf8)
-      if let bootVGA {
-        try (bootVGA + "\n").write(
-          to: dir.appendingPathComponent("boot_vga"), atomically: false, encoding: .utf8)
-      }
-    }
-    return root
+  /// Two identical QEMU VGA devices (the first the boot GPU), an audio
+  /// function beside the second, and a storage controller.
+  func makeTree() throws -> FakeSysfs {
+    try FakeSysfs(devices: [
+      FakeDevice(
+        address: "0000:00:03.0", vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
+        subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: true),
+      FakeDevice(
+        address: "0000:00:05.0", vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
+        subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: false),
+      FakeDevice(
+        address: "0000:00:05.1", vendor: 0x8086, device: 0x2668, subsystemVendor: 0x1AF4,
+        subsystemDevice: 0x1100, classCode: 0x04_0300),
+      FakeDevice(
+        address: "0000:00:04.0", vendor: 0x1AF4, device: 0x1001, subsystemVendor: 0x1AF4,
+        subsystemDevice: 0x0002, classCode: 0x01_0000),
+    ])
   }
 
   @Test func plansTheSecondGPUAndItsAudio() throws {
     let root = try makeTree()
-    defer { try? FileManager.default.removeItem(at: root) }
     let rules = try RuleParser.parseConfig(Array("non-boot-vga\n".utf8), file: "c")
     let plan = try PlanReport.make(
-      sysfs: root.path, rules: rules, options: BootOptions(), modules: [], protected: [])
+      sysfs: root.sys, rules: rules, options: BootOptions(), modules: [], protected: [])
     let text = PlanReport.text(plan, options: BootOptions(), ruleCount: 1)
     #expect(
       text.contains("0000:00:05.0 [1234:1111] -> vfio-pci (line 1: non-boot-vga)"))
@@ -44,11 +39,10 @@ import Testing
 
   @Test func showsTheBootGPURefusalAndCommandLineSwitches() throws {
     let root = try makeTree()
-    defer { try? FileManager.default.removeItem(at: root) }
     let rules = try RuleParser.parseConfig(Array("1234:1111\n".utf8), file: "c")
     let options = BootOptions.parse(Array("quiet earlybind.dry_run earlybind.skip=zz".utf8))
     let plan = try PlanReport.make(
-      sysfs: root.path, rules: rules, options: options, modules: [], protected: [])
+      sysfs: root.sys, rules: rules, options: options, modules: [], protected: [])
     let text = PlanReport.text(plan, options: options, ruleCount: 1)
     #expect(text.contains("0000:00:03.0 [1234:1111] skipped: boot GPU (boot_vga=1)"))
     #expect(text.contains("earlybind.dry_run is set"))

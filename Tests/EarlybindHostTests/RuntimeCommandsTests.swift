@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarlybindCore
+import EarlybindTestSupport
 import Foundation
 import Testing
 
@@ -17,13 +18,13 @@ final class FakeKernel: ModuleLoader {
   init(sysfs: FakeSysfs, hostDrivers: [String: String] = [:]) throws {
     self.sysfs = sysfs
     self.hostDrivers = hostDrivers
-    try sysfs.write("bus/pci/drivers_probe", "")
+    try sysfs.write("sys/bus/pci/drivers_probe", "")
     for name in ["nvidia", "snd_hda_intel", "vfio-pci", "pcieport"] {
-      try sysfs.write("bus/pci/drivers/\(name)/unbind", "")
+      try sysfs.write("sys/bus/pci/drivers/\(name)/unbind", "")
     }
   }
 
-  var devices: String { sysfs.path + "/bus/pci/devices" }
+  var devices: String { sysfs.sys + "/bus/pci/devices" }
 
   func driver(of address: String) -> String? {
     (try? FileManager.default.destinationOfSymbolicLink(
@@ -44,13 +45,13 @@ final class FakeKernel: ModuleLoader {
   func bind(_ address: String, to driver: String) {
     try? FileManager.default.createSymbolicLink(
       atPath: devices + "/" + address + "/driver",
-      withDestinationPath: sysfs.path + "/bus/pci/drivers/" + driver)
+      withDestinationPath: sysfs.sys + "/bus/pci/drivers/" + driver)
   }
 
   /// Applies pending unbind and drivers_probe writes, as the kernel would
   /// have at write time.
   func settle() {
-    let drivers = sysfs.path + "/bus/pci/drivers"
+    let drivers = sysfs.sys + "/bus/pci/drivers"
     for name in (try? FileManager.default.contentsOfDirectory(atPath: drivers)) ?? [] {
       let file = drivers + "/" + name + "/unbind"
       guard let address = try? String(contentsOfFile: file, encoding: .utf8), !address.isEmpty
@@ -58,7 +59,7 @@ final class FakeKernel: ModuleLoader {
       try? FileManager.default.removeItem(atPath: devices + "/" + address + "/driver")
       try? "".write(toFile: file, atomically: false, encoding: .utf8)
     }
-    let probe = sysfs.path + "/bus/pci/drivers_probe"
+    let probe = sysfs.sys + "/bus/pci/drivers_probe"
     if let address = try? String(contentsOfFile: probe, encoding: .utf8), !address.isEmpty,
       driver(of: address) == nil
     {
@@ -85,17 +86,17 @@ final class FakeKernel: ModuleLoader {
 
 @Suite struct RuntimeCommandsTests {
   @Test func applyTakesTheGroupFromItsDriversAndVerifies() throws {
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     // Give 02:00.* host drivers first, as on a running system.
     try FileManager.default.removeItem(
-      atPath: sysfs.path + "/devices/pci0000:00/0000:02:00.1/driver")
-    try sysfs.write("devices/pci0000:00/0000:02:00.0/driver_override", "(null)\n")
-    try sysfs.write("devices/pci0000:00/0000:02:00.1/driver_override", "(null)\n")
+      atPath: sysfs.sys + "/devices/pci0000:00/0000:02:00.1/driver")
+    try sysfs.write("sys/devices/pci0000:00/0000:02:00.0/driver_override", "(null)\n")
+    try sysfs.write("sys/devices/pci0000:00/0000:02:00.1/driver_override", "(null)\n")
     var kernel = try FakeKernel(sysfs: sysfs)
     kernel.bind("0000:02:00.0", to: "nvidia")
     kernel.bind("0000:02:00.1", to: "snd_hda_intel")
     let rules = [try parseArguments(["0000:02:00.0", "functions=none"])]
-    let report = try RuntimeBinding(sysfs: sysfs.path).apply(
+    let report = try RuntimeBinding(sysfs: sysfs.sys).apply(
       rules: rules, protected: [], loader: &kernel, dryRun: false)
     // functions=none, but apply moves the whole IOMMU group (group 2).
     #expect(kernel.driver(of: "0000:02:00.0") == "vfio-pci")
@@ -105,9 +106,9 @@ final class FakeKernel: ModuleLoader {
   }
 
   @Test func applyRefusesTheBootGPUAndProtectedDevices() throws {
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     var kernel = try FakeKernel(sysfs: sysfs)
-    let report = try RuntimeBinding(sysfs: sysfs.path).apply(
+    let report = try RuntimeBinding(sysfs: sysfs.sys).apply(
       rules: [try parseArguments(["0000:01:00.0"]), try parseArguments(["0000:03:00.0"])],
       protected: [PCIAddress("0000:03:00.0")!], loader: &kernel, dryRun: false)
     #expect(report.entries.isEmpty)
@@ -117,25 +118,25 @@ final class FakeKernel: ModuleLoader {
   }
 
   @Test func releaseClearsTheOverrideUnbindsAndReprobesTheGroup() throws {
-    let sysfs = try FakeSysfs.workstation()
+    let sysfs = try Workstation.build()
     let kernel = try FakeKernel(
       sysfs: sysfs, hostDrivers: ["0000:02:00.0": "nvidia", "0000:02:00.1": "snd_hda_intel"])
     // 02:00.0 has an override and no driver; 02:00.1 sits on vfio-pci.
-    let results = try RuntimeBinding(sysfs: sysfs.path).release(PCIAddress("0000:02:00.0")!)
+    let results = try RuntimeBinding(sysfs: sysfs.sys).release(PCIAddress("0000:02:00.0")!)
     #expect(results.map(\.address.description) == ["0000:02:00.0", "0000:02:00.1"])
     // The writes the kernel's sequence needs, in the files (a plain file
     // keeps only the last write: 02:00.1 is probed last).
     #expect(kernel.override(of: "0000:02:00.0") == "")
     #expect(kernel.override(of: "0000:02:00.1") == "")
     let unbind = try String(
-      contentsOfFile: sysfs.path + "/bus/pci/drivers/vfio-pci/unbind", encoding: .utf8)
+      contentsOfFile: sysfs.sys + "/bus/pci/drivers/vfio-pci/unbind", encoding: .utf8)
     #expect(unbind == "0000:02:00.1")
-    let probe = try String(contentsOfFile: sysfs.path + "/bus/pci/drivers_probe", encoding: .utf8)
+    let probe = try String(contentsOfFile: sysfs.sys + "/bus/pci/drivers_probe", encoding: .utf8)
     #expect(probe == "0000:02:00.1")
     kernel.settle()
     #expect(kernel.driver(of: "0000:02:00.1") == "snd_hda_intel")
     #expect(throws: CommandFailure.self) {
-      _ = try RuntimeBinding(sysfs: sysfs.path).release(PCIAddress("0000:0a:00.0")!)
+      _ = try RuntimeBinding(sysfs: sysfs.sys).release(PCIAddress("0000:0a:00.0")!)
     }
   }
 }

@@ -1,5 +1,6 @@
 import EarlybindCore
 import EarlybindPosix
+import EarlybindTestSupport
 import Foundation
 import Testing
 
@@ -94,6 +95,16 @@ struct RecordingFileSystem: FileSystem, FileCreating {
 
   func replaceFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws(SystemError) {
     try base.replaceFile(path, with: bytes, mode: mode)
+  }
+}
+
+extension FakeSysfs {
+  /// The report the binder left behind, as generic JSON: these tests read
+  /// the keys the writer wrote, the host's decoder is tested apart.
+  func report() throws -> [String: Any] {
+    let data = try #require(FileManager.default.contents(atPath: reportPath))
+    let object = try JSONSerialization.jsonObject(with: data)
+    return try #require(object as? [String: Any])
   }
 }
 
@@ -211,8 +222,7 @@ struct BinderTests {
   }
 
   @Test func qemuBochsExampleLogsTheDocumentedLine() throws {
-    let fake = try FakeSysfs()
-    try fake.add([
+    let fake = try Machine.build([
       FakeDevice(
         address: "0000:00:02.0", vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
         subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: true),

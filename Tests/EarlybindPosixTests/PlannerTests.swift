@@ -1,5 +1,6 @@
 import EarlybindCore
 import EarlybindPosix
+import EarlybindTestSupport
 import Testing
 
 @Suite("Planner on fake sysfs trees")

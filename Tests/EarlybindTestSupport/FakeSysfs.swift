@@ -1,0 +1,156 @@
+import EarlybindCore
+import Foundation
+
+/// A machine's kernel interfaces in a temp directory, shaped like the real
+/// ones, removed with the value:
+///
+///     <root>/sys/devices/pci0000:00/<BDF>/{modalias,class,vendor,device,
+///         subsystem_vendor,subsystem_device,driver_override,boot_vga,reset_method,reset}
+///     <root>/sys/bus/pci/devices/<BDF> -> ../../../devices/pci0000:00/<BDF>
+///     <BDF>/driver -> <root>/sys/bus/pci/drivers/<name>, which has bind and unbind
+///     <BDF>/iommu_group -> <root>/sys/kernel/iommu_groups/<N>
+///     <root>/sys/kernel/iommu_groups/<N>/devices/<BDF> -> the device directory
+///     <root>/sys/bus/pci/drivers_probe, <root>/proc/cmdline, <root>/dev/kmsg (a plain file)
+///
+/// Plain files do not behave like sysfs attributes: a write does not
+/// truncate and nothing reacts to it. Tests that need the kernel's part
+/// play it themselves.
+public final class FakeSysfs {
+  public let directory: TemporaryDirectory
+  /// Whether devices get their IOMMU group (off: `kernel/iommu_groups` stays empty).
+  public let iommu: Bool
+  /// driver_override files start empty instead of holding the kernel's
+  /// `(null)`, so a test reads back exactly the bytes that were written.
+  public let blankOverrides: Bool
+
+  public var root: String { directory.path }
+  /// The sysfs mount: what `--sysfs` and `SysfsLayout` take.
+  public var sys: String { root + "/sys" }
+  public var layout: SysfsLayout { SysfsLayout(sysfs: sys) }
+  public var tablePath: String { root + "/etc/earlybind/bindings.tbl" }
+  public var kmsgPath: String { root + "/dev/kmsg" }
+  public var reportPath: String { root + "/run/earlybind/report.json" }
+
+  public init(
+    cmdline: String = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet\n", iommu: Bool = true,
+    blankOverrides: Bool = false, devices: [FakeDevice] = []
+  ) throws {
+    directory = try TemporaryDirectory()
+    self.iommu = iommu
+    self.blankOverrides = blankOverrides
+    for folder in [
+      "sys/devices/pci0000:00", "sys/bus/pci/devices", "sys/bus/pci/drivers",
+      "sys/kernel/iommu_groups", "proc", "dev",
+    ] {
+      try directory.makeDirectory(folder)
+    }
+    try directory.write("sys/bus/pci/drivers_probe", "")
+    try directory.write("proc/cmdline", cmdline)
+    try directory.write("dev/kmsg", "")
+    try add(devices)
+  }
+
+  /// Writes `text` to `relative` (to the root, not to `sys`).
+  public func write(_ relative: String, _ text: String) throws {
+    try directory.write(relative, text)
+  }
+
+  /// `sys/bus/pci/devices/<BDF>`, the path the scanner and the binder use.
+  public func devicePath(_ address: String) -> String { sys + "/bus/pci/devices/" + address }
+
+  public func driverPath(_ name: String) -> String { sys + "/bus/pci/drivers/" + name }
+
+  public func addDriver(_ name: String) throws {
+    let relative = "sys/bus/pci/drivers/" + name
+    if FileManager.default.fileExists(atPath: directory.file(relative)) { return }
+    try directory.write(relative + "/bind", "")
+    try directory.write(relative + "/unbind", "")
+  }
+
+  public func add(_ device: FakeDevice) throws {
+    let relative = "sys/devices/pci0000:00/" + device.address
+    let real = directory.file(relative)
+    func attribute(_ name: String, _ text: String) throws {
+      try directory.write(relative + "/" + name, text)
+    }
+    try directory.makeDirectory(relative)
+    try attribute("modalias", device.modalias + "\n")
+    for (name, value, width) in [
+      ("class", device.classCode, 6), ("vendor", UInt32(device.vendor), 4),
+      ("device", UInt32(device.device), 4), ("subsystem_vendor", UInt32(device.subsystemVendor), 4),
+      ("subsystem_device", UInt32(device.subsystemDevice), 4),
+    ] {
+      try attribute(name, "0x" + FakeDevice.hex(value, width, upper: false) + "\n")
+    }
+    if let override = device.driverOverride {
+      try attribute("driver_override", override + "\n")
+    } else {
+      try attribute("driver_override", blankOverrides ? "" : "(null)\n")
+    }
+    if let bootVGA = device.bootVGA { try attribute("boot_vga", bootVGA ? "1\n" : "0\n") }
+    if let method = device.resetMethod { try attribute("reset_method", method + "\n") }
+    if device.reset { try attribute("reset", "") }
+    try directory.link(
+      "sys/bus/pci/devices/" + device.address, to: "../../../devices/pci0000:00/" + device.address)
+    if let driver = device.driver {
+      try bind(device.address, to: driver)
+    }
+    if iommu, let group = device.group {
+      let groupRelative = "sys/kernel/iommu_groups/" + String(group)
+      try directory.makeDirectory(groupRelative + "/devices")
+      try directory.link(groupRelative + "/devices/" + device.address, to: real)
+      try directory.link(relative + "/iommu_group", to: directory.file(groupRelative))
+    }
+  }
+
+  public func add(_ devices: [FakeDevice]) throws {
+    for device in devices { try add(device) }
+  }
+
+  /// What the kernel does when a driver takes a device.
+  public func bind(_ address: String, to driver: String) throws {
+    try addDriver(driver)
+    try FileManager.default.createSymbolicLink(
+      atPath: devicePath(address) + "/driver", withDestinationPath: driverPath(driver))
+  }
+
+  public func unbind(_ address: String) {
+    try? FileManager.default.removeItem(atPath: devicePath(address) + "/driver")
+  }
+
+  public func driver(of address: String) -> String? {
+    guard
+      let target = try? FileManager.default.destinationOfSymbolicLink(
+        atPath: devicePath(address) + "/driver")
+    else { return nil }
+    return (target as NSString).lastPathComponent
+  }
+
+  /// The driver_override file as it is (plain files keep every byte written).
+  public func override(of address: String) -> String? {
+    directory.read("sys/bus/pci/devices/" + address + "/driver_override")
+  }
+
+  public func addresses() -> [String] { directory.list("sys/bus/pci/devices") }
+
+  public func setCmdline(_ text: String) throws { try directory.write("proc/cmdline", text) }
+
+  public func writeTable(_ table: BindingTable) throws {
+    try writeTable(try BindingTableCodec.encode(table))
+  }
+
+  public func writeTable(_ bytes: [UInt8]) throws {
+    try directory.write("etc/earlybind/bindings.tbl", bytes)
+  }
+
+  public func kmsgLines() -> [String] {
+    (directory.read("dev/kmsg") ?? "").split(separator: "\n").map(String.init)
+  }
+
+  /// What was written to a driver's `unbind` file.
+  public func unbindRequests(_ driver: String) -> String? {
+    directory.read("sys/bus/pci/drivers/" + driver + "/unbind")
+  }
+
+  public func probeRequests() -> String? { directory.read("sys/bus/pci/drivers_probe") }
+}
