@@ -263,7 +263,8 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       reason = "IOMMU group " + group + " of " + parent.description
     }
     return BindingReport.Entry(
-      address: target.device.address, id: target.device.identity.idText, driver: target.driver,
+      address: target.device.address, id: target.device.identity.id.bracketed,
+      driver: target.driver,
       reason: reason, outcome: outcome, detail: detail)
   }
 

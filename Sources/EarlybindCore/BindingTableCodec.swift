@@ -83,7 +83,7 @@ public enum BindingTableCodec {
             code: .invalidRecord, offset: 0, message: "expect= on a rule that is not an address")
         }
         flags |= RuleFlag.expect
-        c = expected
+        c = packed(expected)
       }
       if rule.group { flags |= RuleFlag.group }
       if rule.rebind { flags |= RuleFlag.rebind }
@@ -132,13 +132,8 @@ public enum BindingTableCodec {
   static func selectorWords(_ selector: Selector) -> (Kind, UInt32, UInt32, UInt32) {
     switch selector {
     case .address(let address): return (.address, address.domain, address.packedLow, 0)
-    case .id(let vendor, let device):
-      return (.id, UInt32(vendor) << 16 | UInt32(device), 0, 0)
-    case .subsystem(let vendor, let device, let subVendor, let subDevice):
-      return (
-        .subsystem, UInt32(vendor) << 16 | UInt32(device),
-        UInt32(subVendor) << 16 | UInt32(subDevice), 0
-      )
+    case .id(let id): return (.id, packed(id), 0, 0)
+    case .subsystem(let id, let subsystem): return (.subsystem, packed(id), packed(subsystem), 0)
     case .deviceClass(let code): return (.deviceClass, UInt32(code), 0, 0)
     case .deviceClassWithInterface(let code): return (.deviceClassWithInterface, code, 0, 0)
     case .nonBootVGA: return (.nonBootVGA, 0, 0, 0)
@@ -251,7 +246,7 @@ public enum BindingTableCodec {
           selector: selector, driver: try string(at: base + 4), functions: functions,
           group: flags & RuleFlag.group != 0, rebind: flags & RuleFlag.rebind != 0,
           allowBootVGA: flags & RuleFlag.allowBootVGA != 0,
-          expectedID: expects ? read32(bytes, base + 16) : nil, line: Int(line)))
+          expectedID: expects ? unpacked(read32(bytes, base + 16)) : nil, line: Int(line)))
     }
     var modules: [ModuleRequest] = []
     for index in 0..<moduleCount {
@@ -284,12 +279,10 @@ public enum BindingTableCodec {
       return .address(PCIAddress(domain: a, packedLow: b))
     case .id:
       guard b == 0, c == 0 else { return nil }
-      return .id(vendor: UInt16(a >> 16), device: UInt16(a & 0xFFFF))
+      return .id(unpacked(a))
     case .subsystem:
       guard c == 0 else { return nil }
-      return .subsystem(
-        vendor: UInt16(a >> 16), device: UInt16(a & 0xFFFF), subsystemVendor: UInt16(b >> 16),
-        subsystemDevice: UInt16(b & 0xFFFF))
+      return .subsystem(unpacked(a), subsystem: unpacked(b))
     case .deviceClass:
       guard a <= 0xFFFF, b == 0, c == 0 else { return nil }
       return .deviceClass(UInt16(a))
@@ -302,7 +295,14 @@ public enum BindingTableCodec {
     }
   }
 
-  // MARK: Little-endian fields
+  // MARK: Fields
+
+  /// A vendor:device pair in one word, vendor in the high half.
+  static func packed(_ id: PCIID) -> UInt32 { UInt32(id.vendor) << 16 | UInt32(id.device) }
+
+  static func unpacked(_ word: UInt32) -> PCIID {
+    PCIID(vendor: UInt16(truncatingIfNeeded: word >> 16), device: UInt16(truncatingIfNeeded: word))
+  }
 
   static func put16(_ bytes: inout [UInt8], _ value: UInt16) {
     bytes.append(UInt8(truncatingIfNeeded: value))

@@ -1,21 +1,25 @@
 /// What a PCI function is: IDs and class, all read from one `modalias` file.
 public struct PCIIdentity: Hashable, Sendable {
-  public var vendor: UInt16
-  public var device: UInt16
-  public var subsystemVendor: UInt16
-  public var subsystemDevice: UInt16
+  /// Vendor and device: the chip.
+  public var id: PCIID
+  /// Subsystem vendor and device: the board it is on.
+  public var subsystem: PCIID
   /// Base class, subclass and programming interface: `0x030000` for VGA.
   public var classCode: UInt32
+
+  public init(id: PCIID, subsystem: PCIID = PCIID(vendor: 0, device: 0), classCode: UInt32) {
+    self.id = id
+    self.subsystem = subsystem
+    self.classCode = classCode & 0xFF_FFFF
+  }
 
   public init(
     vendor: UInt16, device: UInt16, subsystemVendor: UInt16 = 0, subsystemDevice: UInt16 = 0,
     classCode: UInt32
   ) {
-    self.vendor = vendor
-    self.device = device
-    self.subsystemVendor = subsystemVendor
-    self.subsystemDevice = subsystemDevice
-    self.classCode = classCode & 0xFF_FFFF
+    self.init(
+      id: PCIID(vendor: vendor, device: device),
+      subsystem: PCIID(vendor: subsystemVendor, device: subsystemDevice), classCode: classCode)
   }
 
   /// The fields of a modalias in order: tag, then that many hex digits.
@@ -67,9 +71,4 @@ public struct PCIIdentity: Hashable, Sendable {
   public var isVGA: Bool { classCode >> 8 == 0x0300 }
   /// Bridges stay with the host when a whole IOMMU group moves.
   public var isBridge: Bool { classCode >> 16 == 0x06 }
-
-  /// `[10de:13c2]`, as lspci -nn prints it.
-  public var idText: String {
-    "[" + ASCII.hex(UInt32(vendor), width: 4) + ":" + ASCII.hex(UInt32(device), width: 4) + "]"
-  }
 }

@@ -38,7 +38,7 @@ public enum RefusalReason: Hashable, Sendable {
   /// Taking the group would take this guarded member too.
   case groupHasGuardedMember(PCIAddress)
   /// The rule's address now holds another device than the one it was written for.
-  case addressMoved(expected: UInt32)
+  case addressMoved(expected: PCIID)
 }
 
 public struct Refusal: Hashable, Sendable {

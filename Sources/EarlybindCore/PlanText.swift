@@ -2,7 +2,7 @@
 /// both say the same thing.
 public enum PlanText {
   public static func device(_ device: PCIDevice) -> String {
-    device.address.description + " " + device.identity.idText
+    device.address.description + " " + device.identity.id.bracketed
   }
 
   public static func target(_ target: Target) -> String {
@@ -36,9 +36,8 @@ public enum PlanText {
     case .conflict(let driver, let rule):
       return head + "already given to " + driver + " by " + rule.origin
     case .addressMoved(let expected):
-      return head + "the rule expects [" + ASCII.hex(expected >> 16, width: 4) + ":"
-        + ASCII.hex(expected & 0xFFFF, width: 4)
-        + "] here; the address now holds another device (hardware changed?)"
+      return head + "the rule expects " + expected.bracketed
+        + " here; the address now holds another device (hardware changed?)"
     case .groupHasGuardedMember(let member):
       return head + "it would take " + member.description
         + " along (same slot or IOMMU group), which is guarded"

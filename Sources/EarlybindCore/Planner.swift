@@ -34,8 +34,7 @@ public struct Planner<Topology: DeviceTopology> {
     func guardReason(_ device: PCIDevice, _ rule: Rule) -> RefusalReason? {
       if options.skip.contains(device.address) { return .skippedOnCommandLine }
       if let expected = rule.expectedID, case .address(let selected) = rule.selector,
-        selected == device.address,
-        UInt32(device.identity.vendor) << 16 | UInt32(device.identity.device) != expected
+        selected == device.address, device.identity.id != expected
       {
         return .addressMoved(expected: expected)
       }

@@ -21,17 +21,17 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
   public var rebind: Bool
   /// The boot GPU is refused unless the rule says so explicitly.
   public var allowBootVGA: Bool
-  /// For address rules: the vendor:device (`vendor << 16 | device`) the
-  /// address held when the rule was written. Addresses move when cards are
-  /// added or swapped; a different device there is refused, not bound.
-  public var expectedID: UInt32?
+  /// For address rules: the vendor:device the address held when the rule
+  /// was written. Addresses move when cards are added or swapped; a
+  /// different device there is refused, not bound.
+  public var expectedID: PCIID?
   /// Source line in the config; 0 for rules from the kernel command line.
   public var line: Int
 
   public init(
     selector: Selector, driver: String = Rule.defaultDriver, functions: FunctionPolicy = .auto,
     group: Bool = false, rebind: Bool = false, allowBootVGA: Bool = false,
-    expectedID: UInt32? = nil, line: Int = 0
+    expectedID: PCIID? = nil, line: Int = 0
   ) {
     self.selector = selector
     self.driver = driver
@@ -64,11 +64,7 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
     if group { text += " group" }
     if rebind { text += " rebind" }
     if allowBootVGA { text += " allow-boot-vga" }
-    if let expectedID {
-      text +=
-        " expect=" + ASCII.hex(expectedID >> 16, width: 4) + ":"
-        + ASCII.hex(expectedID & 0xFFFF, width: 4)
-    }
+    if let expectedID { text += " expect=" + expectedID.description }
     return text
   }
 

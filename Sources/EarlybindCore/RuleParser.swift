@@ -148,12 +148,12 @@ public enum RuleParser {
           throw fail(
             .conflictingOptions, word, "option 'expect=' only applies to an address selector")
         }
-        guard let value, case .id(let vendor, let device)? = Selector(parsing: value) else {
+        guard let value, let id = PCIID(parsing: value) else {
           throw fail(
             .invalidValue, word,
             "invalid value for expect= (expected vendor:device like 10de:13c2)")
         }
-        rule.expectedID = UInt32(vendor) << 16 | UInt32(device)
+        rule.expectedID = id
       case "driver", "functions":
         guard let value else {
           throw fail(.invalidValue, word, "option '" + key + "' needs a value (" + key + "=...)")

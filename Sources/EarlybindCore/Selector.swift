@@ -3,9 +3,9 @@ public enum Selector: Hashable, Sendable, CustomStringConvertible {
   /// One function by address; the domain defaults to 0 when omitted.
   case address(PCIAddress)
   /// Every function with this vendor:device.
-  case id(vendor: UInt16, device: UInt16)
+  case id(PCIID)
   /// vendor:device narrowed by subsystem vendor:device (one board model).
-  case subsystem(vendor: UInt16, device: UInt16, subsystemVendor: UInt16, subsystemDevice: UInt16)
+  case subsystem(PCIID, subsystem: PCIID)
   /// Base class and subclass (`class:0300`).
   case deviceClass(UInt16)
   /// Class, subclass and programming interface (`class:0c0330`).
@@ -18,11 +18,10 @@ public enum Selector: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .address(let address):
       return device.address == address
-    case .id(let vendor, let deviceID):
-      return identity.vendor == vendor && identity.device == deviceID
-    case .subsystem(let vendor, let deviceID, let subVendor, let subDevice):
-      return identity.vendor == vendor && identity.device == deviceID
-        && identity.subsystemVendor == subVendor && identity.subsystemDevice == subDevice
+    case .id(let id):
+      return identity.id == id
+    case .subsystem(let id, let subsystem):
+      return identity.id == id && identity.subsystem == subsystem
     case .deviceClass(let code):
       return identity.classCode >> 8 == UInt32(code)
     case .deviceClassWithInterface(let code):
@@ -54,29 +53,23 @@ public enum Selector: Hashable, Sendable, CustomStringConvertible {
       self = .address(address)
       return
     }
-    let parts = text.split(separator: ASCII.colon, omittingEmptySubsequences: false)
-    guard parts.count == 2 || parts.count == 4 else { return nil }
-    var ids: [UInt16] = []
-    for part in parts {
-      guard part.count == 4, let value = ASCII.parseHex(part) else { return nil }
-      ids.append(UInt16(value))
-    }
-    if ids.count == 2 {
-      self = .id(vendor: ids[0], device: ids[1])
+    // vvvv:dddd, or vvvv:dddd:ssss:ssss with the subsystem.
+    guard let id = PCIID(parsing: text.prefix(9)) else { return nil }
+    if text.count == 9 {
+      self = .id(id)
     } else {
-      self = .subsystem(
-        vendor: ids[0], device: ids[1], subsystemVendor: ids[2], subsystemDevice: ids[3])
+      guard text.count == 19, text[text.startIndex + 9] == ASCII.colon,
+        let subsystem = PCIID(parsing: text.suffix(9))
+      else { return nil }
+      self = .subsystem(id, subsystem: subsystem)
     }
   }
 
   public var description: String {
     switch self {
     case .address(let address): return address.description
-    case .id(let vendor, let device):
-      return ASCII.hex(UInt32(vendor), width: 4) + ":" + ASCII.hex(UInt32(device), width: 4)
-    case .subsystem(let vendor, let device, let subVendor, let subDevice):
-      return ASCII.hex(UInt32(vendor), width: 4) + ":" + ASCII.hex(UInt32(device), width: 4) + ":"
-        + ASCII.hex(UInt32(subVendor), width: 4) + ":" + ASCII.hex(UInt32(subDevice), width: 4)
+    case .id(let id): return id.description
+    case .subsystem(let id, let subsystem): return id.description + ":" + subsystem.description
     case .deviceClass(let code): return "class:" + ASCII.hex(UInt32(code), width: 4)
     case .deviceClassWithInterface(let code): return "class:" + ASCII.hex(code, width: 6)
     case .nonBootVGA: return "non-boot-vga"

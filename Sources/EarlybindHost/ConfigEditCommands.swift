@@ -91,7 +91,7 @@ struct AddCommand: ParsableCommand {
           layout.attribute(address, "modalias"), limit: 128),
           let identity = PCIIdentity(modalias: bytes[...])
         {
-          rule.expectedID = UInt32(identity.vendor) << 16 | UInt32(identity.device)
+          rule.expectedID = identity.id
         } else {
           writeLine(
             "earlybind: note: no device at " + address.description

@@ -41,11 +41,6 @@ struct DeviceRecord {
   var address: PCIAddress { device.address }
   var identity: PCIIdentity { device.identity }
   var className: String { PCIClassNames.name(identity.classCode) }
-  /// `10de:1b80`, as lspci -n prints it.
-  var idText: String { Self.hex(identity.vendor) + ":" + Self.hex(identity.device) }
-  var subsystemText: String {
-    Self.hex(identity.subsystemVendor) + ":" + Self.hex(identity.subsystemDevice)
-  }
   /// All six digits: the programming interface tells xHCI from EHCI.
   var classText: String { Self.hex(identity.classCode, width: 6) }
   /// `0300 VGA`: the subclass as lspci shows it, and a short name.
@@ -55,9 +50,9 @@ struct DeviceRecord {
   var jsonIdentity: [String: Any] {
     [
       "address": address.description, "class": classText, "class_name": className,
-      "vendor": Self.hex(identity.vendor), "device": Self.hex(identity.device),
-      "subsystem_vendor": Self.hex(identity.subsystemVendor),
-      "subsystem_device": Self.hex(identity.subsystemDevice),
+      "vendor": Self.hex(identity.id.vendor), "device": Self.hex(identity.id.device),
+      "subsystem_vendor": Self.hex(identity.subsystem.vendor),
+      "subsystem_device": Self.hex(identity.subsystem.device),
     ]
   }
 
@@ -144,8 +139,8 @@ struct DeviceInventory {
   static func name(_ records: inout [DeviceRecord], from ids: PCIIDs) {
     for index in records.indices {
       let identity = records[index].identity
-      records[index].vendorName = ids.vendorName(identity.vendor)
-      records[index].deviceName = ids.deviceName(vendor: identity.vendor, device: identity.device)
+      records[index].vendorName = ids.vendorName(identity.id.vendor)
+      records[index].deviceName = ids.deviceName(identity.id)
     }
   }
 

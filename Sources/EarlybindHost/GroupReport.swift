@@ -55,7 +55,7 @@ struct GroupReport {
       if let selection = record.selection, selection.role == .refused {
         details += ", refused by " + selection.rule.origin
       }
-      return record.address.description + " " + record.identity.idText + " (" + details + ")"
+      return record.address.description + " " + record.identity.id.bracketed + " (" + details + ")"
     }
   }
 
@@ -127,7 +127,7 @@ struct GroupReport {
         var row = [
           Cell(index == 0 ? group.name : ""), Cell(record.address.description),
           Cell(record.classLabel),
-          Cell(record.idText),
+          Cell(record.identity.id.description),
           Cell(record.driver ?? "-", record.driver == Rule.defaultDriver ? .green : .plain),
         ]
         if config != nil {

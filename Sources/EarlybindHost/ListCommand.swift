@@ -94,7 +94,8 @@ struct ListReport {
         Cell(record.address.description),
         record.device.isBootVGA ? Cell("yes", .yellow) : Cell("-"),
         Cell(record.classLabel),
-        Cell(record.idText), Cell(record.subsystemText), Cell(record.iommuGroup ?? "-"),
+        Cell(record.identity.id.description), Cell(record.identity.subsystem.description),
+        Cell(record.iommuGroup ?? "-"),
         Cell(
           record.resetMethod?.replacingOccurrences(of: " ", with: ",")
             ?? (record.resettable ? "yes" : "no")),

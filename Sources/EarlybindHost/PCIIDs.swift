@@ -13,14 +13,11 @@ struct PCIIDs {
 
   var path: String
   var vendors: [UInt16: String] = [:]
-  /// Keyed by `vendor << 16 | device`.
-  var devices: [UInt32: String] = [:]
+  var devices: [PCIID: String] = [:]
 
   func vendorName(_ vendor: UInt16) -> String? { vendors[vendor] }
 
-  func deviceName(vendor: UInt16, device: UInt16) -> String? {
-    devices[UInt32(vendor) << 16 | UInt32(device)]
-  }
+  func deviceName(_ id: PCIID) -> String? { devices[id] }
 
   /// The given file, or the first default one that exists; nil when none
   /// can be read (names are then simply left out).
@@ -43,8 +40,8 @@ struct PCIIDs {
     _ buffer: UnsafeRawBufferPointer, path: String, wanted: [PCIIdentity]
   ) -> PCIIDs {
     var ids = PCIIDs(path: path)
-    let wantedVendors = Set(wanted.map(\.vendor))
-    let wantedDevices = Set(wanted.map { UInt32($0.vendor) << 16 | UInt32($0.device) })
+    let wantedVendors = Set(wanted.map(\.id.vendor))
+    let wantedDevices = Set(wanted.map(\.id))
     var remaining = wantedVendors.count + wantedDevices.count
     guard let base = buffer.baseAddress, remaining > 0 else { return ids }
     let bytes = base.assumingMemoryBound(to: UInt8.self)
@@ -65,7 +62,7 @@ struct PCIIDs {
         guard let vendor, line.count > 7, line[1] != 0x09, let id = hex4(line, at: 1) else {
           continue
         }
-        let key = UInt32(vendor) << 16 | UInt32(id)
+        let key = PCIID(vendor: vendor, device: id)
         if wantedDevices.contains(key), ids.devices[key] == nil {
           ids.devices[key] = name(line, from: 5)
           remaining -= 1

@@ -13,17 +13,17 @@ struct BindingTableCodecTests {
     Rule(
       selector: .address(PCIAddress(domain: 0x10000, bus: 0xE1, device: 0x1F, function: 7)),
       functions: .all, group: true, line: 5),
-    Rule(selector: .id(vendor: 0x10DE, device: 0x13C2), allowBootVGA: true, line: 6),
+    Rule(selector: .id(PCIID(vendor: 0x10DE, device: 0x13C2)), allowBootVGA: true, line: 6),
     Rule(
       selector: .subsystem(
-        vendor: 0x1002, device: 0x73BF, subsystemVendor: 0x1DA2, subsystemDevice: 0xE438),
+        PCIID(vendor: 0x1002, device: 0x73BF), subsystem: PCIID(vendor: 0x1DA2, device: 0xE438)),
       driver: "amdgpu", group: true, rebind: true, allowBootVGA: true, line: 7),
     Rule(selector: .deviceClass(0x0108), driver: "vfio-pci", functions: .none, line: 8),
     Rule(selector: .deviceClassWithInterface(0x0C_0330), functions: .all, line: 0x7FFF_FFFF),
-    Rule(selector: .id(vendor: 0xFFFF, device: 0), line: 0),
+    Rule(selector: .id(PCIID(vendor: 0xFFFF, device: 0)), line: 0),
     Rule(
       selector: .address(PCIAddress(bus: 2, device: 0, function: 0)), functions: .none,
-      expectedID: 0x10DE_1B80, line: 9),
+      expectedID: PCIID(vendor: 0x10DE, device: 0x1B80), line: 9),
   ]
 
   static let rich = BindingTable(
@@ -43,7 +43,9 @@ struct BindingTableCodecTests {
       protectedAddresses: [PCIAddress(bus: 1, device: 2, function: 3)]),
     BindingTable(rules: [Rule(selector: .nonBootVGA)]),
     BindingTable(
-      rules: [Rule(selector: .id(vendor: 0x10DE, device: 0x1B80), driver: "nvidia", line: 1)],
+      rules: [
+        Rule(selector: .id(PCIID(vendor: 0x10DE, device: 0x1B80)), driver: "nvidia", line: 1)
+      ],
       modules: [
         ModuleRequest(name: "vfio_virqfd", optional: true), ModuleRequest(name: "vfio"),
       ]),
@@ -64,16 +66,18 @@ struct BindingTableCodecTests {
     let selectors: [Selector] = [
       .address(PCIAddress(bus: 0xFF, device: 0x1F, function: 7)),
       .address(PCIAddress(domain: 0xFFFF_FFFF, bus: 0, device: 0, function: 0)),
-      .id(vendor: 0x8086, device: 0xA36D),
-      .subsystem(vendor: 0, device: 0, subsystemVendor: 0xFFFF, subsystemDevice: 0xFFFF),
+      .id(PCIID(vendor: 0x8086, device: 0xA36D)),
+      .subsystem(PCIID(vendor: 0, device: 0), subsystem: PCIID(vendor: 0xFFFF, device: 0xFFFF)),
       .deviceClass(0xFFFF), .deviceClassWithInterface(0xFF_FFFF), .nonBootVGA,
     ]
     var line = 1
     for selector in selectors {
       for functions in [FunctionPolicy.auto, .all, .none] {
         for flags in 0..<8 {
-          var expected: UInt32? = nil
-          if case .address = selector, line % 2 == 0 { expected = UInt32(line) * 0x0101_0101 }
+          var expected: PCIID? = nil
+          if case .address = selector, line % 2 == 0 {
+            expected = PCIID(vendor: UInt16(line) * 0x0101, device: UInt16(line) * 0x0101)
+          }
           rules.append(
             Rule(
               selector: selector, driver: line % 3 == 0 ? "vfio-pci" : "d" + String(line % 7),
@@ -332,7 +336,9 @@ struct BindingTableCodecTests {
     #expect(encoded[base] == 1)
     #expect(encoded[base + 1] & 8 != 0)
     #expect(L.read32(encoded, base + 16) == 0x10DE_1B80)
-    #expect(try BindingTableCodec.decode(encoded).rules[8].expectedID == 0x10DE_1B80)
+    #expect(
+      try BindingTableCodec.decode(encoded).rules[8].expectedID
+        == PCIID(vendor: 0x10DE, device: 0x1B80))
     // Without the flag the word is just a stray selector word.
     let unflagged = L.patched(encoded) { $0[base + 1] &= ~8 }
     #expect(decodeError(unflagged)?.code == .invalidRecord)
@@ -350,7 +356,9 @@ struct BindingTableCodecTests {
   @Test(
     "every table the encoder accepts decodes to itself",
     arguments: [
-      Rule(selector: .id(vendor: 0x10DE, device: 0x1B80), expectedID: 0x10DE_1B80, line: 1),
+      Rule(
+        selector: .id(PCIID(vendor: 0x10DE, device: 0x1B80)),
+        expectedID: PCIID(vendor: 0x10DE, device: 0x1B80), line: 1),
       Rule(selector: .nonBootVGA, line: 0x8000_0000),
     ])
   func encoderOutputAlwaysDecodes(_ rule: Rule) throws {

@@ -86,7 +86,7 @@ struct BootOptionsTests {
     #expect(
       options.extraRules == [
         Rule(selector: .address(PCIAddress(bus: 3, device: 0, function: 0)), rebind: true),
-        Rule(selector: .id(vendor: 0x10DE, device: 0x13C2), driver: "pci-stub"),
+        Rule(selector: .id(PCIID(vendor: 0x10DE, device: 0x13C2)), driver: "pci-stub"),
       ])
     #expect(options.extraRules.allSatisfy { $0.line == 0 })
   }
@@ -108,7 +108,7 @@ struct BootOptionsTests {
       options.extraRules == [
         Rule(
           selector: .address(PCIAddress(bus: 2, device: 0, function: 0)), functions: .none,
-          expectedID: 0x10DE_1B80)
+          expectedID: PCIID(vendor: 0x10DE, device: 0x1B80))
       ])
   }
 

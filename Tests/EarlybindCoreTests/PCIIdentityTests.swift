@@ -6,21 +6,21 @@ struct PCIIdentityTests {
   @Test func parsesRealModaliasWithNewline() throws {
     let identity = try #require(
       PCIIdentity(modalias: slice("pci:v000010DEd00001B80sv00001458sd00003702bc03sc00i00\n")))
-    #expect(identity.vendor == 0x10DE)
-    #expect(identity.device == 0x1B80)
-    #expect(identity.subsystemVendor == 0x1458)
-    #expect(identity.subsystemDevice == 0x3702)
+    #expect(identity.id.vendor == 0x10DE)
+    #expect(identity.id.device == 0x1B80)
+    #expect(identity.subsystem.vendor == 0x1458)
+    #expect(identity.subsystem.device == 0x3702)
     #expect(identity.classCode == 0x03_0000)
     #expect(identity.isDisplay)
     #expect(identity.isVGA)
     #expect(!identity.isBridge)
-    #expect(identity.idText == "[10de:1b80]")
+    #expect(identity.id.bracketed == "[10de:1b80]")
   }
 
   @Test func parsesHDMIAudioFunction() throws {
     let identity = try #require(
       PCIIdentity(modalias: slice("pci:v000010DEd000010F0sv00001458sd00003702bc04sc03i00\n")))
-    #expect(identity.device == 0x10F0)
+    #expect(identity.id.device == 0x10F0)
     #expect(identity.classCode == 0x04_0300)
     #expect(!identity.isDisplay)
     #expect(!identity.isVGA)
@@ -29,8 +29,8 @@ struct PCIIdentityTests {
   @Test func parsesXHCIWithProgrammingInterface() throws {
     let identity = try #require(
       PCIIdentity(modalias: slice("pci:v00008086d0000A36Dsv00001028sd0000085Abc0Csc03i30")))
-    #expect(identity.vendor == 0x8086)
-    #expect(identity.device == 0xA36D)
+    #expect(identity.id.vendor == 0x8086)
+    #expect(identity.id.device == 0xA36D)
     #expect(identity.classCode == 0x0C_0330)
   }
 
@@ -51,14 +51,14 @@ struct PCIIdentityTests {
     let lower = try #require(
       PCIIdentity(modalias: slice("pci:v000010ded00001b80sv00001458sd00003702bc03sc00i00")))
     #expect(upper == lower)
-    #expect(lower.vendor == 0x10DE)
+    #expect(lower.id.vendor == 0x10DE)
   }
 
   @Test func initialiserMasksClassToTwentyFourBits() {
     let identity = PCIIdentity(vendor: 1, device: 2, classCode: 0xFF03_0000)
     #expect(identity.classCode == 0x03_0000)
-    #expect(identity.subsystemVendor == 0)
-    #expect(identity.subsystemDevice == 0)
+    #expect(identity.subsystem.vendor == 0)
+    #expect(identity.subsystem.device == 0)
   }
 
   static let full = "pci:v000010DEd00001B80sv00001458sd00003702bc03sc00i00"
@@ -98,5 +98,31 @@ struct PCIIdentityTests {
     // 0x1A | 0x20 == ':'; only letters may differ in case.
     let text = "pci\u{1A}v000010DEd00001B80sv00001458sd00003702bc03sc00i00"
     #expect(PCIIdentity(modalias: slice(text)) == nil)
+  }
+}
+
+@Suite("PCIID")
+struct PCIIDTests {
+  @Test func parsesAndPrintsVendorDevice() throws {
+    let id = try #require(PCIID("10DE:1b80"))
+    #expect(id == PCIID(vendor: 0x10DE, device: 0x1B80))
+    #expect(id.description == "10de:1b80")
+    #expect(id.bracketed == "[10de:1b80]")
+    #expect(PCIID(vendor: 0, device: 0xA).description == "0000:000a")
+  }
+
+  @Test(arguments: [
+    "", "10de", "10de:", "10de:1b8", "10de:1b800", "10de-1b80", "10dg:1b80", ":10de1b80",
+  ])
+  func rejectsAnythingButFourAndFourHexDigits(_ text: String) {
+    #expect(PCIID(text) == nil)
+  }
+
+  @Test func ordersByVendorThenDevice() {
+    let ids = [
+      PCIID(vendor: 0x10DE, device: 0x1B80), PCIID(vendor: 0x1002, device: 0xFFFF),
+      PCIID(vendor: 0x10DE, device: 0x10F0),
+    ]
+    #expect(ids.sorted().map(\.description) == ["1002:ffff", "10de:10f0", "10de:1b80"])
   }
 }

@@ -48,12 +48,12 @@ struct RuleParserTests {
         selector: .address(PCIAddress(bus: 3, device: 0, function: 0)), driver: "pci-stub",
         functions: .none, line: 5),
       Rule(
-        selector: .id(vendor: 0x10DE, device: 0x13C2), functions: .all, group: true,
+        selector: .id(PCIID(vendor: 0x10DE, device: 0x13C2)), functions: .all, group: true,
         rebind: true, line: 6),
       Rule(selector: .deviceClassWithInterface(0x0C_0330), allowBootVGA: true, line: 7),
       Rule(
         selector: .subsystem(
-          vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458, subsystemDevice: 0x3702),
+          PCIID(vendor: 0x10DE, device: 0x1B80), subsystem: PCIID(vendor: 0x1458, device: 0x3702)),
         line: 9),
       Rule(selector: .address(PCIAddress(bus: 4, device: 0, function: 0)), rebind: true, line: 10),
       Rule(selector: .deviceClass(0x0300), line: 11),
@@ -218,7 +218,7 @@ struct RuleParserTests {
 
   @Test func expectRecordsTheVendorAndDevice() throws {
     let rule = try #require(try parse("0000:02:00.0 functions=none expect=10DE:1B80").first)
-    #expect(rule.expectedID == 0x10DE_1B80)
+    #expect(rule.expectedID == PCIID(vendor: 0x10DE, device: 0x1B80))
     #expect(rule.functions == .none)
     #expect(rule.description == "0000:02:00.0 functions=none expect=10de:1b80")
     #expect(try parse("02:00.0").first?.expectedID == nil)
@@ -284,8 +284,9 @@ struct RuleParserTests {
   static let selectors: [Selector] = [
     .address(PCIAddress(bus: 3, device: 0, function: 0)),
     .address(PCIAddress(domain: 0x10000, bus: 0xE1, device: 0x1F, function: 7)),
-    .id(vendor: 0x10DE, device: 0x13C2),
-    .subsystem(vendor: 0x1002, device: 0x73BF, subsystemVendor: 0x1DA2, subsystemDevice: 0xE438),
+    .id(PCIID(vendor: 0x10DE, device: 0x13C2)),
+    .subsystem(
+      PCIID(vendor: 0x1002, device: 0x73BF), subsystem: PCIID(vendor: 0x1DA2, device: 0xE438)),
     .deviceClass(0x0300),
     .deviceClassWithInterface(0x0C_0330),
     .nonBootVGA,
@@ -299,8 +300,10 @@ struct RuleParserTests {
           for flags in 0..<8 {
             let allow = flags & 4 != 0
             if allow && selector == .nonBootVGA { continue }
-            var expectations: [UInt32?] = [nil]
-            if case .address = selector { expectations.append(0x10DE_1B80) }
+            var expectations: [PCIID?] = [nil]
+            if case .address = selector {
+              expectations.append(PCIID(vendor: 0x10DE, device: 0x1B80))
+            }
             for expected in expectations {
               rules.append(
                 Rule(
@@ -326,7 +329,7 @@ struct RuleParserTests {
     #expect(Rule(selector: .nonBootVGA).description == "non-boot-vga")
     #expect(
       Rule(
-        selector: .id(vendor: 0x10DE, device: 0x13C2), driver: "pci-stub", functions: .none,
+        selector: .id(PCIID(vendor: 0x10DE, device: 0x13C2)), driver: "pci-stub", functions: .none,
         group: true, rebind: true, allowBootVGA: true
       ).description == "10de:13c2 driver=pci-stub functions=none group rebind allow-boot-vga")
   }
@@ -350,7 +353,8 @@ struct RuleParserTests {
       rules == [
         Rule(selector: .address(PCIAddress(bus: 3, device: 0, function: 0)), rebind: true),
         Rule(
-          selector: .id(vendor: 0x10DE, device: 0x13C2), driver: "pci-stub", functions: .none),
+          selector: .id(PCIID(vendor: 0x10DE, device: 0x13C2)), driver: "pci-stub", functions: .none
+        ),
       ])
     #expect(rules.allSatisfy { $0.line == 0 && $0.origin == "earlybind.bind" })
   }

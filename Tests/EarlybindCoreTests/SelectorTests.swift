@@ -22,13 +22,15 @@ struct SelectorTests {
       selector: .address(PCIAddress(domain: 0x10000, bus: 1, device: 0, function: 0)),
       canonical: "10000:01:00.0"),
     Parsed(
-      text: "10de:13c2", selector: .id(vendor: 0x10DE, device: 0x13C2), canonical: "10de:13c2"),
+      text: "10de:13c2", selector: .id(PCIID(vendor: 0x10DE, device: 0x13C2)),
+      canonical: "10de:13c2"),
     Parsed(
-      text: "10DE:13C2", selector: .id(vendor: 0x10DE, device: 0x13C2), canonical: "10de:13c2"),
+      text: "10DE:13C2", selector: .id(PCIID(vendor: 0x10DE, device: 0x13C2)),
+      canonical: "10de:13c2"),
     Parsed(
       text: "10de:1b80:1458:3702",
       selector: .subsystem(
-        vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458, subsystemDevice: 0x3702),
+        PCIID(vendor: 0x10DE, device: 0x1B80), subsystem: PCIID(vendor: 0x1458, device: 0x3702)),
       canonical: "10de:1b80:1458:3702"),
     Parsed(text: "class:0300", selector: .deviceClass(0x0300), canonical: "class:0300"),
     Parsed(

@@ -272,20 +272,20 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     ]
     let ids = PCIIDs.parse(Array(testPCIIDs.utf8), wanted: wanted)
     #expect(ids.vendorName(0x10DE) == "NVIDIA Corporation")
-    #expect(ids.deviceName(vendor: 0x10DE, device: 0x1B80) == "GP104 [GeForce GTX 1080]")
+    #expect(ids.deviceName(PCIID(vendor: 0x10DE, device: 0x1B80)) == "GP104 [GeForce GTX 1080]")
     #expect(ids.vendorName(0x8086) == "Intel Corporation")
-    #expect(ids.deviceName(vendor: 0x8086, device: 0x3E30) == nil)
+    #expect(ids.deviceName(PCIID(vendor: 0x8086, device: 0x3E30)) == nil)
     #expect(ids.vendorName(0x1AF4) == nil)
     // Not wanted: not decoded.
     #expect(ids.vendorName(0x144D) == nil)
-    #expect(ids.deviceName(vendor: 0x10DE, device: 0x10F0) == nil)
+    #expect(ids.deviceName(PCIID(vendor: 0x10DE, device: 0x10F0)) == nil)
     #expect(ids.vendors.count == 2 && ids.devices.count == 1)
   }
 
   @Test func subsystemAndClassLinesAreNotDevices() {
     let wanted = [PCIIdentity(vendor: 0x10DE, device: 0x10DE, classCode: 0)]
     let ids = PCIIDs.parse(Array(testPCIIDs.utf8), wanted: wanted)
-    #expect(ids.deviceName(vendor: 0x10DE, device: 0x10DE) == nil)
+    #expect(ids.deviceName(PCIID(vendor: 0x10DE, device: 0x10DE)) == nil)
     let classes = PCIIDs.parse(
       Array("0000  Vendor\nC 00  Unclassified\n\t0000  Not a device\n".utf8),
       wanted: [PCIIdentity(vendor: 0, device: 0, classCode: 0)])

@@ -32,7 +32,7 @@ struct PlannerTests {
     #expect(gpu.driver == "vfio-pci")
     #expect(gpu.action == .bind)
     #expect(gpu.rule.line == 1)
-    #expect(gpu.device.identity.vendor == 0x10DE)
+    #expect(gpu.device.identity.id.vendor == 0x10DE)
     #expect(!gpu.device.isBootVGA)
     let audio = try #require(plan.target(at: address("0000:02:00.1")))
     #expect(audio.reason == .function(of: address("0000:02:00.0")))
@@ -273,7 +273,9 @@ struct PlannerTests {
     let fake = try Machine.build()
     let plan = try plan(fake, "0000:02:00.0 functions=none expect=10de:1b80")
     #expect(targets(plan) == ["0000:02:00.0"])
-    #expect(plan.target(at: address("0000:02:00.0"))?.rule.expectedID == 0x10DE_1B80)
+    #expect(
+      plan.target(at: address("0000:02:00.0"))?.rule.expectedID
+        == PCIID(vendor: 0x10DE, device: 0x1B80))
   }
 
   @Test func aDifferentDeviceAtTheAddressIsRefused() throws {
@@ -282,7 +284,7 @@ struct PlannerTests {
     #expect(plan.targets.isEmpty)
     #expect(refused(plan) == ["0000:02:00.0"])
     let refusal = try #require(plan.refusals.first)
-    #expect(refusal.reason == .addressMoved(expected: 0x1002_73BF))
+    #expect(refusal.reason == .addressMoved(expected: PCIID(vendor: 0x1002, device: 0x73BF)))
     #expect(
       PlanText.refusal(refusal)
         == "0000:02:00.0 [10de:1b80] skipped: the rule expects [1002:73bf] here;"
