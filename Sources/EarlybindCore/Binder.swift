@@ -136,7 +136,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     if options.dryRun {
       for target in plan.targets {
         say(.notice, PlanText.target(target) + " [dry run]")
-        report.entries.append(entry(target, outcome: "planned", detail: "dry run"))
+        report.entries.append(entry(target, outcome: .planned, detail: "dry run"))
       }
       report.status = .dryRun
       return report
@@ -231,11 +231,11 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   mutating func finish(_ target: Target) -> BindingReport.Entry {
     let address = target.device.address
     if case .alreadyBound = target.action {
-      return entry(target, outcome: "already-bound", detail: "")
+      return entry(target, outcome: .alreadyBound)
     }
     let before = control.driver(of: address)
     if case .heldBy(let holder) = target.action, before == holder {
-      return entry(target, outcome: "held", detail: "bound to " + holder + " (no rebind)")
+      return entry(target, outcome: .held, detail: "bound to " + holder + " (no rebind)")
     }
     if before != target.driver {
       do {
@@ -247,14 +247,16 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     let now = control.driver(of: address)
     if now == target.driver {
       say(.debug, address.description + " bound to " + target.driver)
-      return entry(target, outcome: "bound", detail: "")
+      return entry(target, outcome: .bound)
     }
     let detail = "driver is " + (now ?? "none")
     say(.error, address.description + " not bound to " + target.driver + ": " + detail)
-    return entry(target, outcome: "failed", detail: detail)
+    return entry(target, outcome: .failed, detail: detail)
   }
 
-  func entry(_ target: Target, outcome: String, detail: String) -> BindingReport.Entry {
+  func entry(_ target: Target, outcome: BindingReport.Outcome, detail: String = "")
+    -> BindingReport.Entry
+  {
     let reason: String
     switch target.reason {
     case .selected: reason = target.rule.origin
@@ -263,7 +265,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       reason = "IOMMU group " + group + " of " + parent.description
     }
     return BindingReport.Entry(
-      address: target.device.address, id: target.device.identity.id.bracketed,
+      address: target.device.address, id: target.device.identity.id,
       driver: target.driver,
       reason: reason, outcome: outcome, detail: detail)
   }

@@ -1,22 +1,62 @@
 /// What the binder did at boot, written to `/run/earlybind/report.json` for
-/// `earlybind status` and for people.
+/// `earlybind status` and for people. The file is the one contract between
+/// the boot binary and the host tool: the host decodes exactly these keys.
 public struct BindingReport: Hashable, Sendable {
-  public enum Status: String, Sendable {
+  /// The `version` of report.json. It changes when a key is removed or
+  /// changes meaning; keys may be added within a version.
+  public static let schemaVersion = 1
+
+  /// How the run as a whole ended.
+  public enum Status: String, Hashable, Sendable, CaseIterable {
     case done
+    /// `earlybind=off` on the command line.
     case disabled
+    /// `earlybind.dry_run`: decided and logged, nothing written.
     case dryRun = "dry-run"
+    /// The table was unreadable or damaged: nothing bound.
     case tableError = "table-error"
+    /// The PCI devices could not be listed: nothing bound.
     case scanError = "scan-error"
+  }
+
+  /// What became of one target.
+  public enum Outcome: String, Hashable, Sendable, CaseIterable {
+    /// Verified on the intended driver.
+    case bound
+    /// Already on the intended driver before the binder ran.
+    case alreadyBound = "already-bound"
+    /// Not on the intended driver after probing.
+    case failed
+    /// Another driver holds it and the rule has no `rebind`.
+    case held
+    /// Dry run: what would have been done.
+    case planned
+
+    public var isBound: Bool { self == .bound || self == .alreadyBound }
+    public var isFailure: Bool { self == .failed || self == .held }
   }
 
   public struct Entry: Hashable, Sendable {
     public var address: PCIAddress
-    public var id: String
+    public var id: PCIID
     public var driver: String
+    /// `line 2`, `earlybind.bind`, `function of ADDR`, `IOMMU group N of ADDR`.
     public var reason: String
-    /// `bound`, `already-bound`, `failed`, `held`, `planned` (dry run).
-    public var outcome: String
+    public var outcome: Outcome
+    /// Why it failed or is held; empty otherwise.
     public var detail: String
+
+    public init(
+      address: PCIAddress, id: PCIID, driver: String, reason: String, outcome: Outcome,
+      detail: String = ""
+    ) {
+      self.address = address
+      self.id = id
+      self.driver = driver
+      self.reason = reason
+      self.outcome = outcome
+      self.detail = detail
+    }
   }
 
   public var status: Status = .done
@@ -30,27 +70,24 @@ public struct BindingReport: Hashable, Sendable {
 
   public init() {}
 
-  public var boundCount: Int {
-    entries.filter { $0.outcome == "bound" || $0.outcome == "already-bound" }.count
-  }
+  public var boundCount: Int { entries.filter { $0.outcome.isBound }.count }
 
-  public var failedCount: Int {
-    entries.filter { $0.outcome == "failed" || $0.outcome == "held" }.count
-  }
+  public var failedCount: Int { entries.filter { $0.outcome.isFailure }.count }
 
   /// Compact JSON, one object. Written by hand: no Foundation at boot.
   public func json() -> String {
-    var out = "{\"version\":1,\"status\":" + JSON.string(status.rawValue)
+    var out = "{\"version\":" + ASCII.decimal(Self.schemaVersion)
+    out += ",\"status\":" + JSON.string(status.rawValue)
     out += ",\"message\":" + JSON.string(message)
     out += ",\"elapsed_us\":" + ASCII.decimal(elapsedMicroseconds)
     out += ",\"devices\":["
     for (index, entry) in entries.enumerated() {
       if index > 0 { out += "," }
       out += "{\"address\":" + JSON.string(entry.address.description)
-      out += ",\"id\":" + JSON.string(entry.id)
+      out += ",\"id\":" + JSON.string(entry.id.bracketed)
       out += ",\"driver\":" + JSON.string(entry.driver)
       out += ",\"reason\":" + JSON.string(entry.reason)
-      out += ",\"outcome\":" + JSON.string(entry.outcome)
+      out += ",\"outcome\":" + JSON.string(entry.outcome.rawValue)
       out += ",\"detail\":" + JSON.string(entry.detail) + "}"
     }
     out += "],\"refused\":" + JSON.array(refusals)

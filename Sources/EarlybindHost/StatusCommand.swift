@@ -30,8 +30,8 @@ struct StatusCommand: ParsableCommand {
   var sysfs: String = "/sys"
 
   func run() throws {
-    guard let data = FileManager.default.contents(atPath: report),
-      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    guard let bytes = try? PosixFileSystem().readFile(report, limit: 1 << 24),
+      let object = try? JSONDecoder().decode(BindingReport.self, from: Data(bytes))
     else {
       throw Self.fail(
         CommandFailure(
@@ -62,7 +62,7 @@ struct StatusReport {
     var ok: Bool { driver == intended }
   }
 
-  var reportStatus: String
+  var reportStatus: BindingReport.Status
   var reportMessage: String
   var elapsed: Int
   var devices: [Device] = []
@@ -71,22 +71,19 @@ struct StatusReport {
   var problems: [String]
   var hints: [String] = []
 
-  init(report: [String: Any], sysfs: String, config: String) {
-    reportStatus = report["status"] as? String ?? "unknown"
-    reportMessage = report["message"] as? String ?? ""
-    elapsed = report["elapsed_us"] as? Int ?? 0
-    refused = report["refused"] as? [String] ?? []
-    unmatched = report["unmatched_rules"] as? [String] ?? []
-    problems = report["problems"] as? [String] ?? []
+  init(report: BindingReport, sysfs: String, config: String) {
+    reportStatus = report.status
+    reportMessage = report.message
+    elapsed = report.elapsedMicroseconds
+    refused = report.refusals
+    unmatched = report.unmatchedRules
+    problems = report.problems
     let control = DeviceControl(fileSystem: PosixFileSystem(), layout: SysfsLayout(sysfs: sysfs))
-    for entry in report["devices"] as? [[String: Any]] ?? [] {
-      let address = entry["address"] as? String ?? "?"
+    for entry in report.entries {
       devices.append(
         Device(
-          address: address, id: entry["id"] as? String ?? "",
-          intended: entry["driver"] as? String ?? "",
-          outcome: entry["outcome"] as? String ?? "",
-          driver: PCIAddress(address).flatMap { control.driver(of: $0) }))
+          address: entry.address.description, id: entry.id.bracketed, intended: entry.driver,
+          outcome: entry.outcome.rawValue, driver: control.driver(of: entry.address)))
     }
     // Addresses that moved since the rules were written (needs expect=).
     if let rules = try? ConfigFile.load(config),
@@ -102,12 +99,12 @@ struct StatusReport {
   }
 
   var isHealthy: Bool {
-    reportStatus == "done" && devices.allSatisfy(\.ok) && unmatched.isEmpty && hints.isEmpty
+    reportStatus == .done && devices.allSatisfy(\.ok) && unmatched.isEmpty && hints.isEmpty
       && problems.isEmpty
   }
 
   func text() -> String {
-    var out = "binder at boot: " + reportStatus
+    var out = "binder at boot: " + reportStatus.rawValue
     if !reportMessage.isEmpty { out += " (" + reportMessage + ")" }
     out += ", \(elapsed) µs\n"
     for device in devices {
@@ -125,7 +122,8 @@ struct StatusReport {
 
   func jsonObject() -> [String: Any] {
     [
-      "report_status": reportStatus, "report_message": reportMessage, "elapsed_us": elapsed,
+      "report_status": reportStatus.rawValue, "report_message": reportMessage,
+      "elapsed_us": elapsed,
       "devices": devices.map {
         [
           "address": $0.address, "id": $0.id, "intended": $0.intended, "outcome": $0.outcome,

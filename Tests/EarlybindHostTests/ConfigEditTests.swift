@@ -59,21 +59,22 @@ import Testing
 }
 
 @Suite struct StatusCommandTests {
-  func report(_ devices: [(String, String, String)], status: String = "done") -> [String: Any] {
-    [
-      "status": status, "message": "", "elapsed_us": 812,
-      "devices": devices.map {
-        ["address": $0.0, "id": "[10de:1b80]", "driver": $0.1, "outcome": $0.2, "reason": "line 1"]
-      },
-      "refused": [String](), "unmatched_rules": [String](), "problems": [String](),
-    ]
+  func report(_ devices: [(String, String, BindingReport.Outcome)]) -> BindingReport {
+    var report = BindingReport()
+    report.elapsedMicroseconds = 812
+    report.entries = devices.map {
+      BindingReport.Entry(
+        address: address($0.0), id: PCIID(vendor: 0x10DE, device: 0x1B80), driver: $0.1,
+        reason: "line 1", outcome: $0.2)
+    }
+    return report
   }
 
   @Test func comparesTheBootReportWithTheLiveDrivers() throws {
     let sysfs = try Workstation.build()
     let status = StatusReport(
       report: report([
-        ("0000:02:00.1", "vfio-pci", "bound"), ("0000:01:00.1", "vfio-pci", "bound"),
+        ("0000:02:00.1", "vfio-pci", .bound), ("0000:01:00.1", "vfio-pci", .bound),
       ]), sysfs: sysfs.sys, config: "/nonexistent")
     #expect(status.devices.map(\.ok) == [true, false])
     #expect(!status.isHealthy)

@@ -101,7 +101,7 @@ final class FakeKernel: ModuleLoader {
     // functions=none, but apply moves the whole IOMMU group (group 2).
     #expect(kernel.driver(of: "0000:02:00.0") == "vfio-pci")
     #expect(kernel.driver(of: "0000:02:00.1") == "vfio-pci")
-    #expect(report.entries.map(\.outcome) == ["bound", "bound"])
+    #expect(report.entries.map(\.outcome) == [.bound, .bound])
     #expect(report.failedCount == 0)
   }
 

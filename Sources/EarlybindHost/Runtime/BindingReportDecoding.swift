@@ -1,0 +1,73 @@
+import EarlybindCore
+import FoundationEssentials
+
+/// report.json read back. The binder writes it by hand (no Foundation at
+/// boot, `BindingReport.json()`); the keys here are the same ones, and a
+/// test decodes what the writer produces, every field, to hold them
+/// together. A missing key or another schema version is an error, never a
+/// default.
+extension BindingReport: Decodable {
+  enum CodingKeys: String, CodingKey {
+    case version
+    case status
+    case message
+    case elapsedMicroseconds = "elapsed_us"
+    case entries = "devices"
+    case refusals = "refused"
+    case unmatchedRules = "unmatched_rules"
+    case modules
+    case problems
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let version = try container.decode(Int.self, forKey: .version)
+    guard version == Self.schemaVersion else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .version, in: container,
+        debugDescription: "report version \(version); this earlybind reads version "
+          + "\(Self.schemaVersion)")
+    }
+    self.init()
+    status = try container.decode(Status.self, forKey: .status)
+    message = try container.decode(String.self, forKey: .message)
+    elapsedMicroseconds = try container.decode(Int.self, forKey: .elapsedMicroseconds)
+    entries = try container.decode([Entry].self, forKey: .entries)
+    refusals = try container.decode([String].self, forKey: .refusals)
+    unmatchedRules = try container.decode([String].self, forKey: .unmatchedRules)
+    modules = try container.decode([String].self, forKey: .modules)
+    problems = try container.decode([String].self, forKey: .problems)
+  }
+}
+
+extension BindingReport.Status: Decodable {}
+
+extension BindingReport.Outcome: Decodable {}
+
+extension BindingReport.Entry: Decodable {
+  enum CodingKeys: String, CodingKey {
+    case address, id, driver, reason, outcome, detail
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let addressText = try container.decode(String.self, forKey: .address)
+    guard let address = PCIAddress(addressText) else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .address, in: container, debugDescription: "not a PCI address: " + addressText)
+    }
+    // `[10de:1b80]`, as the binder logs it.
+    let idText = try container.decode(String.self, forKey: .id)
+    guard idText.hasPrefix("["), idText.hasSuffix("]"),
+      let id = PCIID(String(idText.dropFirst().dropLast()))
+    else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .id, in: container, debugDescription: "not a [vendor:device] pair: " + idText)
+    }
+    self.init(
+      address: address, id: id, driver: try container.decode(String.self, forKey: .driver),
+      reason: try container.decode(String.self, forKey: .reason),
+      outcome: try container.decode(BindingReport.Outcome.self, forKey: .outcome),
+      detail: try container.decode(String.self, forKey: .detail))
+  }
+}
