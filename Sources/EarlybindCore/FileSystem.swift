@@ -1,6 +1,8 @@
 /// The file operations the scanner and binder need, kept small so the posix
-/// implementation is the one place for raw calls and tests can use either
-/// temp directories through it or an in-memory tree.
+/// implementation is the one place for raw calls. Tests run that
+/// implementation on sysfs-shaped trees in temp directories, wrapped when
+/// they need to watch the writes; the planner, which reads no files, is
+/// tested on a `MemoryTopology`.
 public protocol FileSystem {
   /// Reads at most `limit` bytes (sysfs attributes are short).
   func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8]

@@ -17,13 +17,3 @@ public protocol LogSink {
 extension LogSink {
   public mutating func setVerbose(_ verbose: Bool) {}
 }
-
-/// Collects lines in memory (tests, `earlybind plan`).
-public struct MemoryLog: LogSink {
-  public var lines: [(LogLevel, String)] = []
-  public init() {}
-  public mutating func log(_ level: LogLevel, _ message: String) {
-    lines.append((level, message))
-  }
-  public var messages: [String] { lines.map { $0.1 } }
-}

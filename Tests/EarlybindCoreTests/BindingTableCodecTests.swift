@@ -105,9 +105,10 @@ struct BindingTableCodecTests {
     let modules = (0..<BindingTableCodec.maximumModules).map {
       ModuleRequest(name: "module_" + String($0), optional: $0 % 2 == 0)
     }
-    let protected = (0..<BindingTableCodec.maximumProtected).map {
+    let protected = (0..<BindingTableCodec.maximumProtected).map { (index: Int) -> PCIAddress in
       PCIAddress(
-        domain: UInt32($0), bus: UInt8($0), device: UInt8($0 % 32), function: UInt8($0 % 8))
+        domain: UInt32(index), bus: UInt8(index), device: UInt8(index % 32),
+        function: UInt8(index % 8))
     }
     let table = BindingTable(rules: rules, modules: modules, protectedAddresses: protected)
     let encoded = try BindingTableCodec.encode(table)

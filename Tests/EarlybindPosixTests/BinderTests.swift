@@ -242,12 +242,7 @@ struct BinderTests {
   @Test func rebindUnbindsTheHolderFirst() throws {
     let fake = try Machine.build(
       Machine.replacing(
-        FakeDevice(
-          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x03_0000,
-          bootVGA: false, driver: "nouveau", group: 2),
-        FakeDevice(
-          address: "0000:02:00.1", vendor: 0x10DE, device: 0x10F0, classCode: 0x04_0300,
-          driver: "snd_hda_intel", group: 2)))
+        Machine.guestGPU.bound(to: "nouveau"), Machine.guestAudio.bound(to: "snd_hda_intel")))
     let result = try run(fake, table: "non-boot-vga rebind")
     #expect(fake.unbindRequests("nouveau") == "0000:02:00.0")
     #expect(fake.unbindRequests("snd_hda_intel") == "0000:02:00.1")
@@ -269,11 +264,7 @@ struct BinderTests {
   }
 
   @Test func withoutRebindAHeldDeviceIsLeftToItsDriver() throws {
-    let fake = try Machine.build(
-      Machine.replacing(
-        FakeDevice(
-          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x03_0000,
-          bootVGA: false, driver: "nouveau", group: 2)))
+    let fake = try Machine.build(Machine.replacing(Machine.guestGPU.bound(to: "nouveau")))
     let result = try run(fake, table: "02:00.0 functions=none")
     #expect(fake.unbindRequests("nouveau") == "")
     #expect(fake.driver(of: "0000:02:00.0") == "nouveau")
@@ -290,11 +281,7 @@ struct BinderTests {
   }
 
   @Test func alreadyBoundDevicesAreNotTouched() throws {
-    let fake = try Machine.build(
-      Machine.replacing(
-        FakeDevice(
-          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x03_0000,
-          bootVGA: false, driver: "vfio-pci", group: 2)))
+    let fake = try Machine.build(Machine.replacing(Machine.guestGPU.bound(to: "vfio-pci")))
     let result = try run(fake, table: "02:00.0 functions=none")
     #expect(result.kernel.writes.isEmpty)
     #expect(fake.override(of: "0000:02:00.0") == "")

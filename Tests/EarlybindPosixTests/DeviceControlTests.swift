@@ -34,9 +34,7 @@ struct DeviceControlTests {
   }
 
   @Test func unbindAndProbeWriteTheAddress() throws {
-    var gpu = Machine.guestGPU
-    gpu.driver = "nouveau"
-    let fake = try Machine.build([gpu])
+    let fake = try Machine.build([Machine.guestGPU.bound(to: "nouveau")])
     let control = control(fake)
     #expect(control.driver(of: address("0000:02:00.0")) == "nouveau")
     try control.unbind(address("0000:02:00.0"))

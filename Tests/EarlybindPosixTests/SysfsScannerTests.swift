@@ -27,6 +27,31 @@ struct SysfsScannerTests {
     #expect(nvme.identity.classCode == 0x01_0802)
   }
 
+  /// The planner's tests run on machines held in memory; this holds the
+  /// two views together: a tree built from the same devices scans to the
+  /// same devices, drivers and groups, and without problems.
+  @Test(arguments: [
+    Machine.all,
+    Machine.replacing(
+      Machine.guestGPU.bound(to: "vfio-pci"), Machine.guestAudio.bound(to: "snd_hda_intel")),
+    Machine.all.map { $0.inGroup(nil) },
+  ])
+  func scanningATreeGivesTheMachineInMemory(_ devices: [FakeDevice]) throws {
+    let fake = try Machine.build(devices)
+    let scanner = scanner(fake)
+    let result = try scanner.scan()
+    #expect(result.problems.isEmpty)
+    #expect(result.devices == devices.pciDevices)
+    let memory = devices.topology()
+    for device in devices.pciDevices {
+      #expect(scanner.currentDriver(of: device.address) == memory.currentDriver(of: device.address))
+      #expect(scanner.iommuGroup(of: device.address) == memory.iommuGroup(of: device.address))
+    }
+    for group in Set(memory.groups.values) {
+      #expect(scanner.members(ofGroup: group) == memory.members(ofGroup: group))
+    }
+  }
+
   @Test func findsDevicesInHighDomains() throws {
     let fake = try FakeSysfs()
     try fake.add([

@@ -108,3 +108,21 @@ public func address(_ text: String) -> PCIAddress {
 public func rules(_ config: String) throws -> [Rule] {
   try RuleParser.parseConfig(Array(config.utf8), file: "earlybind.conf")
 }
+
+extension Sequence where Element == FakeDevice {
+  /// What the scanner returns for a tree of these devices: sorted by address.
+  public var pciDevices: [PCIDevice] {
+    map(\.pciDevice).sorted { $0.address < $1.address }
+  }
+
+  /// Drivers and IOMMU groups as a tree of these devices shows them
+  /// (`iommu: false`: no groups, as `FakeSysfs(iommu: false)`).
+  public func topology(iommu: Bool = true) -> MemoryTopology {
+    var topology = MemoryTopology()
+    for device in self {
+      topology.drivers[device.pciAddress] = device.driver
+      if iommu, let group = device.group { topology.groups[device.pciAddress] = String(group) }
+    }
+    return topology
+  }
+}

@@ -1,22 +1,21 @@
 import EarlybindCore
-import EarlybindPosix
 import EarlybindTestSupport
 import Testing
 
-@Suite("Planner on fake sysfs trees")
+/// The planner on machines held in memory: the devices the scanner would
+/// return and the drivers and groups sysfs would show (the scanner's side
+/// of that is checked in SysfsScannerTests).
+@Suite("Planner")
 struct PlannerTests {
   static let vfioModules = ["vfio", "vfio_iommu_type1", "vfio_virqfd", "vfio_pci_core", "vfio_pci"]
 
   func plan(
-    _ fake: FakeSysfs, _ config: String, options: BootOptions = BootOptions(),
+    _ devices: [FakeDevice], _ config: String, options: BootOptions = BootOptions(),
     protected: [PCIAddress] = [], modules: [ModuleRequest] = []
   ) throws -> Plan {
-    let scanner = SysfsScanner(fileSystem: PosixFileSystem(), layout: fake.layout)
-    let scan = try scanner.scan()
-    #expect(scan.problems.isEmpty)
-    let planner = Planner(topology: scanner, protectedAddresses: protected)
+    let planner = Planner(topology: devices.topology(), protectedAddresses: protected)
     return planner.plan(
-      devices: scan.devices, rules: try rules(config), options: options, modules: modules)
+      devices: devices.pciDevices, rules: try rules(config), options: options, modules: modules)
   }
 
   func targets(_ plan: Plan) -> [String] { plan.targets.map { $0.device.address.description } }
@@ -24,8 +23,7 @@ struct PlannerTests {
   func refused(_ plan: Plan) -> [String] { plan.refusals.map { $0.device.address.description } }
 
   @Test func nonBootVGATakesTheSecondGPUAndItsAudio() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "non-boot-vga")
+    let plan = try plan(Machine.all, "non-boot-vga")
     #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
     let gpu = try #require(plan.target(at: address("0000:02:00.0")))
     #expect(gpu.reason == .selected)
@@ -45,28 +43,21 @@ struct PlannerTests {
 
   @Test func nonBootVGAFollowsTheBootFlagNotTheSlot() throws {
     // Same IDs, flags swapped: the other card is chosen.
-    let fake = try Machine.build(
-      Machine.replacing(
-        FakeDevice(
-          address: "0000:01:00.0", vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458,
-          subsystemDevice: 0x3702, classCode: 0x03_0000, bootVGA: false, group: 1),
-        FakeDevice(
-          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458,
-          subsystemDevice: 0x3702, classCode: 0x03_0000, bootVGA: true, group: 2)))
-    let plan = try plan(fake, "non-boot-vga")
+    let machine = Machine.replacing(
+      Machine.bootGPU.withBootVGA(false), Machine.guestGPU.withBootVGA(true))
+    let plan = try plan(machine, "non-boot-vga")
     #expect(targets(plan) == ["0000:01:00.0", "0000:01:00.1"])
   }
 
   @Test func addressSelectorTakesTheSlotOfADisplayDevice() throws {
-    let fake = try Machine.build()
-    #expect(targets(try plan(fake, "02:00.0")) == ["0000:02:00.0", "0000:02:00.1"])
-    #expect(targets(try plan(fake, "0000:02:00.0 functions=none")) == ["0000:02:00.0"])
-    #expect(targets(try plan(fake, "0000:02:00.1")) == ["0000:02:00.1"])
+    let machine = Machine.all
+    #expect(targets(try plan(machine, "02:00.0")) == ["0000:02:00.0", "0000:02:00.1"])
+    #expect(targets(try plan(machine, "0000:02:00.0 functions=none")) == ["0000:02:00.0"])
+    #expect(targets(try plan(machine, "0000:02:00.1")) == ["0000:02:00.1"])
   }
 
   @Test func vendorDeviceRefusesTheBootGPU() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "10de:1b80")
+    let plan = try plan(Machine.all, "10de:1b80")
     #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
     #expect(refused(plan) == ["0000:01:00.0"])
     #expect(plan.refusals.first?.reason == .bootVGA)
@@ -75,31 +66,28 @@ struct PlannerTests {
   }
 
   @Test func allowBootVGATakesBothGPUs() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "10de:1b80 allow-boot-vga")
+    let plan = try plan(Machine.all, "10de:1b80 allow-boot-vga")
     #expect(targets(plan) == ["0000:01:00.0", "0000:01:00.1", "0000:02:00.0", "0000:02:00.1"])
     #expect(plan.refusals.isEmpty)
     #expect(plan.target(at: address("0000:01:00.0"))?.device.isBootVGA == true)
   }
 
   @Test func functionsNoneKeepsTheAudioOnTheHost() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "non-boot-vga functions=none")
+    let plan = try plan(Machine.all, "non-boot-vga functions=none")
     #expect(targets(plan) == ["0000:02:00.0"])
   }
 
   @Test func functionsAllTakesTheSlotOfANonDisplayDevice() throws {
-    let fake = try Machine.build()
-    #expect(targets(try plan(fake, "00:14.0")) == ["0000:00:14.0"])
-    let plan = try plan(fake, "class:0c0330 functions=all")
+    let machine = Machine.all
+    #expect(targets(try plan(machine, "00:14.0")) == ["0000:00:14.0"])
+    let plan = try plan(machine, "class:0c0330 functions=all")
     #expect(targets(plan) == ["0000:00:14.0", "0000:00:14.2"])
     #expect(
       plan.target(at: address("0000:00:14.2"))?.reason == .function(of: address("0000:00:14.0")))
   }
 
   @Test func groupTakesEndpointsButNotBridges() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "02:00.0 group functions=none")
+    let plan = try plan(Machine.all, "02:00.0 group functions=none")
     #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
     #expect(
       plan.target(at: address("0000:02:00.1"))?.reason
@@ -109,25 +97,22 @@ struct PlannerTests {
   }
 
   @Test func groupMembersAlreadyTakenAsFunctionsAreNotDuplicated() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "02:00.0 group")
+    let plan = try plan(Machine.all, "02:00.0 group")
     #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
     #expect(
       plan.target(at: address("0000:02:00.1"))?.reason == .function(of: address("0000:02:00.0")))
   }
 
   @Test func groupWithoutIOMMUTakesJustTheSelection() throws {
-    var devices = Machine.all
-    for index in devices.indices { devices[index].group = nil }
-    let fake = try Machine.build(devices)
-    #expect(targets(try plan(fake, "02:00.0 group functions=none")) == ["0000:02:00.0"])
+    let machine = Machine.all.map { $0.inGroup(nil) }
+    #expect(targets(try plan(machine, "02:00.0 group functions=none")) == ["0000:02:00.0"])
   }
 
   @Test func aGroupHoldingTheBootGPURefusesTheWholeSet() throws {
     let nic = FakeDevice(
       address: "0000:05:00.0", vendor: 0x8086, device: 0x1533, classCode: 0x02_0000, group: 1)
-    let fake = try Machine.build(Machine.all + [nic])
-    let plan = try plan(fake, "05:00.0 group")
+    let machine = Machine.all + [nic]
+    let plan = try plan(machine, "05:00.0 group")
     #expect(plan.targets.isEmpty)
     #expect(refused(plan) == ["0000:01:00.0", "0000:01:00.1", "0000:05:00.0"])
     let reasons = Dictionary(
@@ -139,30 +124,23 @@ struct PlannerTests {
   }
 
   @Test func alreadyBoundHeldByAndRebind() throws {
-    let fake = try Machine.build(
-      Machine.replacing(
-        FakeDevice(
-          address: "0000:02:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x03_0000,
-          bootVGA: false, driver: "vfio-pci", group: 2),
-        FakeDevice(
-          address: "0000:02:00.1", vendor: 0x10DE, device: 0x10F0, classCode: 0x04_0300,
-          driver: "snd_hda_intel", group: 2)))
-    let held = try plan(fake, "non-boot-vga")
+    let machine = Machine.replacing(
+      Machine.guestGPU.bound(to: "vfio-pci"), Machine.guestAudio.bound(to: "snd_hda_intel"))
+    let held = try plan(machine, "non-boot-vga")
     #expect(held.target(at: address("0000:02:00.0"))?.action == .alreadyBound)
     #expect(held.target(at: address("0000:02:00.1"))?.action == .heldBy("snd_hda_intel"))
 
-    let rebind = try plan(fake, "non-boot-vga rebind")
+    let rebind = try plan(machine, "non-boot-vga rebind")
     #expect(rebind.target(at: address("0000:02:00.0"))?.action == .alreadyBound)
     #expect(
       rebind.target(at: address("0000:02:00.1"))?.action == .rebind(from: "snd_hda_intel"))
 
-    let stub = try plan(fake, "02:00.0 driver=pci-stub functions=none")
+    let stub = try plan(machine, "02:00.0 driver=pci-stub functions=none")
     #expect(stub.target(at: address("0000:02:00.0"))?.action == .heldBy("vfio-pci"))
   }
 
   @Test func conflictingRulesFirstWins() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "02:00.0\n10de:1b80 driver=pci-stub\n")
+    let plan = try plan(Machine.all, "02:00.0\n10de:1b80 driver=pci-stub\n")
     let first = try rules("02:00.0")[0]
     #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
     #expect(plan.targets.allSatisfy { $0.driver == "vfio-pci" && $0.rule.line == 1 })
@@ -179,8 +157,7 @@ struct PlannerTests {
   @Test func aSlotIsNeverSplitByAnEarlierRefusal() throws {
     // Line 1 refuses the boot GPU; line 2 allows it explicitly. Whatever
     // wins, the GPU and its audio function go together or not at all.
-    let fake = try Machine.build()
-    let plan = try plan(fake, "10de:1b80\n01:00.0 allow-boot-vga")
+    let plan = try plan(Machine.all, "10de:1b80\n01:00.0 allow-boot-vga")
     let gpu = plan.target(at: address("0000:01:00.0"))
     let audio = plan.target(at: address("0000:01:00.1"))
     #expect(
@@ -190,8 +167,7 @@ struct PlannerTests {
   }
 
   @Test func overlappingRulesWithTheSameDriverAreNotConflicts() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "02:00.0\nnon-boot-vga\n10de:10f0 functions=none")
+    let plan = try plan(Machine.all, "02:00.0\nnon-boot-vga\n10de:10f0 functions=none")
     #expect(targets(plan) == ["0000:01:00.1", "0000:02:00.0", "0000:02:00.1"])
     #expect(plan.target(at: address("0000:02:00.1"))?.rule.line == 1)
     #expect(plan.target(at: address("0000:01:00.1"))?.rule.line == 3)
@@ -200,19 +176,20 @@ struct PlannerTests {
   }
 
   @Test func skippedAddressIsRefused() throws {
-    let fake = try Machine.build()
+    let machine = Machine.all
     var options = BootOptions()
     options.skip = [address("0000:02:00.0")]
-    let plan = try plan(fake, "02:00.0 functions=none\n10de:10f0 functions=none", options: options)
+    let plan = try plan(
+      machine, "02:00.0 functions=none\n10de:10f0 functions=none", options: options)
     #expect(targets(plan) == ["0000:01:00.1", "0000:02:00.1"])
     #expect(refused(plan) == ["0000:02:00.0"])
     #expect(plan.refusals.first?.reason == .skippedOnCommandLine)
   }
 
   @Test func skippedFollowerRefusesTheSlot() throws {
-    let fake = try Machine.build()
+    let machine = Machine.all
     let options = BootOptions.parse(Array("quiet earlybind.skip=02:00.1".utf8))
-    let plan = try plan(fake, "non-boot-vga", options: options)
+    let plan = try plan(machine, "non-boot-vga", options: options)
     #expect(plan.targets.isEmpty)
     #expect(refused(plan) == ["0000:02:00.0", "0000:02:00.1"])
     #expect(plan.refusals[0].reason == .groupHasGuardedMember(address("0000:02:00.1")))
@@ -220,9 +197,9 @@ struct PlannerTests {
   }
 
   @Test func protectedAddressesAreRefused() throws {
-    let fake = try Machine.build()
+    let machine = Machine.all
     let plan = try plan(
-      fake, "class:0108", protected: [address("0000:03:00.0")],
+      machine, "class:0108", protected: [address("0000:03:00.0")],
       modules: [ModuleRequest(name: "vfio_pci")])
     #expect(plan.targets.isEmpty)
     #expect(refused(plan) == ["0000:03:00.0"])
@@ -232,9 +209,9 @@ struct PlannerTests {
   }
 
   @Test func unmatchedRulesAreReportedAndLoadNothing() throws {
-    let fake = try Machine.build()
+    let machine = Machine.all
     let plan = try plan(
-      fake, "1002:73bf\n# nothing\n0000:09:00.0 rebind",
+      machine, "1002:73bf\n# nothing\n0000:09:00.0 rebind",
       modules: [ModuleRequest(name: "vfio"), ModuleRequest(name: "vfio_pci")])
     #expect(plan.targets.isEmpty)
     #expect(plan.refusals.isEmpty)
@@ -244,9 +221,9 @@ struct PlannerTests {
   }
 
   @Test func tableModulesComeFirstAndMissingOnesAreAdded() throws {
-    let fake = try Machine.build()
+    let machine = Machine.all
     let plan = try plan(
-      fake, "02:00.0 functions=none\n00:14.0 driver=pci-stub",
+      machine, "02:00.0 functions=none\n00:14.0 driver=pci-stub",
       modules: [ModuleRequest(name: "vfio_pci"), ModuleRequest(name: "extra", optional: true)])
     #expect(targets(plan) == ["0000:00:14.0", "0000:02:00.0"])
     let names = plan.modules.map(\.name)
@@ -260,18 +237,16 @@ struct PlannerTests {
   @Test func expectedIDGuardsTheSelectedFunctionNotItsFollowers() throws {
     // What `earlybind add 0000:02:00.0` writes: the GPU's ID is recorded;
     // its audio function has another ID and still follows it.
-    let fake = try Machine.build()
-    let plan = try plan(fake, "0000:02:00.0 expect=10de:1b80")
+    let plan = try plan(Machine.all, "0000:02:00.0 expect=10de:1b80")
     #expect(targets(plan) == ["0000:02:00.0", "0000:02:00.1"])
     #expect(plan.refusals.isEmpty)
-    let grouped = try self.plan(fake, "0000:02:00.0 group functions=none expect=10de:1b80")
+    let grouped = try self.plan(Machine.all, "0000:02:00.0 group functions=none expect=10de:1b80")
     #expect(targets(grouped) == ["0000:02:00.0", "0000:02:00.1"])
     #expect(grouped.refusals.isEmpty)
   }
 
   @Test func expectedIDMatchingTakesTheDevice() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "0000:02:00.0 functions=none expect=10de:1b80")
+    let plan = try plan(Machine.all, "0000:02:00.0 functions=none expect=10de:1b80")
     #expect(targets(plan) == ["0000:02:00.0"])
     #expect(
       plan.target(at: address("0000:02:00.0"))?.rule.expectedID
@@ -279,8 +254,7 @@ struct PlannerTests {
   }
 
   @Test func aDifferentDeviceAtTheAddressIsRefused() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "0000:02:00.0 functions=none expect=1002:73bf")
+    let plan = try plan(Machine.all, "0000:02:00.0 functions=none expect=1002:73bf")
     #expect(plan.targets.isEmpty)
     #expect(refused(plan) == ["0000:02:00.0"])
     let refusal = try #require(plan.refusals.first)
@@ -293,8 +267,7 @@ struct PlannerTests {
   }
 
   @Test func noRulesMeansAnEmptyPlan() throws {
-    let fake = try Machine.build()
-    let plan = try plan(fake, "")
+    let plan = try plan(Machine.all, "")
     #expect(plan == Plan())
   }
 }
