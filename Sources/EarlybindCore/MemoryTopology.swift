@@ -1,24 +1,30 @@
-/// A `DeviceTopology` known up front: each device's driver and IOMMU group,
-/// as the host has already read them for a listing, or as a test states
-/// them. Planning against it reads nothing more.
-public struct MemoryTopology: DeviceTopology, Hashable, Sendable {
-  public var drivers: [PCIAddress: String]
-  public var groups: [PCIAddress: String]
+// Host and tests only: the binder plans against sysfs, and leaving this out
+// of the Embedded build keeps it out of the binary every initramfs carries.
+#if !hasFeature(Embedded)
 
-  public init(drivers: [PCIAddress: String] = [:], groups: [PCIAddress: String] = [:]) {
-    self.drivers = drivers
-    self.groups = groups
+  /// A `DeviceTopology` known up front: each device's driver and IOMMU group,
+  /// as the host has already read them for a listing, or as a test states
+  /// them. Planning against it reads nothing more.
+  public struct MemoryTopology: DeviceTopology, Hashable, Sendable {
+    public var drivers: [PCIAddress: String]
+    public var groups: [PCIAddress: String]
+
+    public init(drivers: [PCIAddress: String] = [:], groups: [PCIAddress: String] = [:]) {
+      self.drivers = drivers
+      self.groups = groups
+    }
+
+    public func currentDriver(of address: PCIAddress) -> String? { drivers[address] }
+
+    public func iommuGroup(of address: PCIAddress) -> String? { groups[address] }
+
+    /// Sorted, as the scanner returns them.
+    public func members(ofGroup group: String) -> [PCIAddress] {
+      var members: [PCIAddress] = []
+      for (address, name) in groups where name == group { members.append(address) }
+      members.sort()
+      return members
+    }
   }
 
-  public func currentDriver(of address: PCIAddress) -> String? { drivers[address] }
-
-  public func iommuGroup(of address: PCIAddress) -> String? { groups[address] }
-
-  /// Sorted, as the scanner returns them.
-  public func members(ofGroup group: String) -> [PCIAddress] {
-    var members: [PCIAddress] = []
-    for (address, name) in groups where name == group { members.append(address) }
-    members.sort()
-    return members
-  }
-}
+#endif
