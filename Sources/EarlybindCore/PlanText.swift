@@ -25,21 +25,26 @@ public enum PlanText {
   }
 
   public static func refusal(_ refusal: Refusal) -> String {
-    let head = device(refusal.device) + " skipped: "
-    switch refusal.reason {
+    device(refusal.device) + " skipped: " + reason(refusal.reason)
+  }
+
+  /// Why a device is left alone, without the device: what `earlybind list`
+  /// shows beside it.
+  public static func reason(_ reason: RefusalReason) -> String {
+    switch reason {
     case .bootVGA:
-      return head + "boot GPU (boot_vga=1); add allow-boot-vga to take it"
+      return "boot GPU (boot_vga=1); add allow-boot-vga to take it"
     case .protected:
-      return head + "holds a filesystem the host needs (root, /boot, /usr or swap)"
+      return "holds a filesystem the host needs (root, /boot, /usr or swap)"
     case .skippedOnCommandLine:
-      return head + "listed in earlybind.skip"
+      return "listed in earlybind.skip"
     case .conflict(let driver, let rule):
-      return head + "already given to " + driver + " by " + rule.origin
+      return "already given to " + driver + " by " + rule.origin
     case .addressMoved(let expected):
-      return head + "the rule expects " + expected.bracketed
+      return "the rule expects " + expected.bracketed
         + " here; the address now holds another device (hardware changed?)"
     case .groupHasGuardedMember(let member):
-      return head + "it would take " + member.description
+      return "it would take " + member.description
         + " along (same slot or IOMMU group), which is guarded"
     }
   }

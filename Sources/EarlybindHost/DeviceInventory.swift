@@ -128,11 +128,9 @@ struct DeviceInventory {
     guard let refusal = plan.refusals.first(where: { $0.device.address == address }) else {
       return nil
     }
-    let text = PlanText.refusal(refusal)
-    let head = PlanText.device(refusal.device) + " skipped: "
     return DeviceSelection(
       rule: refusal.rule, role: .refused, driver: refusal.rule.driver,
-      reason: text.hasPrefix(head) ? String(text.dropFirst(head.count)) : text)
+      reason: PlanText.reason(refusal.reason))
   }
 
   /// Names for the given records only, so pci.ids is read no further than needed.
