@@ -46,6 +46,26 @@ struct FileDescriptor {
     }
   }
 
+  /// read(2) until end of file: for pipes, whose reads return what has
+  /// arrived so far.
+  func readToEnd() throws(SystemError) -> [UInt8] {
+    var bytes: [UInt8] = []
+    let chunkSize = 65536
+    while true {
+      var failure: Errno? = nil
+      let chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { buffer, initialized in
+        let (result, errno) = retryingOnInterrupt {
+          eb_read(rawValue, buffer.baseAddress, chunkSize)
+        }
+        failure = errno
+        initialized = errno == nil ? result : 0
+      }
+      if let failure { throw SystemError(syscall: "read", path: path, errno: failure) }
+      if chunk.isEmpty { return bytes }
+      bytes += chunk
+    }
+  }
+
   /// write(2) of the whole buffer; sysfs attributes need it in one call,
   /// which a short buffer always gets.
   func write(_ bytes: [UInt8]) throws(SystemError) {

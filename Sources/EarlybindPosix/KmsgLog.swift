@@ -25,8 +25,10 @@ public struct KmsgLog: LogSink {
   }
 
   static func open(_ path: String) -> Int32 {
-    let opened = path.withCString { eb_open($0, eb_o_append_wronly(), 0) }
-    return opened >= 0 ? opened : 2
+    let (opened, errno) = path.withCString { cPath in
+      retryingOnInterrupt { eb_open(cPath, eb_o_append_wronly(), 0) }
+    }
+    return errno == nil ? opened : 2
   }
 
   public mutating func setVerbose(_ verbose: Bool) {
@@ -46,11 +48,10 @@ public struct KmsgLog: LogSink {
     var line = fd == 2 ? "" : "<" + String(level.rawValue) + ">"
     line += tag + ": " + message + "\n"
     let bytes = Array(line.utf8)
+    // One write(2) per record, as /dev/kmsg requires; a lost line is
+    // dropped rather than retried in pieces.
     bytes.withUnsafeBytes { raw in
-      var result: Int
-      repeat {
-        result = eb_write(fd, raw.baseAddress, raw.count)
-      } while result < 0 && eb_errno() == Errno.interrupted.rawValue
+      _ = retryingOnInterrupt { eb_write(fd, raw.baseAddress, raw.count) }
     }
   }
 }

@@ -8,12 +8,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +54,108 @@ static inline int eb_o_wronly(void) { return O_WRONLY; }
 static inline int eb_o_directory(void) { return O_DIRECTORY; }
 static inline int eb_o_creat_excl_wronly(void) { return O_CREAT | O_EXCL | O_WRONLY; }
 static inline int eb_o_append_wronly(void) { return O_APPEND | O_WRONLY; }
+
+// The calls below serve the host tool only. They are static inline, so the
+// initramfs binder, which never calls them, carries none of them.
+
+/// What stat(2) reports, in fixed-width fields (struct stat differs between
+/// C libraries; these do not).
+struct eb_file_status {
+  uint32_t mode;
+  uint64_t device;
+  uint64_t represented_device;
+  int64_t size;
+};
+
+/// fstatat(2), following a final symlink or not.
+static inline int eb_stat(const char *path, int follow, struct eb_file_status *out) {
+  struct stat info;
+  int result = fstatat(AT_FDCWD, path, &info, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+  if (result == 0) {
+    out->mode = (uint32_t)info.st_mode;
+    out->device = (uint64_t)info.st_dev;
+    out->represented_device = (uint64_t)info.st_rdev;
+    out->size = (int64_t)info.st_size;
+  }
+  return result;
+}
+static inline uint32_t eb_s_ifmt(void) { return S_IFMT; }
+static inline uint32_t eb_s_ifreg(void) { return S_IFREG; }
+static inline uint32_t eb_s_ifdir(void) { return S_IFDIR; }
+static inline uint32_t eb_s_iflnk(void) { return S_IFLNK; }
+static inline uint32_t eb_s_ifblk(void) { return S_IFBLK; }
+static inline uint32_t eb_s_ifchr(void) { return S_IFCHR; }
+static inline unsigned char eb_dt_unknown(void) { return DT_UNKNOWN; }
+static inline unsigned char eb_dt_dir(void) { return DT_DIR; }
+static inline unsigned char eb_dt_lnk(void) { return DT_LNK; }
+static inline unsigned char eb_dt_reg(void) { return DT_REG; }
+
+/// realpath(3) into a fresh buffer the caller frees with eb_free.
+static inline char *eb_realpath(const char *path) { return realpath(path, NULL); }
+static inline void eb_free(void *pointer) { free(pointer); }
+static inline char *eb_strdup(const char *text) { return strdup(text); }
+static inline int eb_rmdir(const char *path) { return rmdir(path); }
+static inline int eb_x_ok(void) { return X_OK; }
+
+static inline int eb_flock_exclusive(int fd) { return flock(fd, LOCK_EX); }
+static inline int eb_flock_release(int fd) { return flock(fd, LOCK_UN); }
+static inline int eb_o_creat_rdwr(void) { return O_CREAT | O_RDWR; }
+
+static inline int eb_isatty(int fd) { return isatty(fd); }
+static inline const char *eb_getenv(const char *name) { return getenv(name); }
+
+/// The running kernel's release (`uname -r`) into `buffer`; 0 or -1.
+static inline int eb_uname_release(char *buffer, size_t size) {
+  struct utsname name;
+  if (uname(&name) != 0) return -1;
+  snprintf(buffer, size, "%s", name.release);
+  return 0;
+}
+
+/// pipe2(2) with O_CLOEXEC: the child gets the write end only through dup2.
+static inline int eb_pipe(int fds[2]) { return (int)syscall(SYS_pipe2, fds, O_CLOEXEC); }
+
+/// posix_spawnp(3) with this process's environment; `out_fd` and `err_fd`
+/// (when not -1) become the child's standard output and error. The child
+/// starts with no blocked signals and every signal at its default, whatever
+/// this process inherited. Returns 0 or the error number (posix_spawnp does
+/// not set errno).
+static inline int eb_spawnp(int *pid, const char *file, char *const argv[], int out_fd,
+                            int err_fd) {
+  extern char **environ;
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  sigset_t none, all;
+  int result = posix_spawn_file_actions_init(&actions);
+  if (result != 0) return result;
+  result = posix_spawnattr_init(&attributes);
+  if (result != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    return result;
+  }
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &all);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if (out_fd >= 0) result = posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  if (result == 0 && err_fd >= 0) result = posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  pid_t child = 0;
+  if (result == 0) result = posix_spawnp(&child, file, &actions, &attributes, argv, environ);
+  posix_spawnattr_destroy(&attributes);
+  posix_spawn_file_actions_destroy(&actions);
+  if (result == 0) *pid = (int)child;
+  return result;
+}
+
+static inline int eb_waitpid(int pid, int *status) { return (int)waitpid((pid_t)pid, status, 0); }
+
+/// The exit status as a shell reports it: the code, or 128 + the signal.
+static inline int eb_exit_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
 
 /// Reads directory entries with getdents64 into `buf`; returns bytes or -1.
 long eb_getdents(int fd, void *buf, size_t size);

@@ -1,0 +1,37 @@
+import CEarlybindSys
+import EarlybindCore
+
+// Host tool only: the initramfs binder never calls this, and leaving it out
+// of the Embedded build keeps it out of the binary every initramfs carries.
+#if !hasFeature(Embedded)
+
+  /// An exclusive flock(2), so that two edits of one file do not interleave
+  /// their read, change and write. Held until `release()` (or exit).
+  public struct FileLock {
+    let descriptor: FileDescriptor
+
+    /// Locks `path`, waiting for another holder. A directory is locked as
+    /// it is; a missing file is created empty, since a lock on a file that
+    /// is replaced by rename would lock the old copy. Locking the folder of
+    /// a file replaced atomically therefore serialises its edits.
+    public init(_ path: String) throws(SystemError) {
+      let flags =
+        (try? PosixFileSystem().status(path))?.kind == .directory
+        ? eb_o_rdonly() | eb_o_directory() : eb_o_creat_rdwr()
+      descriptor = try FileDescriptor.open(path, flags: flags, mode: 0o600)
+      let fd = descriptor.rawValue
+      do {
+        _ = try retryingOnInterrupt("flock", path) { eb_flock_exclusive(fd) }
+      } catch {
+        descriptor.close()
+        throw error
+      }
+    }
+
+    public func release() {
+      _ = eb_flock_release(descriptor.rawValue)
+      descriptor.close()
+    }
+  }
+
+#endif
