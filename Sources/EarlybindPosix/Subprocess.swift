@@ -13,6 +13,11 @@ import EarlybindCore
       public var status: Int32
       /// Standard output, when it was captured.
       public var output: [UInt8]
+
+      public init(status: Int32, output: [UInt8] = []) {
+        self.status = status
+        self.output = output
+      }
     }
 
     /// Standard output and error go where ours go, unless `captureOutput`

@@ -1,4 +1,3 @@
-import ArgumentParser
 import EarlybindCore
 import EarlybindTestSupport
 import Foundation
@@ -6,45 +5,45 @@ import Testing
 
 @testable import EarlybindHost
 
-/// A host around a fake sysfs: /proc, /boot and a config in temp dirs; the
-/// module tree is the real one of the installed Debian kernel.
+/// A host around a fake sysfs: /proc, /boot, a module tree and a config in
+/// the test host's temp tree; images listed by a fake lsinitramfs.
 struct FakeHost {
   let sysfs: FakeSysfs
-  let dir: TemporaryDirectory
-  let kernel: String
+  let host: TestHost
+  let kernel = "6.1.0-test"
 
   init(sysfs: FakeSysfs, interrupts: String = " 24: IR-PCI-MSI 512000-edge ahci\n") throws {
     self.sysfs = sysfs
-    dir = try TemporaryDirectory()
-    kernel = try installedKernel()
-    try FileManager.default.createDirectory(atPath: proc, withIntermediateDirectories: true)
-    try FileManager.default.createDirectory(atPath: boot, withIntermediateDirectories: true)
-    try "vendor_id\t: AuthenticAMD\n".write(
-      toFile: proc + "/cpuinfo", atomically: true, encoding: .utf8)
-    try interrupts.write(toFile: proc + "/interrupts", atomically: true, encoding: .utf8)
-    FileManager.default.createFile(atPath: boot + "/vmlinuz-" + kernel, contents: Data())
-    FileManager.default.createFile(atPath: boot + "/initrd.img-" + kernel, contents: Data())
+    host = try TestHost(sysfs: sysfs)
+    try host.directory.write("proc/cpuinfo", "vendor_id\t: AuthenticAMD\n")
+    try host.directory.write("proc/interrupts", interrupts)
+    try host.directory.write("boot/vmlinuz-" + kernel, "")
+    try host.directory.write("boot/initrd.img-" + kernel, "")
+    try host.directory.makeDirectory("lib/modules/" + kernel)
   }
 
-  var proc: String { dir.path + "/proc" }
-  var boot: String { dir.path + "/boot" }
-  var config: String { dir.path + "/earlybind.conf" }
+  var proc: String { host.environment.paths.proc }
+  var boot: String { host.environment.paths.boot }
+  var config: String { host.environment.paths.config }
 
   func check(
     config text: String?,
     image: [String]? = ["usr/sbin/earlybind-init", "etc/earlybind/bindings.tbl"],
     protected: [PCIAddress] = []
   ) throws -> [Finding] {
-    if let text { try text.write(toFile: config, atomically: true, encoding: .utf8) }
-    var check = HostCheck()
-    check.sysfs = sysfs.sys
-    check.proc = proc
-    check.boot = boot
-    check.config = config
-    check.root = dir.path
-    check.rootGuard = { (protected, []) }
-    check.listImage = { _ in image }
-    return check.run()
+    if let text { try host.directory.write("etc/earlybind.conf", text) }
+    var guarded = RootDeviceReport()
+    for address in protected {
+      guarded.add(address, what: "/", device: "nvme0n1p2", details: ["/dev/nvme0n1p2"])
+    }
+    host.guarded = guarded
+    if let image {
+      host.runner.outputs["lsinitramfs"] = image.joined(separator: "\n") + "\n"
+      host.runner.statuses["lsinitramfs"] = 0
+    } else {
+      host.runner.statuses["lsinitramfs"] = 1
+    }
+    return HostCheck(environment: host.environment).run().findings
   }
 }
 
@@ -123,17 +122,28 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
 
   @Test func exitCodesFollowTheWorstFinding() throws {
     let host = try FakeHost(sysfs: try Workstation.build())
-    try "non-boot-vga\n".write(toFile: host.config, atomically: true, encoding: .utf8)
-    let command = try CheckCommand.parse([
-      "--config", host.config, "--sysfs", host.sysfs.sys, "--proc", host.proc, "--boot",
-      host.boot, "--json",
-    ])
-    // The real system has no hook for the fake kernel image: an error, so 2.
-    #expect {
-      try command.run()
-    } throws: { error in
-      (error as? ExitCode)?.rawValue == 2
-    }
+    try host.host.directory.write("etc/earlybind.conf", "non-boot-vga\n")
+    host.host.runner.outputs["lsinitramfs"] =
+      "usr/sbin/earlybind-init\netc/earlybind/bindings.tbl\n"
+    // No hook is installed under the test root: an error, so 2.
+    let run = try host.host.run(CheckCommand.self, ["--json"])
+    #expect(run.status.rawValue == 2)
+    let json = try run.json()
+    #expect(json["version"] as? Int == 1 && json["result"] as? String == "error")
+    let findings = try #require(json["findings"] as? [[String: Any]])
+    #expect(
+      findings.contains { $0["topic"] as? String == "hooks" && $0["level"] as? String == "error" })
+    // With the hooks in place only the warnings remain: 1.
+    try host.host.directory.write("usr/share/initramfs-tools/hooks/earlybind", "")
+    try host.host.directory.write("proc/interrupts", " 24: PCI-MSI 512000-edge ahci\n")
+    let warned = try host.host.run(CheckCommand.self, [])
+    #expect(warned.status.rawValue == 1)
+    #expect(warned.output.contains("warning interrupts: no interrupt remapping"))
+    // And none at all: 0.
+    try host.host.directory.write("proc/interrupts", " 24: IR-PCI-MSI 512000-edge ahci\n")
+    let clean = try host.host.run(CheckCommand.self, [])
+    #expect(clean.status == .success, "\(clean.output)")
+    #expect(clean.output.contains("ok      hooks: hooks installed for initramfs-tools\n"))
   }
 }
 
@@ -141,9 +151,9 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
   /// Read-only: the real /sys, /proc, /boot and module trees.
   @Test func runsAgainstTheRealSystemWithoutChangingIt() throws {
     let before = try FileManager.default.contentsOfDirectory(atPath: "/sys/bus/pci/devices")
-    var check = HostCheck()
-    check.config = "/nonexistent/earlybind.conf"
-    let findings = check.run()
+    var environment = HostEnvironment.system()
+    environment.paths.config = "/nonexistent/earlybind.conf"
+    let findings = HostCheck(environment: environment).run().findings
     let topics = Set(findings.map(\.topic))
     #expect(topics.contains("iommu"))
     #expect(topics.contains("interrupts"))

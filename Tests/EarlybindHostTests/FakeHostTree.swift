@@ -1,3 +1,4 @@
+import EarlybindPosix
 import EarlybindTestSupport
 
 @testable import EarlybindHost
@@ -13,8 +14,8 @@ final class FakeHostTree {
   let root: TemporaryDirectory
   var path: String { root.path }
   var sys: String { path + "/sys" }
-  var paths: RootDeviceGuard.HostPaths {
-    RootDeviceGuard.HostPaths(
+  var paths: RootDeviceGuard.Locations {
+    RootDeviceGuard.Locations(
       proc: path + "/proc", fstab: path + "/etc/fstab", sysfs: sys, dev: path + "/dev")
   }
   /// Where each block device lives, relative to sys/.
@@ -86,8 +87,8 @@ final class FakeHostTree {
     tags: [String: [String]] = [:], mounted: [String: (UInt32, UInt32)] = [:]
   ) -> RootDeviceGuard {
     RootDeviceGuard(
-      paths: paths, tags: TableTagResolver(table: tags),
-      mountedDevice: { point in mounted[point].map { (major: $0.0, minor: $0.1) } })
+      paths: paths, tags: TableTagResolver(table: tags), fileSystem: PosixFileSystem(),
+      mountedDevice: { point in mounted[point].map { DeviceNumber(major: $0.0, minor: $0.1) } })
   }
 }
 

@@ -1,4 +1,5 @@
 import EarlybindCore
+import EarlybindPosix
 import EarlybindTestSupport
 import Foundation
 import Testing
@@ -25,14 +26,17 @@ func listFiles(_ root: String) -> [String] {
   let layout = InstallLayout(prefix: "/usr")
 
   func installer(_ root: TemporaryDirectory) -> Installer {
-    Installer(root: root.path, templates: repositoryRoot, layout: layout)
+    Installer(
+      root: root.path, templates: repositoryRoot, layout: layout, fileSystem: PosixFileSystem())
   }
 
   @Test(arguments: InitramfsGenerator.allCases)
   func installedFilesAreTheRenderedTemplates(_ generator: InitramfsGenerator) throws {
     let root = try TemporaryDirectory()
     let outcome = try installer(root).install([generator], force: false)
-    let files = try HookFiles(templates: repositoryRoot, layout: layout).files(for: generator)
+    let files = try HookFiles(
+      templates: repositoryRoot, layout: layout, fileSystem: PosixFileSystem()
+    ).files(for: generator)
     #expect(!files.isEmpty)
     #expect(outcome.written.sorted() == files.map(\.destination).sorted())
     for file in files {
@@ -52,7 +56,9 @@ func listFiles(_ root: String) -> [String] {
   }
 
   @Test func initramfsToolsGoesToTheVendorDirectories() throws {
-    let files = try HookFiles(templates: repositoryRoot, layout: layout).files(for: .initramfsTools)
+    let files = try HookFiles(
+      templates: repositoryRoot, layout: layout, fileSystem: PosixFileSystem()
+    ).files(for: .initramfsTools)
     #expect(
       files.map(\.destination) == [
         "/usr/share/initramfs-tools/hooks/earlybind",
@@ -60,7 +66,8 @@ func listFiles(_ root: String) -> [String] {
       ])
     #expect(files.allSatisfy { $0.mode == 0o755 })
     let local = try HookFiles(
-      templates: repositoryRoot, layout: InstallLayout(prefix: "/usr/local")
+      templates: repositoryRoot, layout: InstallLayout(prefix: "/usr/local"),
+      fileSystem: PosixFileSystem()
     )
     .files(for: .initramfsTools)
     #expect(local.map(\.destination).allSatisfy { $0.hasPrefix("/etc/initramfs-tools/") })
@@ -142,34 +149,26 @@ func listFiles(_ root: String) -> [String] {
 }
 
 @Suite struct RegeneratorTests {
-  func makeKernels(_ kernels: [String], withInitrd: [String]) throws -> TemporaryDirectory {
-    let root = try TemporaryDirectory()
+  /// A test host with kernels installed: a module tree and a vmlinuz each.
+  func makeKernels(_ kernels: [String], withInitrd: [String]) throws -> TestHost {
+    let host = try TestHost()
     for kernel in kernels {
-      try FileManager.default.createDirectory(
-        atPath: root.path + "/lib/modules/" + kernel, withIntermediateDirectories: true)
-      try FileManager.default.createDirectory(
-        atPath: root.path + "/boot", withIntermediateDirectories: true)
-      FileManager.default.createFile(
-        atPath: root.path + "/boot/vmlinuz-" + kernel, contents: Data())
+      try host.directory.makeDirectory("lib/modules/" + kernel)
+      try host.directory.write("boot/vmlinuz-" + kernel, "")
     }
     for kernel in withInitrd {
-      FileManager.default.createFile(
-        atPath: root.path + "/boot/initrd.img-" + kernel, contents: Data())
+      try host.directory.write("boot/initrd.img-" + kernel, "")
     }
     // A module tree without a kernel image is not an installed kernel.
-    try FileManager.default.createDirectory(
-      atPath: root.path + "/lib/modules/5.10.0-old", withIntermediateDirectories: true)
-    return root
+    try host.directory.makeDirectory("lib/modules/5.10.0-old")
+    return host
   }
 
   @Test func everyInstalledKernelForEveryGenerator() throws {
-    let root = try makeKernels(["6.1.0-1-amd64", "6.1.0-2-amd64"], withInitrd: ["6.1.0-1-amd64"])
-    var calls: [String] = []
-    var regenerator = Regenerator(run: { _, _ in 0 })
-    regenerator.modulesDirectory = root.path + "/lib/modules"
-    regenerator.bootDirectory = root.path + "/boot"
-    for (command, arguments) in regenerator.commands(for: InitramfsGenerator.allCases) {
-      calls.append(([command] + arguments).joined(separator: " "))
+    let host = try makeKernels(["6.1.0-1-amd64", "6.1.0-2-amd64"], withInitrd: ["6.1.0-1-amd64"])
+    let regenerator = Regenerator(environment: host.environment)
+    let calls = regenerator.commands(for: InitramfsGenerator.allCases).map {
+      $0.joined(separator: " ")
     }
     #expect(
       calls == [
@@ -181,31 +180,61 @@ func listFiles(_ root: String) -> [String] {
       ])
   }
 
+  /// Runs `bin/COMMAND` for COMMAND, through the real process runner.
+  struct BinRunner: ProcessRunner {
+    var bin: String
+
+    func run(_ arguments: [String]) throws(SystemError) -> Int32 {
+      try SystemProcessRunner().run([bin + "/" + arguments[0]] + arguments.dropFirst())
+    }
+
+    func capture(_ arguments: [String]) throws(SystemError) -> Subprocess.Result {
+      try SystemProcessRunner().capture([bin + "/" + arguments[0]] + arguments.dropFirst())
+    }
+  }
+
   @Test func runsThemThroughPathAndStopsOnFailure() throws {
-    let root = try makeKernels(["6.1.0-1-amd64", "6.1.0-2-amd64"], withInitrd: [])
-    let bin = root.path + "/bin"
-    let log = root.path + "/calls.log"
-    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    let host = try makeKernels(["6.1.0-1-amd64", "6.1.0-2-amd64"], withInitrd: [])
+    let bin = host.directory.file("bin")
+    let log = host.directory.file("calls.log")
     // A fake generator that records its arguments and fails for kernel -2.
     let script =
       "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> \(log)\ncase \"$*\" in *-2-*) exit 3;; esac\n"
     for name in ["dracut", "update-initramfs"] {
-      try script.write(toFile: bin + "/" + name, atomically: true, encoding: .utf8)
+      try host.directory.write("bin/" + name, script)
       try FileManager.default.setAttributes(
         [.posixPermissions: 0o755], ofItemAtPath: bin + "/" + name)
     }
-    var regenerator = Regenerator(run: { command, arguments in
-      try Regenerator.runProcess(bin + "/" + command, arguments)
-    })
-    regenerator.modulesDirectory = root.path + "/lib/modules"
-    regenerator.bootDirectory = root.path + "/boot"
+    host.environment.runner = BinRunner(bin: bin)
     #expect {
-      try regenerator.regenerate([.dracut, .initramfsTools])
+      try Regenerator(environment: host.environment).regenerate([.dracut, .initramfsTools])
     } throws: { error in
       String(describing: error) == "dracut --force --kver 6.1.0-2-amd64 failed with status 3"
     }
     #expect(
       try String(contentsOfFile: log, encoding: .utf8)
         == "dracut --force --kver 6.1.0-1-amd64\ndracut --force --kver 6.1.0-2-amd64\n")
+    #expect(
+      host.output.standardOutput
+        == "earlybind: running dracut --force --kver 6.1.0-1-amd64\n"
+        + "earlybind: running dracut --force --kver 6.1.0-2-amd64\n")
+  }
+
+  @Test func installRegeneratesWithTheGeneratorsItInstalled() throws {
+    let host = try makeKernels(["6.1.0-1-amd64"], withInitrd: ["6.1.0-1-amd64"])
+    host.environment.executable = host.directory.file("usr/sbin/earlybind")
+    let run = try host.run(
+      InstallCommand.self,
+      ["--system", "dracut", "--templates", repositoryRoot, "--prefix", "/usr", "--regenerate"])
+    #expect(run.status == .success, "\(run.errors)")
+    #expect(host.runner.calls == [["dracut", "--force", "--kver", "6.1.0-1-amd64"]])
+    #expect(run.output.contains("installed /etc/dracut.conf.d/earlybind.conf\n"))
+    host.runner.statuses["dracut"] = 1
+    let failed = try host.run(
+      InstallCommand.self,
+      ["--system", "dracut", "--templates", repositoryRoot, "--prefix", "/usr", "--regenerate"])
+    #expect(failed.status == .failure)
+    #expect(
+      failed.errors == "earlybind: dracut --force --kver 6.1.0-1-amd64 failed with status 1\n")
   }
 }

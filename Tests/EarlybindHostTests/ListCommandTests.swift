@@ -1,4 +1,5 @@
 import EarlybindCore
+import EarlybindPosix
 import EarlybindTestSupport
 import Foundation
 import Testing
@@ -116,7 +117,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
       try sysfs.write("earlybind.conf", config)
       all += ["--config", sysfs.root + "/earlybind.conf"]
     }
-    return try ListCommand.parse(all).render(colour: false)
+    return try TestHost(sysfs: sysfs).render(ListCommand.self, all)
   }
 
   @Test func jsonHasTheDocumentedFieldsForIdenticalGPUs() throws {
@@ -124,7 +125,8 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     let output = try list(sysfs, config: "# second GPU\n10de:1b80\n", ["--json"])
     #expect(output.warnings.isEmpty)
     let object = try parseJSON(output.text)
-    #expect(Set(object.keys) == ["config", "pci_ids", "problems", "devices"])
+    #expect(Set(object.keys) == ["version", "config", "pci_ids", "problems", "devices"])
+    #expect(object["version"] as? Int == 1)
     let devices = try #require(object["devices"] as? [[String: Any]])
     for device in devices { #expect(Set(device.keys) == listDeviceKeys) }
 
@@ -222,20 +224,23 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     #expect(!TextTable.wantsColour(isTerminal: true, environment: ["NO_COLOR": ""]))
     let sysfs = try Workstation.build()
     try sysfs.write("c.conf", "10de:1b80\n")
-    let command = try ListCommand.parse(["--sysfs", sysfs.sys, "--config", sysfs.root + "/c.conf"])
-    let coloured = try command.render(colour: true).text
+    let host = try TestHost(sysfs: sysfs)
+    let arguments = ["--sysfs", sysfs.sys, "--config", sysfs.root + "/c.conf"]
+    let coloured = try host.render(ListCommand.self, arguments, colour: true).text
     #expect(coloured.contains("\u{1B}[32mvfio-pci\u{1B}[0m"))
     let stripped = coloured.replacingOccurrences(
       of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
-    #expect(stripped == (try command.render(colour: false).text))
+    #expect(stripped == (try host.render(ListCommand.self, arguments).text))
   }
 
   @Test func worksWithoutConfigOrPCIIDs() throws {
     let sysfs = try Workstation.build()
-    let output = try ListCommand.parse([
-      "--sysfs", sysfs.sys, "--config", sysfs.root + "/none.conf", "--pci-ids",
-      sysfs.root + "/none.ids",
-    ]).render(colour: false)
+    let output = try TestHost(sysfs: sysfs).render(
+      ListCommand.self,
+      [
+        "--sysfs", sysfs.sys, "--config", sysfs.root + "/none.conf", "--pci-ids",
+        sysfs.root + "/none.ids",
+      ])
     #expect(
       output.warnings == [
         "no config at \(sysfs.root)/none.conf; rules not shown",
@@ -255,11 +260,12 @@ func parseJSON(_ text: String) throws -> [String: Any] {
   @Test(.enabled(if: FileManager.default.fileExists(atPath: "/sys/bus/pci/devices")))
   func listsThisMachine() throws {
     let entries = try FileManager.default.contentsOfDirectory(atPath: "/sys/bus/pci/devices")
-    let command = try ListCommand.parse(["--all", "--json"])
-    let listing = try decode(try command.render(colour: false).text)
+    let host = try TestHost()
+    let listing = try decode(
+      try host.render(ListCommand.self, ["--all", "--json", "--sysfs", "/sys"]).text)
     #expect(listing.devices.count == entries.count)
     #expect(Set(listing.devices.map(\.address)) == Set(entries))
-    _ = try ListCommand.parse(["--all"]).render(colour: false)
+    _ = try host.render(ListCommand.self, ["--all", "--sysfs", "/sys"])
   }
 }
 
@@ -293,6 +299,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
   }
 
   @Test func absentDatabaseGivesNoNames() {
-    #expect(PCIIDs.load(path: "/nonexistent/pci.ids", wanted: []) == nil)
+    #expect(
+      PCIIDs.load(["/nonexistent/pci.ids"], wanted: [], fileSystem: PosixFileSystem()) == nil)
   }
 }

@@ -63,8 +63,8 @@ import Testing
     #expect(line.value(of: "root") == "LABEL=my disk")
     #expect(line.value(of: "BOOT_IMAGE") == "/vmlinuz")
     #expect(line.value(of: "resume") == nil)
-    #expect(line.parameters.contains("ro"))
-    #expect(!line.parameters.contains("root=/dev/sdz"))
+    #expect(line.parameters.contains { $0.text == "ro" })
+    #expect(!line.parameters.contains { $0.text == "root=/dev/sdz" })
     #expect(
       KernelCommandLine("root=\"PARTLABEL=EFI root\" x").value(of: "root") == "PARTLABEL=EFI root")
   }

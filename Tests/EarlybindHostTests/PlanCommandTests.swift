@@ -1,5 +1,7 @@
 import EarlybindCore
+import EarlybindPosix
 import EarlybindTestSupport
+import Foundation
 import Testing
 
 @testable import EarlybindHost
@@ -27,9 +29,10 @@ import Testing
   @Test func plansTheSecondGPUAndItsAudio() throws {
     let root = try makeTree()
     let rules = try RuleParser.parseConfig(Array("non-boot-vga\n".utf8), file: "c")
-    let plan = try PlanReport.make(
-      sysfs: root.sys, rules: rules, options: BootOptions(), modules: [], protected: [])
-    let text = PlanReport.text(plan, options: BootOptions(), ruleCount: 1)
+    let plan = try Planning.plan(
+      BindingTable(rules: rules), options: BootOptions(), sysfs: root.sys,
+      fileSystem: PosixFileSystem())
+    let text = PlanReport(plan: plan, options: BootOptions(), source: .config, path: "c").text()
     #expect(
       text.contains("0000:00:05.0 [1234:1111] -> vfio-pci (line 1: non-boot-vga)"))
     #expect(text.contains("0000:00:05.1 [8086:2668] -> vfio-pci (function of 0000:00:05.0)"))
@@ -41,11 +44,85 @@ import Testing
     let root = try makeTree()
     let rules = try RuleParser.parseConfig(Array("1234:1111\n".utf8), file: "c")
     let options = BootOptions.parse(Array("quiet earlybind.dry_run earlybind.skip=zz".utf8))
-    let plan = try PlanReport.make(
-      sysfs: root.sys, rules: rules, options: options, modules: [], protected: [])
-    let text = PlanReport.text(plan, options: options, ruleCount: 1)
+    let plan = try Planning.plan(
+      BindingTable(rules: rules), options: options, sysfs: root.sys, fileSystem: PosixFileSystem())
+    let text = PlanReport(plan: plan, options: options, source: .config, path: "c").text()
     #expect(text.contains("0000:00:03.0 [1234:1111] skipped: boot GPU (boot_vga=1)"))
     #expect(text.contains("earlybind.dry_run is set"))
     #expect(text.contains("invalid address 'zz' in earlybind.skip"))
+  }
+}
+
+@Suite struct PlanCommandRunTests {
+  /// The command as a user runs it: the config, this boot's command line
+  /// and the root-disk guard all count, as they will at boot.
+  @Test func jsonCarriesEveryDecision() throws {
+    let host = try TestHost(sysfs: try PlanCommandTests().makeTree())
+    try host.directory.write("etc/earlybind.conf", "1234:1111 allow-boot-vga\nclass:0100\n")
+    try host.directory.write("proc/cmdline", "ro earlybind.skip=00:05.0 earlybind.bogus\n")
+    host.guarded.add(address("0000:00:04.0"), what: "/", device: "vda2", details: ["/dev/vda2"])
+    let run = try host.run(PlanCommand.self, ["--json"])
+    #expect(run.status == .success)
+    let json = try run.json()
+    #expect(json["version"] as? Int == 1)
+    #expect(json["source"] as? String == "config")
+    #expect(json["path"] as? String == host.environment.paths.config)
+    #expect(json["disabled"] as? Bool == false && json["dry_run"] as? Bool == false)
+    let problems = try #require(json["command_line_problems"] as? [String])
+    #expect(problems.count == 1 && problems[0].contains("'earlybind.bogus'"))
+    let targets = try #require(json["targets"] as? [[String: Any]])
+    #expect(targets.count == 1)
+    #expect(targets[0]["address"] as? String == "0000:00:03.0")
+    #expect(targets[0]["id"] as? String == "1234:1111")
+    #expect(targets[0]["line"] as? Int == 1)
+    #expect(targets[0]["rule"] as? String == "1234:1111 allow-boot-vga")
+    #expect(targets[0]["reason"] as? String == "selected")
+    #expect(targets[0]["action"] as? String == "bind")
+    #expect(targets[0]["of"] is NSNull && targets[0]["group"] is NSNull)
+    #expect(targets[0]["holder"] is NSNull)
+    #expect(
+      targets[0]["message"] as? String
+        == "0000:00:03.0 [1234:1111] -> vfio-pci (line 1: 1234:1111)")
+    let refused = try #require(json["refused"] as? [[String: Any]])
+    #expect(refused.map { $0["address"] as? String } == ["0000:00:04.0", "0000:00:05.0"])
+    #expect(refused.map { $0["reason"] as? String } == ["protected", "skipped"])
+    #expect(refused.map { $0["line"] as? Int } == [2, 1])
+    #expect((json["unmatched_rules"] as? [Any])?.isEmpty == true)
+    let modules = try #require(json["modules"] as? [[String: Any]])
+    #expect(
+      modules.contains { $0["name"] as? String == "vfio_pci" && $0["optional"] as? Bool == false })
+  }
+
+  @Test func aFailureIsStillOneJSONDocument() throws {
+    let host = try TestHost(sysfs: try PlanCommandTests().makeTree())
+    let run = try host.run(PlanCommand.self, ["--json", "--config", "/nonexistent/earlybind.conf"])
+    #expect(run.status == .failure)
+    #expect(
+      run.errors
+        == "earlybind: open /nonexistent/earlybind.conf: No such file or directory (ENOENT)\n")
+    let json = try run.json()
+    #expect(json["version"] as? Int == 1)
+    let error = try #require(json["error"] as? [String: Any])
+    #expect(error["kind"] as? String == "system")
+    #expect(error["syscall"] as? String == "open")
+    #expect(error["path"] as? String == "/nonexistent/earlybind.conf")
+    #expect(error["errno"] as? String == "ENOENT")
+    #expect(
+      error["message"] as? String
+        == "open /nonexistent/earlybind.conf: No such file or directory (ENOENT)")
+  }
+
+  @Test func aConfigErrorIsLocatedInTextAndJSON() throws {
+    let host = try TestHost(sysfs: try PlanCommandTests().makeTree())
+    try host.directory.write("etc/earlybind.conf", "non-boot-vga\n03:00.0 functons\n")
+    let text = try host.run(PlanCommand.self, [])
+    #expect(text.status == .failure && text.output.isEmpty)
+    #expect(
+      text.errors.hasPrefix(host.environment.paths.config + ":2:9: unknown option 'functons'"))
+    let json = try host.run(PlanCommand.self, ["--json"]).json()
+    let error = try #require(json["error"] as? [String: Any])
+    #expect(error["kind"] as? String == "config")
+    #expect(error["file"] as? String == host.environment.paths.config)
+    #expect(error["line"] as? Int == 2 && error["column"] as? Int == 9)
   }
 }

@@ -1,4 +1,5 @@
 import EarlybindCore
+import EarlybindPosix
 import Foundation
 import Testing
 
@@ -304,7 +305,8 @@ import Testing
     try tree.swaps([])
 
     let report = RootDeviceGuard(
-      paths: tree.paths, tags: ProbingTagResolver(candidates: [sda2, sda3])
+      paths: tree.paths, tags: ProbingTagResolver(candidates: [sda2, sda3]),
+      fileSystem: PosixFileSystem()
     ).resolve()
 
     #expect(report.warnings == [])
@@ -317,7 +319,7 @@ import Testing
 
   /// Read-only, on this machine: whatever holds / is found by walking sysfs.
   @Test func realHostIsResolvedWithoutThrowing() throws {
-    let report = RootDeviceGuard.system().resolve()
+    let report = RootDeviceGuard.system(fileSystem: PosixFileSystem()).resolve()
     func expectedFunction(_ link: String) -> PCIAddress? {
       guard FileManager.default.fileExists(atPath: link) else { return nil }
       let real = URL(fileURLWithPath: link).resolvingSymlinksInPath().path
@@ -329,7 +331,7 @@ import Testing
       #expect(report.addresses.contains(virtio), "\(report.warnings)")
       #expect(report.explanation(for: virtio).contains("holds /"))
     }
-    if let number = RootDeviceGuard.deviceNumber(of: "/"), number.major != 0,
+    if let number = try? PosixFileSystem().status("/").device, number.major != 0,
       let root = expectedFunction("/sys/dev/block/\(number.major):\(number.minor)")
     {
       #expect(report.addresses.contains(root))

@@ -1,4 +1,3 @@
-import ArgumentParser
 import EarlybindCore
 import EarlybindTestSupport
 import Foundation
@@ -95,8 +94,9 @@ final class FakeKernel: ModuleLoader {
     var kernel = try FakeKernel(sysfs: sysfs)
     kernel.bind("0000:02:00.0", to: "nvidia")
     kernel.bind("0000:02:00.1", to: "snd_hda_intel")
-    let rules = [try parseArguments(["0000:02:00.0", "functions=none"])]
-    let report = try RuntimeBinding(sysfs: sysfs.sys).apply(
+    let rules = [try RuleArguments.parse(["0000:02:00.0", "functions=none"])]
+    let host = try TestHost(sysfs: sysfs)
+    let report = try RuntimeBinding(sysfs: sysfs.sys, environment: host.environment).apply(
       rules: rules, protected: [], loader: &kernel, dryRun: false)
     // functions=none, but apply moves the whole IOMMU group (group 2).
     #expect(kernel.driver(of: "0000:02:00.0") == "vfio-pci")
@@ -108,13 +108,50 @@ final class FakeKernel: ModuleLoader {
   @Test func applyRefusesTheBootGPUAndProtectedDevices() throws {
     let sysfs = try Workstation.build()
     var kernel = try FakeKernel(sysfs: sysfs)
-    let report = try RuntimeBinding(sysfs: sysfs.sys).apply(
-      rules: [try parseArguments(["0000:01:00.0"]), try parseArguments(["0000:03:00.0"])],
+    let host = try TestHost(sysfs: sysfs)
+    let report = try RuntimeBinding(sysfs: sysfs.sys, environment: host.environment).apply(
+      rules: [
+        try RuleArguments.parse(["0000:01:00.0"]), try RuleArguments.parse(["0000:03:00.0"]),
+      ],
       protected: [PCIAddress("0000:03:00.0")!], loader: &kernel, dryRun: false)
     #expect(report.entries.isEmpty)
     #expect(kernel.driver(of: "0000:01:00.0") == "nvidia")
     #expect(kernel.driver(of: "0000:03:00.0") == "nvme")
     #expect(kernel.override(of: "0000:01:00.0") == "(null)")
+    #expect(
+      host.output.standardOutput.contains(
+        "warning: 0000:01:00.0 [10de:1b80] skipped: boot GPU (boot_vga=1); add allow-boot-vga"
+          + " to take it\n"))
+    #expect(
+      host.output.standardOutput.contains(
+        "warning: 0000:03:00.0 [144d:a808] skipped: holds a filesystem the host needs"))
+  }
+
+  @Test func applyCommandUsesTheEnvironmentsLoaderAndGuard() throws {
+    let sysfs = try Workstation.build()
+    try sysfs.write("sys/devices/pci0000:00/0000:02:00.0/driver_override", "(null)\n")
+    let kernel = try FakeKernel(sysfs: sysfs)
+    let host = try TestHost(sysfs: sysfs)
+    host.environment.moduleLoader = { kernel }
+    host.guarded.add(address("0000:03:00.0"), what: "/", device: "nvme0n1p2", details: [])
+    host.guarded.warn("swap (LABEL=x) matches no block device")
+    let run = try host.run(ApplyCommand.self, ["0000:02:00.0"])
+    #expect(run.status == .success, "\(run.output)")
+    #expect(kernel.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(run.output.hasSuffix("2 bound, 0 failed, 0 refused\n"))
+    #expect(run.errors == "earlybind: warning: swap (LABEL=x) matches no block device\n")
+    let refused = try host.run(ApplyCommand.self, ["class:0108"])
+    #expect(refused.status == .success)
+    #expect(refused.output.contains("0000:03:00.0 [144d:a808] skipped: holds a filesystem"))
+  }
+
+  @Test func releaseTakesAnAddressArgument() throws {
+    #expect(throws: (any Error).self) { _ = try ReleaseCommand.parse(["nonsense"]) }
+    #expect(try ReleaseCommand.parse(["02:00.0"]).address == address("0000:02:00.0"))
+    let host = try TestHost(sysfs: try Workstation.build())
+    let run = try host.run(ReleaseCommand.self, ["0000:0a:00.0"])
+    #expect(run.status == .failure)
+    #expect(run.errors == "earlybind: no PCI device at 0000:0a:00.0\n")
   }
 
   @Test func releaseClearsTheOverrideUnbindsAndReprobesTheGroup() throws {
@@ -122,7 +159,9 @@ final class FakeKernel: ModuleLoader {
     let kernel = try FakeKernel(
       sysfs: sysfs, hostDrivers: ["0000:02:00.0": "nvidia", "0000:02:00.1": "snd_hda_intel"])
     // 02:00.0 has an override and no driver; 02:00.1 sits on vfio-pci.
-    let results = try RuntimeBinding(sysfs: sysfs.sys).release(PCIAddress("0000:02:00.0")!)
+    let host = try TestHost(sysfs: sysfs)
+    let results = try RuntimeBinding(sysfs: sysfs.sys, environment: host.environment).release(
+      PCIAddress("0000:02:00.0")!)
     #expect(results.map(\.address.description) == ["0000:02:00.0", "0000:02:00.1"])
     // The writes the kernel's sequence needs, in the files (a plain file
     // keeps only the last write: 02:00.1 is probed last).
@@ -136,7 +175,8 @@ final class FakeKernel: ModuleLoader {
     kernel.settle()
     #expect(kernel.driver(of: "0000:02:00.1") == "snd_hda_intel")
     #expect(throws: CommandFailure.self) {
-      _ = try RuntimeBinding(sysfs: sysfs.sys).release(PCIAddress("0000:0a:00.0")!)
+      _ = try RuntimeBinding(sysfs: sysfs.sys, environment: host.environment).release(
+        PCIAddress("0000:0a:00.0")!)
     }
   }
 }

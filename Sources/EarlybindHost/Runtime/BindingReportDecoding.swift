@@ -7,6 +7,11 @@ import FoundationEssentials
 /// together. A missing key or another schema version is an error, never a
 /// default.
 extension BindingReport: Decodable {
+  /// report.json's bytes, decoded.
+  static func decoded(from bytes: [UInt8]) throws -> BindingReport {
+    try JSONDecoder().decode(BindingReport.self, from: Data(bytes))
+  }
+
   enum CodingKeys: String, CodingKey {
     case version
     case status

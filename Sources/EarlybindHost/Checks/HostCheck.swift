@@ -1,0 +1,210 @@
+import EarlybindCore
+import EarlybindPosix
+
+/// The pre-flight checks, over the environment's paths and services so
+/// tests run them on fake trees. Each check says what is wrong and what
+/// to do about it.
+struct HostCheck {
+  var environment: HostEnvironment
+
+  var paths: HostPaths { environment.paths }
+  var fileSystem: PosixFileSystem { environment.fileSystem }
+
+  func run() -> CheckReport {
+    var report = CheckReport(findings: [])
+    checkIOMMU(into: &report)
+    checkInterruptRemapping(into: &report)
+    let kernels = InstalledKernels.list(
+      modules: paths.modules, boot: paths.boot, fileSystem: fileSystem)
+    checkKernels(kernels, into: &report)
+    checkImages(kernels, into: &report)
+    checkRules(into: &report)
+    return report
+  }
+
+  /// A small text file (proc, sysfs), or "" when it cannot be read.
+  func read(_ path: String) -> String {
+    guard let bytes = try? fileSystem.readFile(path, limit: 1 << 20) else { return "" }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  var cpuVendorAdvice: String {
+    let cpuinfo = read(paths.proc + "/cpuinfo")
+    if cpuinfo.contains("AuthenticAMD") {
+      return "enable AMD-Vi/IOMMU in the firmware and add amd_iommu=on iommu=pt"
+    }
+    if cpuinfo.contains("GenuineIntel") {
+      return "enable VT-d in the firmware and add intel_iommu=on iommu=pt"
+    }
+    return "enable the IOMMU in the firmware and add intel_iommu=on (Intel) or amd_iommu=on (AMD)"
+  }
+
+  func checkIOMMU(into report: inout CheckReport) {
+    let groups = SysfsLayout(sysfs: paths.sysfs).iommuGroups
+    let count = (try? fileSystem.listDirectory(groups))?.count ?? 0
+    if count == 0 {
+      report.add(
+        .error, "iommu",
+        "IOMMU is off (no groups in \(groups)): vfio-pci cannot hand devices "
+          + "to a guest; " + cpuVendorAdvice + " to the kernel command line")
+    } else {
+      report.add(.ok, "iommu", "IOMMU is on: \(count) groups")
+    }
+  }
+
+  func checkInterruptRemapping(into report: inout CheckReport) {
+    let interrupts = read(paths.proc + "/interrupts")
+    let unsafe = read(
+      paths.sysfs + "/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
+    ).hasPrefix("Y")
+    if interrupts.contains("IR-") {
+      report.add(.ok, "interrupts", "interrupt remapping is on")
+    } else {
+      report.add(
+        .warning, "interrupts",
+        "no interrupt remapping seen in \(paths.proc)/interrupts: vfio refuses devices unless "
+          + "vfio_iommu_type1 allow_unsafe_interrupts=1, which lets a guest forge interrupts "
+          + "(acceptable only for guests you trust)")
+    }
+    if unsafe {
+      report.add(.warning, "interrupts", "vfio_iommu_type1 allow_unsafe_interrupts is on")
+    }
+  }
+
+  func checkKernels(_ kernels: [String], into report: inout CheckReport) {
+    if kernels.isEmpty {
+      report.add(
+        .warning, "kernels",
+        "no installed kernel found (\(paths.modules)/K with \(paths.boot)/vmlinuz-K)")
+    }
+    for kernel in kernels {
+      let tree = environment.moduleTree(paths.modules + "/" + kernel)
+      let missing = ["vfio_pci", "vfio_iommu_type1"].filter {
+        tree.availability(of: $0) == .missing
+      }
+      if missing.isEmpty {
+        report.add(.ok, "kernel \(kernel)", "vfio-pci and vfio_iommu_type1 available")
+      } else {
+        report.add(
+          .error, "kernel \(kernel)",
+          "missing " + missing.joined(separator: ", ") + ": this kernel cannot use vfio")
+      }
+    }
+  }
+
+  /// The images generators write for a kernel, in their usual names.
+  func images(for kernel: String) -> [String] {
+    ["initrd.img-" + kernel, "initramfs-" + kernel + ".img"].map { paths.boot + "/" + $0 }
+      .filter { fileSystem.exists($0) }
+  }
+
+  /// The file list of an initramfs image (`lsinitramfs` reads any cpio
+  /// image, early microcode parts included); nil when it cannot be read.
+  func listImage(_ image: String) -> [String]? {
+    guard let result = try? environment.runner.capture(["lsinitramfs", image]),
+      result.status == 0
+    else { return nil }
+    return String(decoding: result.output, as: UTF8.self).split(separator: "\n").map(String.init)
+  }
+
+  func checkImages(_ kernels: [String], into report: inout CheckReport) {
+    let installed = InitramfsGenerator.allCases.filter { generator in
+      generator.installedHookFiles.contains { fileSystem.exists(paths.root + $0) }
+    }
+    if !installed.isEmpty {
+      report.add(
+        .ok, "hooks",
+        "hooks installed for " + installed.map(\.rawValue).joined(separator: ", "))
+    } else {
+      report.add(.error, "hooks", "no initramfs hook installed: run earlybind install --regenerate")
+    }
+    for kernel in kernels {
+      let found = images(for: kernel)
+      if found.isEmpty {
+        report.add(.warning, "image \(kernel)", "no initramfs image for \(kernel) in \(paths.boot)")
+      }
+      for image in found {
+        guard let files = listImage(image) else {
+          report.add(.warning, "image \(kernel)", "cannot list \(image) (lsinitramfs missing?)")
+          continue
+        }
+        let hasBinder = files.contains { $0.hasSuffix("usr/sbin/earlybind-init") }
+        let hasTable = files.contains { $0.hasSuffix("etc/earlybind/bindings.tbl") }
+        if hasBinder && hasTable {
+          report.add(.ok, "image \(kernel)", "\(image) carries the binder and its table")
+        } else {
+          report.add(
+            .error, "image \(kernel)",
+            "\(image) has no " + (hasBinder ? "binding table" : "earlybind binder")
+              + ": rebuild it (earlybind install --regenerate)")
+        }
+      }
+    }
+  }
+
+  func checkRules(into report: inout CheckReport) {
+    let config = paths.config
+    guard fileSystem.exists(config) else {
+      report.add(.warning, "config", "no \(config): the binder will do nothing")
+      return
+    }
+    let rules: [Rule]
+    do {
+      rules = try ConfigFile.load(config, fileSystem: fileSystem)
+    } catch {
+      report.add(.error, "config", error.description)
+      return
+    }
+    report.add(.ok, "config", "\(config) parses: \(rules.count) rule(s)")
+    let guarded = environment.rootGuard()
+    for warning in guarded.warnings { report.add(.warning, "root device", warning) }
+    // One scan and one plan serve the rule checks, the display count and
+    // the group checks.
+    let inventory: DeviceInventory
+    do {
+      inventory = try DeviceInventory.load(
+        sysfs: paths.sysfs, rules: rules, protected: guarded.addresses, fileSystem: fileSystem)
+    } catch {
+      report.add(.error, "devices", "cannot scan PCI devices: " + error.description)
+      return
+    }
+    let plan = inventory.plan ?? Plan()
+    for rule in plan.unmatchedRules {
+      report.add(.warning, "rules", PlanText.unmatched(rule))
+    }
+    for refusal in plan.refusals {
+      switch refusal.reason {
+      case .protected:
+        report.add(.error, "root device", PlanText.refusal(refusal) + "; remove it from the rule")
+      case .bootVGA:
+        report.add(.warning, "boot GPU", PlanText.refusal(refusal))
+      default:
+        report.add(.warning, "rules", PlanText.refusal(refusal))
+      }
+    }
+    let displays = inventory.records.filter(\.identity.isDisplay)
+    let kept = displays.filter { plan.target(at: $0.address) == nil }
+    if !displays.isEmpty && kept.isEmpty {
+      report.add(
+        .error, "display",
+        "every display device would go to a guest: the host keeps no console"
+          + " (boot with earlybind=off to recover)")
+    } else if !displays.isEmpty {
+      report.add(
+        .ok, "display", "the host keeps " + kept.map(\.address.description).joined(separator: ", "))
+    }
+    let groups = GroupReport(inventory: inventory, sysfs: paths.sysfs, config: config)
+    for check in groups.checks where !check.complete {
+      report.add(.warning, "groups", check.message)
+    }
+    if !plan.targets.isEmpty && groups.checks.allSatisfy(\.complete) {
+      report.add(.ok, "groups", "every target's IOMMU group goes with it")
+    }
+  }
+}
+
+extension CheckReport {
+  mutating func add(_ level: Finding.Level, _ topic: String, _ message: String) {
+    findings.append(Finding(level: level, topic: topic, message: message))
+  }
+}

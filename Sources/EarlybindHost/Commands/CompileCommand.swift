@@ -1,0 +1,90 @@
+import ArgumentParser
+import EarlybindCore
+
+/// `earlybind compile`: config to binding table, checked against the
+/// kernel the table is for.
+struct CompileCommand: HostCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compile",
+    abstract: "Compile the config into the binary table the initramfs binder reads.",
+    discussion: """
+      Every driver a rule names must exist for the target kernel, as a module
+      or built in; the vfio modules are added to the table's load list. The
+      table is written atomically: the old one stays until the new one is complete.
+      """)
+
+  @OptionGroup var config: ConfigOptions
+
+  @Option(
+    name: .long, help: "Where to write the table (default: /etc/earlybind/bindings.tbl).",
+    completion: .file())
+  var output: String?
+
+  @Option(name: .long, help: "Kernel release the table is for (default: the running one).")
+  var kernel: String?
+
+  @Option(
+    name: .long, help: "Module tree to check drivers in (default: /lib/modules/KERNEL).",
+    completion: .directory)
+  var moduleDir: String?
+
+  @Flag(name: .long, help: "Do not check that the drivers exist.")
+  var skipModuleCheck = false
+
+  @Flag(
+    name: .long,
+    help: "Print the modules the table loads, one per line (for initramfs hooks).")
+  var listModules = false
+
+  @Option(name: .long, help: "Also protect this PCI address (repeatable).")
+  var protect: [PCIAddress] = []
+
+  @Flag(
+    name: .long,
+    help: """
+      Do not protect this host's root, /boot, /usr, /var and swap controllers \
+      (for tables built for another machine).
+      """)
+  var noRootGuard = false
+
+  func validate() throws {
+    if output?.isEmpty == true { throw ValidationError("--output needs a path") }
+    if skipModuleCheck && (kernel != nil || moduleDir != nil) {
+      throw ValidationError("--skip-module-check makes --kernel and --module-dir pointless")
+    }
+  }
+
+  func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
+    let fileSystem = environment.fileSystem
+    let rules = try ConfigFile.load(config.path(in: environment), fileSystem: fileSystem)
+    var modules = BindingTable.modules(for: rules)
+    if !skipModuleCheck {
+      let kernel = kernel ?? environment.kernelRelease
+      let directory = moduleDir ?? environment.paths.modules + "/" + kernel
+      modules = try ModuleCheck(
+        kernel: kernel, directory: directory, tree: environment.moduleTree(directory)
+      ).resolve(rules: rules, modules: modules)
+    }
+    // The table carries the controllers holding the host's filesystems, so
+    // the binder refuses them at boot even if a rule selects them.
+    var protected = protect
+    if !noRootGuard {
+      let guarded = environment.rootGuard()
+      guarded.printWarnings(to: environment.output)
+      protected += guarded.addresses
+    }
+    protected = Array(Set(protected)).sorted()
+    let table = BindingTable(rules: rules, modules: modules, protectedAddresses: protected)
+    let output = output ?? environment.paths.table
+    try TableFile.write(table, to: output, fileSystem: fileSystem)
+    if listModules {
+      for module in modules { environment.output.line(module.name) }
+    } else {
+      let names = modules.map(\.name).joined(separator: " ")
+      let guarded = protected.map(\.description).joined(separator: " ")
+      environment.output.line(
+        "earlybind: \(rules.count) rule(s), modules [\(names)], protects [\(guarded)] -> \(output)")
+    }
+    return .success
+  }
+}

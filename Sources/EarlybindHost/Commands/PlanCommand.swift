@@ -1,0 +1,61 @@
+import ArgumentParser
+import EarlybindCore
+
+/// `earlybind plan`: what the binder would do on this machine at the next
+/// boot, computed by the same planner from the live sysfs.
+struct PlanCommand: HostCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "plan",
+    abstract: "Show what the initramfs binder would do on this machine.",
+    discussion: """
+      Reads the rules (from the config, or from a compiled table with --table),
+      scans the PCI devices and prints every decision, exactly as the binder
+      would log it at boot. Nothing is written. Planning from the config guards
+      this machine's root-disk controllers, as the compiled table would.
+      The JSON document is described in earlybind(8).
+      """)
+
+  @OptionGroup var output: OutputOptions
+  @OptionGroup var sysfs: SysfsOptions
+  @OptionGroup var config: ConfigOptions
+
+  @Option(
+    name: .long, help: "Plan from a compiled table instead of the config.", completion: .file())
+  var table: String?
+
+  @Option(name: .long, help: "Kernel command line to apply (default: /proc/cmdline).")
+  var cmdline: String?
+
+  var printsJSON: Bool { output.json }
+
+  func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
+    let loaded = try loadTable(in: environment)
+    let cmdlineBytes =
+      cmdline.map { Array($0.utf8) }
+      ?? (try? environment.fileSystem.readFile(environment.paths.proc + "/cmdline", limit: 65536))
+      ?? []
+    let options = BootOptions.parse(cmdlineBytes)
+    let plan = try Planning.plan(
+      loaded.table, options: options, sysfs: sysfs.path(in: environment),
+      fileSystem: environment.fileSystem)
+    let report = PlanReport(
+      plan: plan, options: options, source: loaded.source, path: loaded.path)
+    environment.output.write(output.json ? JSONOutput.render(report) : report.text())
+    return .success
+  }
+
+  /// The table to plan from: the compiled one, or the config's rules with
+  /// their modules and this machine's root-disk controllers.
+  func loadTable(in environment: HostEnvironment) throws(CommandFailure) -> (
+    table: BindingTable, source: PlanReport.Source, path: String
+  ) {
+    if let table {
+      return (try TableFile.read(table, fileSystem: environment.fileSystem), .table, table)
+    }
+    let path = config.path(in: environment)
+    let rules = try ConfigFile.load(path, fileSystem: environment.fileSystem)
+    let guarded = environment.rootGuard()
+    guarded.printWarnings(to: environment.output)
+    return (Planning.table(rules, protected: guarded.addresses), .config, path)
+  }
+}

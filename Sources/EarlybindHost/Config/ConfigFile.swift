@@ -1,0 +1,61 @@
+import EarlybindCore
+import EarlybindPosix
+
+/// `/etc/earlybind.conf` read into rules, with the parser's located errors.
+enum ConfigFile {
+  static let limit = 1 << 20
+
+  static func load(_ path: String, fileSystem: PosixFileSystem) throws(CommandFailure) -> [Rule] {
+    let bytes = try read(path, fileSystem: fileSystem)
+    do {
+      return try RuleParser.parseConfig(bytes, file: path)
+    } catch {
+      throw .config(error)
+    }
+  }
+
+  static func read(_ path: String, fileSystem: PosixFileSystem) throws(CommandFailure) -> [UInt8] {
+    let bytes: [UInt8]
+    do {
+      bytes = try fileSystem.readFile(path, limit: limit)
+    } catch {
+      throw .system(error)
+    }
+    if bytes.count >= limit {
+      throw .message(path + ": larger than 1 MiB; not a config file?")
+    }
+    return bytes
+  }
+
+  /// Commands that list devices work without a config: a missing default
+  /// one is normal (nothing set up yet), a missing explicit one is noted.
+  /// A broken config is always noted; the listing goes on without rules.
+  static func loadIfPresent(_ path: String, explicit: Bool, fileSystem: PosixFileSystem) -> (
+    rules: [Rule]?, path: String?, warning: String?
+  ) {
+    guard fileSystem.exists(path) else {
+      return (nil, nil, explicit ? "no config at " + path + "; rules not shown" : nil)
+    }
+    do {
+      return (try load(path, fileSystem: fileSystem), path, nil)
+    } catch {
+      return (nil, nil, error.description + " (rules not shown)")
+    }
+  }
+}
+
+/// Command-line words read as one config line; errors point at the word
+/// (`arguments:1:14: unknown option ...`).
+enum RuleArguments {
+  static func parse(_ words: [String]) throws(CommandFailure) -> Rule {
+    let rules: [Rule]
+    do {
+      rules = try RuleParser.parseConfig(
+        Array(words.joined(separator: " ").utf8), file: "arguments")
+    } catch {
+      throw .config(error)
+    }
+    guard let rule = rules.first else { throw .message("no selector given") }
+    return rule
+  }
+}

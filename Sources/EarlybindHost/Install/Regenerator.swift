@@ -1,0 +1,60 @@
+import EarlybindCore
+import EarlybindPosix
+
+/// Rebuilds the initramfs of every installed kernel (not just the running
+/// one) with each generator earlybind was installed for.
+struct Regenerator {
+  var runner: any ProcessRunner
+  var kernels: [String]
+  var bootDirectory: String
+  var fileSystem: PosixFileSystem
+  var output: any TextOutput
+
+  init(environment: HostEnvironment) {
+    runner = environment.runner
+    fileSystem = environment.fileSystem
+    output = environment.output
+    bootDirectory = environment.paths.boot
+    kernels = InstalledKernels.list(
+      modules: environment.paths.modules, boot: environment.paths.boot,
+      fileSystem: environment.fileSystem)
+  }
+
+  /// The commands, in order, for `generators`.
+  func commands(for generators: [InitramfsGenerator]) -> [[String]] {
+    var commands: [[String]] = []
+    for generator in generators {
+      switch generator {
+      case .initramfsTools:
+        for kernel in kernels {
+          let exists = fileSystem.exists(bootDirectory + "/initrd.img-" + kernel)
+          commands.append(["update-initramfs", exists ? "-u" : "-c", "-k", kernel])
+        }
+      case .dracut:
+        for kernel in kernels {
+          commands.append(["dracut", "--force", "--kver", kernel])
+        }
+      case .mkinitcpio:
+        // Presets name the kernels; -P rebuilds every one of them.
+        commands.append(["mkinitcpio", "-P"])
+      }
+    }
+    return commands
+  }
+
+  func regenerate(_ generators: [InitramfsGenerator]) throws(CommandFailure) {
+    for command in commands(for: generators) {
+      let line = command.joined(separator: " ")
+      output.line("earlybind: running " + line)
+      let status: Int32
+      do {
+        status = try runner.run(command)
+      } catch {
+        throw .system(error)
+      }
+      if status != 0 {
+        throw .message(line + " failed with status \(status)")
+      }
+    }
+  }
+}

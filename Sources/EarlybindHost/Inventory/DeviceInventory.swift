@@ -1,0 +1,67 @@
+import EarlybindCore
+import EarlybindPosix
+
+/// The scanned devices with their sysfs state and the config's verdicts.
+/// Uses the core scanner and planner, so it shows what the binder would
+/// do; the planner works on what was read here (`MemoryTopology`), so
+/// nothing is read twice.
+struct DeviceInventory {
+  var records: [DeviceRecord]
+  /// The planner's verdicts the records were marked from (nil without rules).
+  var plan: Plan?
+  /// Entries the scanner skipped; reported, never fatal.
+  var problems: [String]
+
+  static func load(
+    sysfs: String, rules: [Rule]?, protected: [PCIAddress] = [], fileSystem: PosixFileSystem
+  ) throws(CommandFailure) -> DeviceInventory {
+    let layout = SysfsLayout(sysfs: sysfs)
+    let scanner = SysfsScanner(fileSystem: fileSystem, layout: layout)
+    let scan: SysfsScanner<PosixFileSystem>.Result
+    do {
+      scan = try scanner.scan()
+    } catch {
+      throw .system(error)
+    }
+    var records: [DeviceRecord] = []
+    var topology = MemoryTopology()
+    for device in scan.devices {
+      let address = device.address
+      func attribute(_ name: String) -> String? {
+        guard let bytes = try? fileSystem.readFile(layout.attribute(address, name), limit: 256)
+        else { return nil }
+        let text = Text.trimmed(String(decoding: bytes, as: UTF8.self))
+        return text.isEmpty ? nil : text
+      }
+      let resetMethod = attribute("reset_method")
+      let override = attribute("driver_override")
+      let record = DeviceRecord(
+        device: device, iommuGroup: scanner.iommuGroup(of: address), resetMethod: resetMethod,
+        resettable: resetMethod != nil || fileSystem.exists(layout.attribute(address, "reset")),
+        driver: scanner.currentDriver(of: address),
+        driverOverride: override == "(null)" ? nil : override)
+      topology.drivers[address] = record.driver
+      topology.groups[address] = record.iommuGroup
+      records.append(record)
+    }
+    let plan = rules.map {
+      Planner(topology: topology, protectedAddresses: protected).plan(
+        devices: scan.devices, rules: $0)
+    }
+    if let plan {
+      for index in records.indices {
+        records[index].selection = DeviceSelection(of: records[index].address, in: plan)
+      }
+    }
+    return DeviceInventory(records: records, plan: plan, problems: scan.problems)
+  }
+
+  /// Names for the given records only, so pci.ids is read no further than needed.
+  static func name(_ records: inout [DeviceRecord], from ids: PCIIDs) {
+    for index in records.indices {
+      let identity = records[index].identity
+      records[index].vendorName = ids.vendorName(identity.id.vendor)
+      records[index].deviceName = ids.deviceName(identity.id)
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import EarlybindCore
+import EarlybindPosix
+
+/// The binder's decisions for a table on a live (or test) sysfs tree:
+/// the table's rules plus the command line's, its modules and guards.
+enum Planning {
+  static func plan(
+    _ table: BindingTable, options: BootOptions, sysfs: String, fileSystem: PosixFileSystem
+  ) throws(CommandFailure) -> Plan {
+    let scanner = SysfsScanner(fileSystem: fileSystem, layout: SysfsLayout(sysfs: sysfs))
+    let scan: SysfsScanner<PosixFileSystem>.Result
+    do {
+      scan = try scanner.scan()
+    } catch {
+      throw .system(error)
+    }
+    return Planner(topology: scanner, protectedAddresses: table.protectedAddresses).plan(
+      devices: scan.devices, rules: table.rules + options.extraRules, options: options,
+      modules: table.modules)
+  }
+
+  /// A table made straight from rules: their modules, no guarded addresses.
+  static func table(_ rules: [Rule], protected: [PCIAddress] = []) -> BindingTable {
+    BindingTable(
+      rules: rules, modules: BindingTable.modules(for: rules), protectedAddresses: protected)
+  }
+}

@@ -1,0 +1,92 @@
+import EarlybindCore
+import EarlybindPosix
+
+/// The boot report, the live drivers and the hints, computed once for both outputs.
+struct StatusReport {
+  enum State: String {
+    /// The binder ran this boot and left its report.
+    case ran
+    /// No report: the binder did not run (no hook in the image, earlybind=off
+    /// before the report existed, or a boot without the initramfs).
+    case notRun = "not-run"
+    /// A report is there but cannot be read or decoded.
+    case unreadable
+  }
+
+  struct Device {
+    var address: String
+    var id: String
+    var intended: String
+    var outcome: String
+    var driver: String?
+    var ok: Bool { driver == intended }
+  }
+
+  var state: State
+  /// Why there is no report; nil when there is one.
+  var message: String?
+  var reportStatus: BindingReport.Status?
+  var reportMessage: String?
+  var elapsed: Int?
+  var devices: [Device] = []
+  var refused: [String] = []
+  var unmatched: [String] = []
+  var problems: [String] = []
+  var hints: [String] = []
+
+  init(_ missing: StatusCommand.MissingReport) {
+    state = missing.state
+    message = missing.message
+  }
+
+  init(report: BindingReport, sysfs: String, config: String, fileSystem: PosixFileSystem) {
+    state = .ran
+    reportStatus = report.status
+    reportMessage = report.message
+    elapsed = report.elapsedMicroseconds
+    refused = report.refusals
+    unmatched = report.unmatchedRules
+    problems = report.problems
+    let control = DeviceControl(fileSystem: fileSystem, layout: SysfsLayout(sysfs: sysfs))
+    for entry in report.entries {
+      devices.append(
+        Device(
+          address: entry.address.description, id: entry.id.bracketed, intended: entry.driver,
+          outcome: entry.outcome.rawValue, driver: control.driver(of: entry.address)))
+    }
+    // Addresses that moved since the rules were written (needs expect=).
+    if let rules = try? ConfigFile.load(config, fileSystem: fileSystem),
+      let plan = try? Planning.plan(
+        BindingTable(rules: rules), options: BootOptions(), sysfs: sysfs, fileSystem: fileSystem)
+    {
+      for refusal in plan.refusals {
+        if case .addressMoved = refusal.reason {
+          hints.append(PlanText.refusal(refusal) + "; update the rule with 'earlybind add'")
+        }
+      }
+    }
+  }
+
+  var isHealthy: Bool {
+    state == .ran && reportStatus == .done && devices.allSatisfy(\.ok) && unmatched.isEmpty
+      && hints.isEmpty && problems.isEmpty
+  }
+
+  /// The report beside the live drivers (when there is a report).
+  func text() -> String {
+    var out = "binder at boot: " + (reportStatus?.rawValue ?? state.rawValue)
+    if let reportMessage, !reportMessage.isEmpty { out += " (" + reportMessage + ")" }
+    out += ", \(elapsed ?? 0) µs\n"
+    for device in devices {
+      let live = device.driver ?? "no driver"
+      out +=
+        "  \(device.address) \(device.id) -> \(device.intended): at boot \(device.outcome), now \(live)"
+      out += device.ok ? "\n" : "  <-- not on \(device.intended)\n"
+    }
+    for line in refused { out += "  refused: " + line + "\n" }
+    for rule in unmatched { out += "  rule matched nothing: " + rule + "\n" }
+    for problem in problems { out += "  problem: " + problem + "\n" }
+    for hint in hints { out += "  hint: " + hint + "\n" }
+    return out
+  }
+}
