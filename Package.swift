@@ -70,7 +70,7 @@ if !embedded {
     ),
     .executableTarget(
       name: "earlybind",
-      dependencies: ["EarlybindHost"],
+      dependencies: ["EarlybindHost", "EarlybindPosix"],
       path: "Sources/earlybind",
       swiftSettings: commonSettings
     ),
