@@ -18,8 +18,20 @@ all: build
 deps:
 	scripts/deps.sh
 
+# The host tool runs inside every initramfs build on users' machines, where
+# no Swift toolchain is: the Swift runtime and FoundationEssentials are linked
+# in (--static-swift-stdlib), RUNPATH stays empty (--disable-local-rpath), and
+# it needs only libc, libstdc++, libkmod and libblkid. -Osize, lld's
+# identical-code folding and, where glibc reads them (2.36 and later), packed
+# relative relocations keep it small.
+GLIBC_RELR := $(shell getconf GNU_LIBC_VERSION 2>/dev/null | \
+	awk '{ split($$2, v, "."); if (v[1] > 2 || (v[1] == 2 && v[2] >= 36)) print "yes" }')
+HOST_BUILD = $(SWIFT) build -c release --product earlybind --static-swift-stdlib \
+	--disable-local-rpath -Xswiftc -Osize -Xswiftc -use-ld=lld -Xlinker --icf=all \
+	$(if $(GLIBC_RELR),-Xlinker -z -Xlinker pack-relative-relocs)
+
 build:
-	$(SWIFT) build -c release --product earlybind
+	$(HOST_BUILD)
 	scripts/build-init.sh
 
 DATADIR ?= $(PREFIX)/share/earlybind
@@ -67,6 +79,7 @@ lint:
 e2e:
 	rm -rf $(STAGE)
 	$(MAKE) install DESTDIR=$(CURDIR)/$(STAGE) PREFIX=/usr
+	Tests/e2e/standalone.sh $(STAGE)
 	Tests/e2e/run.sh $(STAGE)
 	Tests/e2e/dracut.sh $(STAGE)
 	Tests/e2e/mkinitcpio.sh $(STAGE)
@@ -85,4 +98,4 @@ bench: build
 	{ cat .build-bench/class.md; echo; sed -e '1s/.*/\# The same GPU selected by address/' -e 's/^#/##/' .build-bench/address.md; } > BENCHMARKS.md
 
 clean:
-	rm -rf .build .build-embedded .build-static .build-dracut .build-bench $(STAGE)
+	rm -rf .build .build-embedded .build-static .build-dracut .build-bench .build-standalone $(STAGE)
