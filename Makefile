@@ -96,6 +96,8 @@ bench: build
 	BENCH_OUTPUT=.build-bench/class.md bench/run.sh
 	BENCH_RULE=0000:02:00.0 BENCH_OUTPUT=.build-bench/address.md bench/run.sh
 	{ cat .build-bench/class.md; echo; sed -e '1s/.*/\# The same GPU selected by address/' -e 's/^#/##/' .build-bench/address.md; } > BENCHMARKS.md
+	bench/host.sh > .build-bench/host.md
+	{ echo; cat .build-bench/host.md; } >> BENCHMARKS.md
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-bench .build-standalone $(STAGE)
