@@ -7,7 +7,8 @@ public enum LogLevel: UInt8, Sendable {
   case debug = 7
 }
 
-/// Where the binder's lines go: `/dev/kmsg` at boot, an array in tests.
+/// Where the binder's lines go: `/dev/kmsg` at boot (a file in tests), standard
+/// output for `earlybind apply`.
 public protocol LogSink {
   mutating func log(_ level: LogLevel, _ message: String)
   /// Called once the command line is read: `earlybind.debug` wants more.

@@ -11,18 +11,8 @@ import Testing
   /// function beside the second, and a storage controller.
   func makeTree() throws -> FakeSysfs {
     try FakeSysfs(devices: [
-      FakeDevice(
-        address: "0000:00:03.0", vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
-        subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: true),
-      FakeDevice(
-        address: "0000:00:05.0", vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
-        subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: false),
-      FakeDevice(
-        address: "0000:00:05.1", vendor: 0x8086, device: 0x2668, subsystemVendor: 0x1AF4,
-        subsystemDevice: 0x1100, classCode: 0x04_0300),
-      FakeDevice(
-        address: "0000:00:04.0", vendor: 0x1AF4, device: 0x1001, subsystemVendor: 0x1AF4,
-        subsystemDevice: 0x0002, classCode: 0x01_0000),
+      QEMU.vga("0000:00:03.0", boot: true), QEMU.vga("0000:00:05.0", boot: false),
+      QEMU.audio("0000:00:05.1"), QEMU.storage("0000:00:04.0"),
     ])
   }
 

@@ -223,12 +223,7 @@ struct BinderTests {
 
   @Test func qemuBochsExampleLogsTheDocumentedLine() throws {
     let fake = try Machine.build([
-      FakeDevice(
-        address: "0000:00:02.0", vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
-        subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: true),
-      FakeDevice(
-        address: "0000:00:05.0", vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
-        subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: false),
+      QEMU.vga("0000:00:02.0", boot: true), QEMU.vga("0000:00:05.0", boot: false),
     ])
     let result = try run(fake, table: "non-boot-vga")
     #expect(

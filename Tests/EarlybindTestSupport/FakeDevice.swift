@@ -44,28 +44,18 @@ public struct FakeDevice: Sendable {
   }
 
   /// The same function held by `driver` (nil: unbound).
-  public func bound(to driver: String?) -> FakeDevice {
-    var copy = self
-    copy.driver = driver
-    return copy
-  }
+  public func bound(to driver: String?) -> FakeDevice { with(\.driver, driver) }
 
   /// The same function in IOMMU group `group` (nil: none, as with the IOMMU off).
-  public func inGroup(_ group: Int?) -> FakeDevice {
-    var copy = self
-    copy.group = group
-    return copy
-  }
+  public func inGroup(_ group: Int?) -> FakeDevice { with(\.group, group) }
 
-  public func withBootVGA(_ bootVGA: Bool?) -> FakeDevice {
-    var copy = self
-    copy.bootVGA = bootVGA
-    return copy
-  }
+  public func withBootVGA(_ bootVGA: Bool?) -> FakeDevice { with(\.bootVGA, bootVGA) }
 
-  public func overridden(_ driver: String?) -> FakeDevice {
+  public func overridden(_ driver: String?) -> FakeDevice { with(\.driverOverride, driver) }
+
+  func with<Value>(_ field: WritableKeyPath<FakeDevice, Value>, _ value: Value) -> FakeDevice {
     var copy = self
-    copy.driverOverride = driver
+    copy[keyPath: field] = value
     return copy
   }
 

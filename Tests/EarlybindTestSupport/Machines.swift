@@ -91,3 +91,25 @@ public enum Workstation {
     try FakeSysfs(iommu: iommu, devices: devices)
   }
 }
+
+/// The devices QEMU gives the e2e guests: the bochs-drm VGA (1234:1111),
+/// its intel-hda audio and virtio storage.
+public enum QEMU {
+  public static func vga(_ address: String, boot: Bool) -> FakeDevice {
+    FakeDevice(
+      address: address, vendor: 0x1234, device: 0x1111, subsystemVendor: 0x1AF4,
+      subsystemDevice: 0x1100, classCode: 0x03_0000, bootVGA: boot)
+  }
+
+  public static func audio(_ address: String) -> FakeDevice {
+    FakeDevice(
+      address: address, vendor: 0x8086, device: 0x2668, subsystemVendor: 0x1AF4,
+      subsystemDevice: 0x1100, classCode: 0x04_0300)
+  }
+
+  public static func storage(_ address: String) -> FakeDevice {
+    FakeDevice(
+      address: address, vendor: 0x1AF4, device: 0x1001, subsystemVendor: 0x1AF4,
+      subsystemDevice: 0x0002, classCode: 0x01_0000)
+  }
+}

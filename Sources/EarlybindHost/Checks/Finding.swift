@@ -1,36 +1,15 @@
 /// One result of `earlybind check`.
 struct Finding: Equatable {
-  enum Level: String, Comparable {
+  /// In rising severity: the worst one decides check's exit status.
+  enum Level: String, Comparable, CaseIterable {
     case ok, warning, error
 
     static func < (lhs: Level, rhs: Level) -> Bool {
-      let order: [Level] = [.ok, .warning, .error]
-      return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
+      allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
     }
   }
 
   var level: Level
   var topic: String
   var message: String
-}
-
-/// Every finding of one `earlybind check`, in the order they were made.
-struct CheckReport {
-  var findings: [Finding]
-
-  var worst: Finding.Level { findings.map(\.level).max() ?? .ok }
-
-  func text() -> String {
-    var out = ""
-    for finding in findings {
-      let mark: String
-      switch finding.level {
-      case .ok: mark = "ok     "
-      case .warning: mark = "warning"
-      case .error: mark = "ERROR  "
-      }
-      out += mark + " " + finding.topic + ": " + finding.message + "\n"
-    }
-    return out
-  }
 }
