@@ -25,9 +25,10 @@ public struct PCIID: Hashable, Comparable, Sendable, CustomStringConvertible {
   }
 
   /// `10de:1b80`: lower-case, four digits each.
-  public var description: String {
-    ASCII.hex(UInt32(vendor), width: 4) + ":" + ASCII.hex(UInt32(device), width: 4)
-  }
+  public var description: String { Self.hex(vendor) + ":" + Self.hex(device) }
+
+  /// One half as it is printed: `10de`.
+  public static func hex(_ half: UInt16) -> String { ASCII.hex(UInt32(half), width: 4) }
 
   /// `[10de:1b80]`, as `lspci -nn` prints it after a name.
   public var bracketed: String { "[" + description + "]" }

@@ -32,9 +32,9 @@ extension KeyedEncodingContainer where Key == DeviceKeys {
     try encode(record.address.description, forKey: .address)
     try encode(record.classText, forKey: .classCode)
     try encode(record.className, forKey: .className)
-    try encode(ASCII.hex(UInt32(identity.id.vendor), width: 4), forKey: .vendor)
-    try encode(ASCII.hex(UInt32(identity.id.device), width: 4), forKey: .device)
-    try encode(ASCII.hex(UInt32(identity.subsystem.vendor), width: 4), forKey: .subsystemVendor)
-    try encode(ASCII.hex(UInt32(identity.subsystem.device), width: 4), forKey: .subsystemDevice)
+    try encode(PCIID.hex(identity.id.vendor), forKey: .vendor)
+    try encode(PCIID.hex(identity.id.device), forKey: .device)
+    try encode(PCIID.hex(identity.subsystem.vendor), forKey: .subsystemVendor)
+    try encode(PCIID.hex(identity.subsystem.device), forKey: .subsystemDevice)
   }
 }
