@@ -39,12 +39,6 @@ done
 deps=$root/.build-static
 scripts/build-static-deps.sh "$deps"
 
-resources=$(swiftc -print-target-info | sed -n 's/^ *"runtimeResourcePath": "\(.*\)",*$/\1/p')
-unicode=$resources/embedded/$triple/libswiftUnicodeDataTables.a
-if [ ! -f "$unicode" ]; then
-	echo "build-init: $unicode missing (a Swift toolchain with Embedded Swift is needed)" >&2
-	exit 1
-fi
 libgcc=$(gcc -print-libgcc-file-name)
 
 # -Osize and one section per function: --gc-sections then drops every
@@ -53,6 +47,11 @@ libgcc=$(gcc -print-libgcc-file-name)
 # GNU ld (bfd), not gold: scripts/earlybind-init.ld discards the unwind
 # tables (.eh_frame), which gold's script parser cannot express as an
 # addition to its default layout. Nothing in the binder unwinds.
+# The Embedded stdlib's Unicode data tables (libswiftUnicodeDataTables.a)
+# are deliberately not linked: String ==, hashing and Character operations
+# need them, the binder compares bytes instead (ASCII.equal), and a String
+# operation that would pull them in fails this link instead of quietly
+# adding some 50 KB.
 # --wrap=main: musl runs constructors without (argc, argv), so main is
 # wrapped to record them (see Sources/CEarlybindSys/sys.c).
 # -lkmod comes from the CKmod module map and finds .build-static/lib/libkmod.a.
@@ -70,7 +69,6 @@ set -- \
 	-Xlinker -L"$deps/lib" \
 	-Xlinker "$deps/lib/libzstd.a" \
 	-Xlinker "$deps/lib/liblzma.a" \
-	-Xlinker "$unicode" \
 	-Xlinker "$musl/crt1.o" \
 	-Xlinker "$musl/crti.o" \
 	-Xlinker --start-group -Xlinker "$musl/libc.a" -Xlinker "$libgcc" -Xlinker --end-group \

@@ -73,6 +73,22 @@ public enum ASCII {
 
   static func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }
 
+  /// Byte equality. `==` on String compares canonical equivalence, which
+  /// links Unicode normalisation tables (tens of KB) into the initramfs
+  /// binary; the names and words the binder compares are ASCII.
+  public static func equal(_ a: String, _ b: String) -> Bool {
+    a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+  }
+
+  static func equal(_ bytes: ArraySlice<UInt8>, _ text: String) -> Bool {
+    bytes.count == text.utf8.count && bytes.elementsEqual(text.utf8)
+  }
+
+  /// `text` is one of `words`, byte for byte.
+  static func isOne(of words: [String], _ text: ArraySlice<UInt8>) -> Bool {
+    words.contains { equal(text, $0) }
+  }
+
   static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     String(decoding: bytes, as: UTF8.self)
   }

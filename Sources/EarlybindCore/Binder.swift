@@ -117,7 +117,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     if options.debug {
       let refused = Set(plan.refusals.map { $0.device.address })
       for device in scan.devices
-      where plan.target(at: device.address) == nil && !refused.contains(device.address) {
+      where !plan.hasTarget(at: device.address) && !refused.contains(device.address) {
         say(
           .debug,
           PlanText.device(device) + " class " + ASCII.hex(device.identity.classCode, width: 6)
@@ -234,10 +234,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       return entry(target, outcome: .alreadyBound)
     }
     let before = control.driver(of: address)
-    if case .heldBy(let holder) = target.action, before == holder {
+    if case .heldBy(let holder) = target.action, let before, ASCII.equal(before, holder) {
       return entry(target, outcome: .held, detail: "bound to " + holder + " (no rebind)")
     }
-    if before != target.driver {
+    if !isDriver(before, target.driver) {
       do {
         try control.probe(address)
       } catch {
@@ -245,13 +245,18 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       }
     }
     let now = control.driver(of: address)
-    if now == target.driver {
+    if isDriver(now, target.driver) {
       say(.debug, address.description + " bound to " + target.driver)
       return entry(target, outcome: .bound)
     }
     let detail = "driver is " + (now ?? "none")
     say(.error, address.description + " not bound to " + target.driver + ": " + detail)
     return entry(target, outcome: .failed, detail: detail)
+  }
+
+  func isDriver(_ name: String?, _ driver: String) -> Bool {
+    guard let name else { return false }
+    return ASCII.equal(name, driver)
   }
 
   func entry(_ target: Target, outcome: BindingReport.Outcome, detail: String = "")

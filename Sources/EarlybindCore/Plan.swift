@@ -60,4 +60,9 @@ public struct Plan: Hashable, Sendable {
   public func target(at address: PCIAddress) -> Target? {
     targets.first { $0.device.address == address }
   }
+
+  /// Without comparing `Target`s (which holds Strings: see ASCII.equal).
+  public func hasTarget(at address: PCIAddress) -> Bool {
+    targets.contains { $0.device.address == address }
+  }
 }

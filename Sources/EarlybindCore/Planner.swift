@@ -52,7 +52,7 @@ public struct Planner<Topology: DeviceTopology> {
     func claim(_ device: PCIDevice, _ rule: Rule, _ reason: TargetReason) {
       if let index = claimed[device.address] {
         let earlier = plan.targets[index]
-        if earlier.driver != rule.driver {
+        if !ASCII.equal(earlier.driver, rule.driver) {
           plan.refusals.append(
             Refusal(
               device: device, rule: rule,
@@ -66,12 +66,15 @@ public struct Planner<Topology: DeviceTopology> {
       if refused.remove(device.address) != nil {
         plan.refusals.removeAll { $0.device.address == device.address }
       }
-      let current = topology.currentDriver(of: device.address)
       let action: TargetAction
-      switch current {
-      case nil: action = .bind
-      case rule.driver?: action = .alreadyBound
-      case let other?: action = rule.rebind ? .rebind(from: other) : .heldBy(other)
+      if let current = topology.currentDriver(of: device.address) {
+        if ASCII.equal(current, rule.driver) {
+          action = .alreadyBound
+        } else {
+          action = rule.rebind ? .rebind(from: current) : .heldBy(current)
+        }
+      } else {
+        action = .bind
       }
       claimed[device.address] = plan.targets.count
       plan.targets.append(
@@ -104,9 +107,11 @@ public struct Planner<Topology: DeviceTopology> {
           }
         }
         var blocker: PCIDevice? = nil
-        for (other, _) in followers where guardReason(other, rule) != nil {
-          blocker = other
-          break
+        for (other, _) in followers {
+          if case .some = guardReason(other, rule) {
+            blocker = other
+            break
+          }
         }
         if let blocker {
           refuse(device, rule, .groupHasGuardedMember(blocker.address))
@@ -126,7 +131,7 @@ public struct Planner<Topology: DeviceTopology> {
     var needed = modules
     for target in plan.targets {
       for module in BindingTable.modules(for: [target.rule])
-      where !needed.contains(where: { $0.name == module.name }) {
+      where !needed.contains(where: { ASCII.equal($0.name, module.name) }) {
         needed.append(module)
       }
     }

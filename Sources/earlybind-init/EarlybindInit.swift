@@ -21,17 +21,22 @@ enum EarlybindInit {
     var loadModules = true
     var threshold = LogLevel.info
     var arguments = Arguments.all.dropFirst()
+    // Byte comparisons: String's == would link Unicode tables (ASCII.equal).
     while let argument = arguments.popFirst() {
-      switch argument {
-      case "--root": root = arguments.popFirst() ?? ""
-      case "--table": table = arguments.popFirst()
-      case "--log": logPath = arguments.popFirst()
-      case "--no-modules": loadModules = false
-      case "--quiet": threshold = .warning
-      case "--help", "-h":
+      if ASCII.equal(argument, "--root") {
+        root = arguments.popFirst() ?? ""
+      } else if ASCII.equal(argument, "--table") {
+        table = arguments.popFirst()
+      } else if ASCII.equal(argument, "--log") {
+        logPath = arguments.popFirst()
+      } else if ASCII.equal(argument, "--no-modules") {
+        loadModules = false
+      } else if ASCII.equal(argument, "--quiet") {
+        threshold = .warning
+      } else if ASCII.equal(argument, "--help") || ASCII.equal(argument, "-h") {
         writeLine(usage)
         exitProcess(0)
-      default:
+      } else {
         writeLine("earlybind-init: ignoring unknown argument '" + argument + "'", toError: true)
       }
     }
