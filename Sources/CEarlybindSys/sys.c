@@ -1,6 +1,7 @@
 #include "CEarlybindSys.h"
 
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 
 struct eb_linux_dirent64 {
   uint64_t d_ino;
@@ -27,6 +28,16 @@ const char *eb_dirent_next(const void *buf, long length, long *offset, unsigned 
     return name;
   }
   return NULL;
+}
+
+int eb_kernel_release(char *buf, size_t size) {
+  struct utsname names;
+  if (size == 0 || uname(&names) != 0) return -1;
+  size_t length = strnlen(names.release, sizeof names.release);
+  if (length >= size) length = size - 1;
+  memcpy(buf, names.release, length);
+  buf[length] = 0;
+  return 0;
 }
 
 uint64_t eb_monotonic_ns(void) {

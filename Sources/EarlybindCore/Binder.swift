@@ -153,7 +153,9 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       say(.notice, PlanText.target(target))
       prepare(target)
     }
-    if !plan.targets.isEmpty {
+    // Targets already on their driver need nothing loaded; libkmod is set
+    // up only when something is (it reads modprobe.d and the indexes).
+    if plan.targets.contains(where: { $0.needsBinding }) {
       loadModules(plan.modules, into: &report)
     }
     for target in plan.targets {

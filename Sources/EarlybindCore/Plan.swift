@@ -26,6 +26,12 @@ public struct Target: Hashable, Sendable {
   public var rule: Rule
   public var reason: TargetReason
   public var action: TargetAction
+
+  /// Anything but already being on its driver.
+  public var needsBinding: Bool {
+    if case .alreadyBound = action { return false }
+    return true
+  }
 }
 
 /// Why a device a rule selected is left alone.

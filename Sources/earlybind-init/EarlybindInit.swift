@@ -6,8 +6,9 @@ import EarlybindPosix
 //
 //     earlybind-init [--root DIR] [--table FILE] [--log FILE] [--no-modules] [--quiet]
 //
-// --root prefixes /sys, /proc/cmdline, /dev/kmsg, /run and the table path,
-// so tests and benchmarks run on synthetic trees.
+// --root prefixes /sys, /proc/cmdline, /dev/kmsg, /run, the table path and
+// libkmod's module tree and modprobe.d directories, so tests and benchmarks
+// run on synthetic trees.
 
 @main
 enum EarlybindInit {
@@ -45,17 +46,13 @@ enum EarlybindInit {
     settings.tablePath = table ?? root + settings.tablePath
     let log = KmsgLog(path: logPath ?? root + "/dev/kmsg", threshold: threshold)
 
-    if loadModules {
-      var binder = Binder(
-        fileSystem: PosixFileSystem(), loader: KmodModules(), log: log, settings: settings,
-        clock: monotonicNanoseconds)
-      binder.run()
-    } else {
-      var binder = Binder(
-        fileSystem: PosixFileSystem(), loader: NoModuleLoader(), log: log, settings: settings,
-        clock: monotonicNanoseconds)
-      binder.run()
-    }
+    // One loader type whatever the switches (one copy of the binder in the
+    // binary); it sets libkmod up only when a module is to be loaded, and
+    // settings.loadModules (--no-modules) keeps it from being asked at all.
+    var binder = Binder(
+      fileSystem: PosixFileSystem(), loader: KmodModules(root: root), log: log, settings: settings,
+      clock: monotonicNanoseconds)
+    binder.run()
     exitProcess(0)
   }
 }

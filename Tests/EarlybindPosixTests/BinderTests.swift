@@ -284,6 +284,7 @@ struct BinderTests {
     let fake = try Machine.build(Machine.replacing(Machine.guestGPU.bound(to: "vfio-pci")))
     let result = try run(fake, table: "02:00.0 functions=none")
     #expect(result.kernel.writes.isEmpty)
+    #expect(result.kernel.loads.isEmpty)
     #expect(fake.override(of: "0000:02:00.0") == "")
     #expect(result.entry("0000:02:00.0")?["outcome"] as? String == "already-bound")
     #expect(result.report.boundCount == 1)

@@ -55,6 +55,9 @@ long eb_getdents(int fd, void *buf, size_t size);
 /// or NULL at the end. Entries "." and ".." are skipped.
 const char *eb_dirent_next(const void *buf, long length, long *offset, unsigned char *type);
 
+/// The running kernel's release (uname -r) into `buf`; 0, or -1 with errno.
+int eb_kernel_release(char *buf, size_t size);
+
 /// Monotonic nanoseconds, for the report's timing.
 uint64_t eb_monotonic_ns(void);
 

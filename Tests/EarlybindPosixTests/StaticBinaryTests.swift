@@ -1,0 +1,105 @@
+import EarlybindCore
+import EarlybindPosix
+import EarlybindTestSupport
+import Foundation
+import Testing
+
+/// Runs the binary the initramfs ships (`scripts/build-init.sh`, which
+/// `make build` and `make test` run first) on fake roots.
+enum StaticBinary {
+  static let repository = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+  static let path = repository + "/.build-embedded/earlybind-init"
+
+  struct Missing: Error, CustomStringConvertible {
+    var what: String
+    var description: String { what }
+  }
+
+  static func require() throws -> String {
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+      throw Missing(what: path + " missing: build it with scripts/build-init.sh (make build)")
+    }
+    return path
+  }
+
+  static func strace() throws -> String {
+    for candidate in ["/usr/bin/strace", "/bin/strace"]
+    where FileManager.default.isExecutableFile(atPath: candidate) {
+      return candidate
+    }
+    throw Missing(what: "strace missing: install the packages in scripts/packages.txt (make deps)")
+  }
+
+  /// Runs `executable arguments` to its end; returns the exit status.
+  @discardableResult
+  static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+
+  /// The file-related system calls of one run of the binder on `fake`.
+  static func fileCalls(_ fake: FakeSysfs, _ arguments: [String] = []) throws -> [String] {
+    let log = fake.root + "/strace.log"
+    let status = try run(
+      try strace(),
+      ["-f", "-qq", "-e", "trace=%file,%desc", "-o", log, try require(), "--root", fake.root]
+        + arguments)
+    #expect(status == 0)
+    let text = try String(contentsOfFile: log, encoding: .utf8)
+    return text.split(separator: "\n").map(String.init)
+  }
+}
+
+@Suite("earlybind-init (the static binary) under strace")
+struct StaticBinaryTests {
+  /// Paths libkmod reads when its context is created: the modprobe.d
+  /// directories and the module tree's indexes.
+  static func kmodCalls(_ calls: [String]) -> [String] {
+    calls.filter { $0.contains("modprobe.d") || $0.contains("/lib/modules") }
+  }
+
+  func writeTable(_ fake: FakeSysfs, _ config: String) throws {
+    let parsed = try rules(config)
+    try fake.writeTable(BindingTable(rules: parsed, modules: BindingTable.modules(for: parsed)))
+  }
+
+  @Test func libkmodIsSetUpWhenAModuleMustBeLoaded() throws {
+    let fake = try Machine.build()
+    try writeTable(fake, "non-boot-vga")
+    let calls = try StaticBinary.fileCalls(fake)
+    let kmod = Self.kmodCalls(calls)
+    // Under --root, libkmod reads the fake root's module tree and
+    // modprobe.d, never the machine's.
+    #expect(kmod.contains { $0.contains(fake.root + "/etc/modprobe.d") })
+    #expect(kmod.contains { $0.contains(fake.root + "/lib/modules/") })
+    #expect(kmod.allSatisfy { $0.contains(fake.root + "/") }, "\(kmod)")
+    #expect(fake.override(of: "0000:02:00.0") == "vfio-pci")
+  }
+
+  @Test(arguments: [
+    ("earlybind=off", "non-boot-vga"),
+    ("earlybind.dry_run", "non-boot-vga"),
+    ("quiet", "1002:73bf"),
+    ("quiet", "class:0c03 functions=none"),
+  ])
+  func libkmodIsNotSetUpWhenNothingIsLoaded(_ parameter: String, _ config: String) throws {
+    let fake = try Machine.build(
+      Machine.replacing(
+        FakeDevice(
+          address: "0000:00:14.0", vendor: 0x8086, device: 0xA36D, classCode: 0x0C_0330,
+          driver: "vfio-pci", group: 3)),
+      cmdline: "BOOT_IMAGE=/vmlinuz ro " + parameter + "\n")
+    try writeTable(fake, config)
+    let calls = try StaticBinary.fileCalls(fake)
+    #expect(Self.kmodCalls(calls).isEmpty, "\(Self.kmodCalls(calls))")
+    // The trace is of a binder at work: it read the command line.
+    #expect(calls.contains { $0.contains(fake.root + "/proc/cmdline") })
+  }
+}
