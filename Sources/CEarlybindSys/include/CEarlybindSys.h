@@ -42,7 +42,25 @@ static inline int eb_access(const char *path, int mode) { return access(path, mo
 static inline int eb_getpid(void) { return (int)getpid(); }
 static inline void eb_exit(int status) { _exit(status); }
 
+/// fstat(2), reduced to what the binder checks: the file type bits of
+/// st_mode and the size. 0, or -1 with errno.
+static inline int eb_fstat(int fd, unsigned int *type, long long *size) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -1;
+  *type = (unsigned int)(st.st_mode & S_IFMT);
+  *size = (long long)st.st_size;
+  return 0;
+}
+static inline unsigned int eb_s_ifreg(void) { return S_IFREG; }
+static inline unsigned int eb_s_ifchr(void) { return S_IFCHR; }
+static inline unsigned int eb_s_ifdir(void) { return S_IFDIR; }
+static inline unsigned int eb_s_ififo(void) { return S_IFIFO; }
+static inline unsigned int eb_s_ifblk(void) { return S_IFBLK; }
+static inline unsigned int eb_s_ifsock(void) { return S_IFSOCK; }
+static inline unsigned int eb_s_iflnk(void) { return S_IFLNK; }
+
 static inline int eb_o_rdonly(void) { return O_RDONLY; }
+static inline int eb_o_nonblock(void) { return O_NONBLOCK; }
 static inline int eb_o_wronly(void) { return O_WRONLY; }
 static inline int eb_o_directory(void) { return O_DIRECTORY; }
 static inline int eb_o_creat_excl_wronly(void) { return O_CREAT | O_EXCL | O_WRONLY; }
