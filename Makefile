@@ -76,13 +76,15 @@ demo: deps build
 	$(MAKE) install DESTDIR=$(CURDIR)/$(STAGE) PREFIX=/usr
 	scripts/demo.sh $(STAGE)
 
-# Two runs: a class-based rule (every device's class must be read) and an
-# address rule selecting the same GPU (unrelated devices cost nothing).
+# The binder, its syscall floor (bench/floor.c, static like the binder) and
+# the ArchWiki shell loop side by side, for address, ID, class and
+# non-boot-vga rules, into BENCHMARKS.md.
+BENCH_DIR = .build-bench
+
 bench: build
-	mkdir -p .build-bench
-	BENCH_OUTPUT=.build-bench/class.md bench/run.sh
-	BENCH_RULE=0000:02:00.0 BENCH_OUTPUT=.build-bench/address.md bench/run.sh
-	{ cat .build-bench/class.md; echo; sed -e '1s/.*/\# The same GPU selected by address/' -e 's/^#/##/' .build-bench/address.md; } > BENCHMARKS.md
+	mkdir -p $(BENCH_DIR)
+	musl-gcc -static -O2 -Wall -Wextra -o $(BENCH_DIR)/floor bench/floor.c
+	python3 bench/run.py
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-bench $(STAGE)
