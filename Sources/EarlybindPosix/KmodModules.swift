@@ -10,6 +10,8 @@ import EarlybindCore
 /// modprobe.d file and opens the module indexes (0.2–0.35 ms), which a boot
 /// with earlybind=off, a dry run or nothing to bind must not pay.
 public final class KmodModules: ModuleLoader {
+  /// Prefixes libkmod's default paths when not empty.
+  let root: String
   let moduleDirectory: String?
   let configPaths: [String]?
   var created = false
@@ -19,24 +21,22 @@ public final class KmodModules: ModuleLoader {
   /// `moduleDirectory` nil means the running kernel's `/lib/modules/$(uname -r)`;
   /// `configPaths` nil means libkmod's own (`/etc/modprobe.d` and the others).
   public init(moduleDirectory: String? = nil, configPaths: [String]? = nil) {
+    root = ""
     self.moduleDirectory = moduleDirectory
     self.configPaths = configPaths
   }
 
   /// libkmod's default locations under `root` ("" is the real root), for
   /// runs on synthetic trees (`earlybind-init --root`).
-  public convenience init(root: String) {
-    guard !root.isEmpty else {
-      self.init()
-      return
-    }
-    let release = Self.kernelRelease() ?? "unknown"
-    let configPaths = [
-      "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
-    ]
-    self.init(
-      moduleDirectory: root + "/lib/modules/" + release, configPaths: configPaths.map { root + $0 })
+  public init(root: String) {
+    self.root = root
+    moduleDirectory = nil
+    configPaths = nil
   }
+
+  static let defaultConfigPaths = [
+    "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
+  ]
 
   static func kernelRelease() -> String? {
     withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer -> String? in
@@ -63,9 +63,15 @@ public final class KmodModules: ModuleLoader {
   func currentContext() -> OpaquePointer? {
     if created { return context }
     created = true
-    context = withCStrings(configPaths) { paths in
-      if let moduleDirectory {
-        return moduleDirectory.withCString { kmod_new($0, paths) }
+    var directory = moduleDirectory
+    var paths = configPaths
+    if !root.isEmpty {
+      directory = root + "/lib/modules/" + (Self.kernelRelease() ?? "unknown")
+      paths = Self.defaultConfigPaths.map { root + $0 }
+    }
+    context = withCStrings(paths) { paths in
+      if let directory {
+        return directory.withCString { kmod_new($0, paths) }
       }
       return kmod_new(nil, paths)
     }
