@@ -12,7 +12,11 @@ struct eb_linux_dirent64 {
 };
 
 int eb_open(const char *path, int flags, unsigned int mode) {
-  return (int)syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC, mode);
+  return eb_openat(AT_FDCWD, path, flags, mode);
+}
+
+int eb_openat(int dir, const char *path, int flags, unsigned int mode) {
+  return (int)syscall(SYS_openat, dir, path, flags | O_CLOEXEC, mode);
 }
 
 long eb_getdents(int fd, void *buf, size_t size) { return syscall(SYS_getdents64, fd, buf, size); }

@@ -36,7 +36,7 @@ public enum ASCII {
   }
 
   /// Parses exactly `digits.count` hex digits (1...8); nil otherwise.
-  static func parseHex(_ digits: ArraySlice<UInt8>) -> UInt32? {
+  static func parseHex<C: Collection<UInt8>>(_ digits: C) -> UInt32? {
     if digits.isEmpty || digits.count > 8 { return nil }
     var value: UInt32 = 0
     for byte in digits {
@@ -91,6 +91,11 @@ public enum ASCII {
 
   static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// What `trimmed` drops at the end.
+  static func isTrailing(_ byte: UInt8) -> Bool {
+    byte == newline || isBlank(byte) || byte == 0
   }
 
   /// Drops trailing newlines and blanks, as sysfs attributes end in "\n".

@@ -25,9 +25,17 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     self.init(parsing: ArraySlice(text.utf8))
   }
 
+  /// Parses a sysfs directory entry's name in place.
+  public init?(name: UnsafeBufferPointer<UInt8>) {
+    guard let parsed = Self.parse(name) else { return nil }
+    self = parsed.address
+  }
+
   /// Also reports whether the text named the domain, so messages can echo it.
   /// Runs for every directory entry at boot, so it does not allocate.
-  static func parse(_ text: ArraySlice<UInt8>) -> (address: PCIAddress, hasDomain: Bool)? {
+  static func parse<C: RandomAccessCollection<UInt8>>(_ text: C)
+    -> (address: PCIAddress, hasDomain: Bool)? where C.Index == Int
+  {
     // From the end: "bb:dd.f" is exactly 7 bytes, an optional "dddd…:" before it.
     guard text.count == 7 || text.count >= 12 else { return nil }
     let tail = text.suffix(7)

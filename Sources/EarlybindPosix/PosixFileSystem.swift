@@ -5,6 +5,10 @@ import EarlybindCore
 public struct PosixFileSystem: FileSystem, FileCreating {
   public init() {}
 
+  public func openDirectory(_ path: String) throws(SystemError) -> PosixDirectory {
+    try PosixDirectory(path)
+  }
+
   /// Only a regular file is read: a FIFO or device there is an error.
   public func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
     let fd = try FileDescriptor.open(path, flags: eb_o_rdonly())

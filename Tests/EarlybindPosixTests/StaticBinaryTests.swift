@@ -44,12 +44,13 @@ enum StaticBinary {
     return process.terminationStatus
   }
 
-  /// The file-related system calls of one run of the binder on `fake`.
+  /// The file-related system calls of one run of the binder on `fake`,
+  /// descriptors shown with their paths (strace -y).
   static func fileCalls(_ fake: FakeSysfs, _ arguments: [String] = []) throws -> [String] {
     let log = fake.root + "/strace.log"
     let status = try run(
       try strace(),
-      ["-f", "-qq", "-e", "trace=%file,%desc", "-o", log, try require(), "--root", fake.root]
+      ["-qq", "-y", "-e", "trace=%file,%desc", "-o", log, try require(), "--root", fake.root]
         + arguments)
     #expect(status == 0)
     let text = try String(contentsOfFile: log, encoding: .utf8)
@@ -80,6 +81,38 @@ struct StaticBinaryTests {
     #expect(kmod.contains { $0.contains(fake.root + "/etc/modprobe.d") })
     #expect(kmod.contains { $0.contains(fake.root + "/lib/modules/") })
     #expect(kmod.allSatisfy { $0.contains(fake.root + "/") }, "\(kmod)")
+    #expect(fake.override(of: "0000:02:00.0") == "vfio-pci")
+  }
+
+  /// The calls of one device that no rule selects.
+  static func calls(of address: String, in calls: [String]) -> [String] {
+    calls.filter { $0.contains(address) }.map { String($0.prefix { $0 != "(" }) }
+  }
+
+  @Test func aListingCostsEachDeviceOneReadRelativeToTheDirectory() throws {
+    let fake = try Machine.build()
+    try writeTable(fake, "class:0108")
+    let calls = try StaticBinary.fileCalls(fake, ["--no-modules"])
+    #expect(calls.filter { $0.hasPrefix("getdents64(") }.count >= 1)
+    // 0000:00:14.2 (not selected, not VGA): its modalias, opened relative
+    // to the devices directory's descriptor, type-checked, read, closed.
+    #expect(Self.calls(of: "0000:00:14.2", in: calls) == ["openat", "fstat", "read", "close"])
+    let open = try #require(calls.first { $0.contains("\"0000:00:14.2/modalias\"") })
+    #expect(open.hasPrefix("openat(") && open.contains("/sys/bus/pci/devices>, "))
+    #expect(open.contains("O_NONBLOCK"))
+    // The VGA devices' boot_vga the same way.
+    #expect(calls.contains { $0.contains("\"0000:01:00.0/boot_vga\"") })
+  }
+
+  @Test func anAddressRuleListsNothingAndReadsOnlyItsSlot() throws {
+    let fake = try Machine.build()
+    try writeTable(fake, "0000:02:00.0")
+    let calls = try StaticBinary.fileCalls(fake, ["--no-modules"])
+    #expect(!calls.contains { $0.hasPrefix("getdents64(") })
+    for other in ["0000:00:14.2", "0000:01:00.0", "0000:03:00.0"] {
+      #expect(Self.calls(of: other, in: calls).isEmpty, "\(other)")
+    }
+    #expect(calls.contains { $0.contains("\"0000:02:00.7/modalias\"") && $0.contains("ENOENT") })
     #expect(fake.override(of: "0000:02:00.0") == "vfio-pci")
   }
 

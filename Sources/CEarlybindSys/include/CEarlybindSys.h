@@ -20,9 +20,12 @@
 static inline int eb_errno(void) { return errno; }
 static inline void eb_set_errno(int value) { errno = value; }
 
-/// openat(2) as a raw system call: musl's open() follows O_CLOEXEC with an
-/// extra fcntl(F_SETFD), one more call per sysfs attribute read.
+/// openat(2) as a raw system call, always with O_CLOEXEC: musl's open()
+/// follows O_CLOEXEC with an extra fcntl(F_SETFD), one more call per sysfs
+/// attribute read. eb_open is relative to the working directory, eb_openat
+/// to the directory descriptor `dir`.
 int eb_open(const char *path, int flags, unsigned int mode);
+int eb_openat(int dir, const char *path, int flags, unsigned int mode);
 static inline ssize_t eb_read(int fd, void *buf, size_t count) { return read(fd, buf, count); }
 static inline ssize_t eb_write(int fd, const void *buf, size_t count) {
   return write(fd, buf, count);
