@@ -97,9 +97,15 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     }
 
     let scanner = SysfsScanner(fileSystem: fileSystem, layout: settings.layout)
-    let scan: SysfsScanner<FS>.Result
+    var scan: SysfsScanner<FS>.Result
     do {
-      scan = try scanner.scan(slots: Planner<SysfsScanner<FS>>.scanScope(for: rules))
+      let slots = Planner<SysfsScanner<FS>>.scanScope(for: rules)
+      scan = try scanner.scan(slots: slots)
+      if slots != nil,
+        Planner<SysfsScanner<FS>>.needsEveryDevice(slotScan: scan.devices, rules: rules)
+      {
+        scan = try scanner.scan()
+      }
     } catch {
       say(.error, "cannot list PCI devices: " + error.description)
       report.status = .scanError

@@ -37,6 +37,9 @@ public struct Target: Hashable, Sendable {
 /// Why a device a rule selected is left alone.
 public enum RefusalReason: Hashable, Sendable {
   case bootVGA
+  /// No device reports boot_vga=1; this is the display kept for the host
+  /// (`Planner.presumedBootGPU`).
+  case presumedBootGPU
   case protected
   case skippedOnCommandLine
   /// An earlier rule already gave it another driver.
@@ -60,6 +63,9 @@ public struct Plan: Hashable, Sendable {
   /// Rules that selected nothing on this machine.
   public var unmatchedRules: [Rule] = []
   public var modules: [ModuleRequest] = []
+  /// The display device kept for the host because no device reports
+  /// boot_vga=1, if that was needed.
+  public var presumedBootGPU: PCIAddress? = nil
 
   public init() {}
 

@@ -29,6 +29,10 @@ public enum PlanText {
     switch refusal.reason {
     case .bootVGA:
       return head + "boot GPU (boot_vga=1); add allow-boot-vga to take it"
+    case .presumedBootGPU:
+      return head
+        + "no display device reports boot_vga=1, so the lowest-address one stays with the host"
+        + " as the presumed boot GPU; add allow-boot-vga to take it"
     case .protected:
       return head + "holds a filesystem the host needs (root, /boot, /usr or swap)"
     case .skippedOnCommandLine:
