@@ -154,18 +154,43 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
 
   /// Overrides and unbinds, module loading, probing and verification for
   /// every target of `plan`: the part `earlybind apply` shares with boot.
+  ///
+  /// A selected device and the functions and group members that follow it
+  /// form a set, which goes to its driver whole or not at all: when one of
+  /// its overrides cannot be written (a write error, a device gone), the
+  /// overrides already written for it are cleared again and the set is
+  /// reported failed, so that no follower is given away alone.
   public mutating func carryOut(_ plan: Plan, into report: inout BindingReport) {
-    for target in plan.targets {
-      say(.notice, PlanText.target(target))
-      prepare(target)
+    var leaders: [PCIAddress] = []
+    for target in plan.targets where !leaders.contains(Self.leader(of: target)) {
+      leaders.append(Self.leader(of: target))
+    }
+    var failures: [(leader: PCIAddress, detail: String)] = []
+    for leader in leaders {
+      let members = plan.targets.filter { Self.leader(of: $0) == leader }
+      for target in members { say(.notice, PlanText.target(target)) }
+      if let detail = prepare(set: members, of: leader) { failures.append((leader, detail)) }
+    }
+    func failure(of target: Target) -> String? {
+      for failure in failures where failure.leader == Self.leader(of: target) {
+        return failure.detail
+      }
+      return nil
     }
     // Targets already on their driver need nothing loaded; libkmod is set
     // up only when something is (it reads modprobe.d and the indexes).
-    if plan.targets.contains(where: { $0.needsBinding }) {
+    if plan.targets.contains(where: {
+      guard $0.needsBinding, case .none = failure(of: $0) else { return false }
+      return true
+    }) {
       loadModules(plan.modules, into: &report)
     }
     for target in plan.targets {
-      report.entries.append(finish(target))
+      if let detail = failure(of: target), target.needsBinding {
+        report.entries.append(entry(target, outcome: .failed, detail: detail))
+      } else {
+        report.entries.append(finish(target))
+      }
     }
     say(
       .notice,
@@ -200,23 +225,52 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     }
   }
 
-  /// Writes the override and, with `rebind`, takes the device from its driver.
-  mutating func prepare(_ target: Target) {
-    let address = target.device.address
-    if case .alreadyBound = target.action { return }
-    do {
-      try control.setOverride(address, to: target.driver)
-    } catch {
-      say(.error, address.description + ": " + error.description)
-      return
+  /// The selected device a target goes with.
+  static func leader(of target: Target) -> PCIAddress {
+    switch target.reason {
+    case .selected: return target.device.address
+    case .function(let parent), .group(let parent, _): return parent
     }
-    if case .rebind(let from) = target.action {
+  }
+
+  /// Writes the overrides of one set, then, with `rebind`, takes its
+  /// devices from their drivers. Returns why the set failed, after clearing
+  /// the overrides it had written; nothing is unbound then.
+  mutating func prepare(set members: [Target], of leader: PCIAddress) -> String? {
+    var written: [PCIAddress] = []
+    for target in members where target.needsBinding {
+      let address = target.device.address
       do {
-        try control.unbind(address)
+        try control.setOverride(address, to: target.driver)
+        written.append(address)
       } catch {
-        say(.error, address.description + ": cannot unbind " + from + ": " + error.description)
+        say(.error, address.description + ": " + error.description)
+        for done in written {
+          do {
+            try control.clearOverride(done)
+          } catch {
+            say(
+              .error, done.description + ": cannot clear the override again: " + error.description)
+          }
+        }
+        let detail =
+          "override of " + address.description + " failed; nothing of the set of "
+          + leader.description + " was given to " + target.driver
+        say(.error, detail)
+        return detail
       }
     }
+    for target in members {
+      guard case .rebind(let from) = target.action else { continue }
+      do {
+        try control.unbind(target.device.address)
+      } catch {
+        say(
+          .error,
+          target.device.address.description + ": cannot unbind " + from + ": " + error.description)
+      }
+    }
+    return nil
   }
 
   mutating func loadModules(_ modules: [ModuleRequest], into report: inout BindingReport) {
