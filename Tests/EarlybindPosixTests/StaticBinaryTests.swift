@@ -44,6 +44,26 @@ enum StaticBinary {
     return process.terminationStatus
   }
 
+  /// Runs the binder on `fake`; false if it had not ended after `seconds`
+  /// (it is then killed).
+  static func endsInTime(_ fake: FakeSysfs, seconds: Double = 10) throws -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try require())
+    process.arguments = ["--root", fake.root, "--no-modules"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(seconds)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning {
+      process.terminate()
+      process.waitUntilExit()
+      return false
+    }
+    #expect(process.terminationStatus == 0)
+    return true
+  }
+
   /// The file-related system calls of one run of the binder on `fake`,
   /// descriptors shown with their paths (strace -y).
   static func fileCalls(_ fake: FakeSysfs, _ arguments: [String] = []) throws -> [String] {
@@ -114,6 +134,34 @@ struct StaticBinaryTests {
     }
     #expect(calls.contains { $0.contains("\"0000:02:00.7/modalias\"") && $0.contains("ENOENT") })
     #expect(fake.override(of: "0000:02:00.0") == "vfio-pci")
+  }
+
+  /// FIFOs at the paths the binder reads and writes; every one used to
+  /// block it for good.
+  @Test(arguments: [
+    [
+      "proc/cmdline", "sys/devices/pci0000:00/0000:03:00.0/modalias",
+      "sys/devices/pci0000:00/0000:01:00.0/boot_vga",
+      "sys/devices/pci0000:00/0000:02:00.1/driver_override", "sys/bus/pci/drivers_probe",
+      "dev/kmsg",
+    ],
+    ["etc/earlybind/bindings.tbl"],
+  ])
+  func fifosNeverHoldTheBinderUp(_ paths: [String]) throws {
+    let fake = try Machine.build()
+    try writeTable(fake, "non-boot-vga")
+    for path in paths {
+      try FileManager.default.removeItem(atPath: fake.root + "/" + path)
+      try makeFIFO(fake.root + "/" + path)
+    }
+    #expect(try StaticBinary.endsInTime(fake))
+    let report = try fake.report()
+    #expect(report["status"] as? String == (paths.count == 1 ? "table-error" : "done"))
+    // The second GPU's set failed as a whole: its audio function's
+    // override is a FIFO.
+    let devices = report["devices"] as? [[String: Any]] ?? []
+    #expect(devices.allSatisfy { $0["outcome"] as? String == "failed" })
+    #expect(devices.count == (paths.count == 1 ? 0 : 2))
   }
 
   @Test(arguments: [
