@@ -55,8 +55,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     return report
   }
 
-  mutating func say(_ level: LogLevel, _ message: String) {
-    log.log(level, message)
+  /// Builds the message only when the log keeps that level.
+  mutating func say(_ level: LogLevel, _ message: @autoclosure () -> String) {
+    guard log.keeps(level) else { return }
+    log.log(level, message())
   }
 
   mutating func execute() -> BindingReport {
@@ -66,7 +68,8 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       options = BootOptions.parse(cmdline)
       log.setVerbose(options.debug)
     } else {
-      say(.warning, "cannot read " + settings.cmdlinePath + "; using defaults")
+      let path = settings.cmdlinePath
+      say(.warning, "cannot read " + path + "; using defaults")
     }
     for problem in options.problems {
       say(.error, problem.description + "; ignored")
@@ -83,7 +86,8 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     case .loaded(let loaded):
       table = loaded
     case .missing:
-      say(.info, "no binding table at " + settings.tablePath)
+      let path = settings.tablePath
+      say(.info, "no binding table at " + path)
     case .failed(let message):
       say(.error, message + "; binding nothing")
       report.status = .tableError

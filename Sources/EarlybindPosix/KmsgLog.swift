@@ -63,8 +63,10 @@ public struct KmsgLog: LogSink {
     if verbose { threshold = .debug }
   }
 
+  public func keeps(_ level: LogLevel) -> Bool { level.rawValue <= threshold.rawValue }
+
   public mutating func log(_ level: LogLevel, _ message: String) {
-    guard level.rawValue <= threshold.rawValue else { return }
+    guard keeps(level) else { return }
     let priority = Array(("<" + String(level.rawValue) + ">").utf8)
     let prefix = priority + Array((tag + ": ").utf8)
     var text = Array(message.utf8)
