@@ -15,10 +15,13 @@ public enum RuleParser {
   public static let maximumRules = 1024
   public static let maximumNameLength = 64
 
-  /// Parses a whole config file. `file` is only used in messages.
+  /// Parses a whole config file. `file` is only used in messages. What the
+  /// binding table cannot hold (rules, modules) is an error at the line
+  /// that exceeds it, so `compile` never meets it.
   public static func parseConfig(_ bytes: [UInt8], file: String) throws(ConfigError) -> [Rule] {
     var rules: [Rule] = []
     var firstLine: [Selector: Int] = [:]
+    var modules: [String] = []
     var lineNumber = 0
     for rawLine in bytes.split(separator: ASCII.newline, omittingEmptySubsequences: false) {
       lineNumber += 1
@@ -37,6 +40,19 @@ public enum RuleParser {
         throw ConfigError(
           code: .tooManyRules, file: file, line: lineNumber, column: 1,
           message: "more than " + ASCII.decimal(maximumRules) + " rules")
+      }
+      for module in BindingTable.modules(for: [rule])
+      where !modules.contains(where: { ASCII.equal($0, module.name) }) {
+        modules.append(module.name)
+      }
+      if modules.count > BindingTableCodec.maximumModules {
+        let driverWord = words.first { $0.text.starts(with: "driver=".utf8) } ?? words[0]
+        throw ConfigError(
+          code: .tableLimit, file: file, line: lineNumber, column: driverWord.column,
+          message: "driver '" + rule.driver + "' makes " + ASCII.decimal(modules.count)
+            + " modules to load, more than a binding table holds ("
+            + ASCII.decimal(BindingTableCodec.maximumModules)
+            + "; each driver is one, vfio-pci five)")
       }
     }
     return rules
