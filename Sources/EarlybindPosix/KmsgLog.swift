@@ -46,10 +46,10 @@ public struct KmsgLog: LogSink {
   /// Opens `path` for appending without blocking; only a character device
   /// (the real /dev/kmsg) or a regular file (tests) is used.
   static func open(_ path: String) -> Int32? {
-    let fd = path.withCString {
-      eb_open($0, eb_o_append_wronly() | eb_o_nonblock(), 0)
+    let (fd, errno) = path.withCString { path in
+      retryingOnInterrupt { eb_open(path, eb_o_append_wronly() | eb_o_nonblock(), 0) }
     }
-    guard fd >= 0 else { return nil }
+    guard errno == nil else { return nil }
     var type: UInt32 = 0
     var size: Int64 = 0
     guard eb_fstat(fd, &type, &size) == 0, type == eb_s_ifchr() || type == eb_s_ifreg() else {
@@ -118,11 +118,8 @@ public struct KmsgLog: LogSink {
   /// One write(2) of `bytes`; false when it fails or comes up short.
   func write(_ bytes: ArraySlice<UInt8>, to fd: Int32) -> Bool {
     bytes.withUnsafeBytes { raw in
-      var result: Int
-      repeat {
-        result = eb_write(fd, raw.baseAddress, raw.count)
-      } while result < 0 && eb_errno() == Errno.interrupted.rawValue
-      return result == raw.count
+      let (count, errno) = retryingOnInterrupt { eb_write(fd, raw.baseAddress, raw.count) }
+      return errno == nil && count == raw.count
     }
   }
 }
