@@ -82,6 +82,15 @@ int eb_kernel_release(char *buf, size_t size);
 /// Monotonic nanoseconds, for the report's timing.
 uint64_t eb_monotonic_ns(void);
 
+/// The static binder's allocator (arena.c): small blocks cut from regions
+/// and never reused, large ones (64 KiB and up) mapped one by one. The
+/// static build's malloc and friends (CEarlybindMalloc) call these; the
+/// tests call them directly.
+void *eb_arena_alloc(size_t size, size_t alignment);
+void eb_arena_free(void *pointer);
+void *eb_arena_realloc(void *pointer, size_t size);
+size_t eb_arena_usable_size(void *pointer);
+
 /// The process arguments, saved by a constructor: Embedded Swift has no
 /// CommandLine.
 int eb_argc(void);
