@@ -78,13 +78,17 @@ demo: deps build
 
 # The binder, its syscall floor (bench/floor.c, static like the binder) and
 # the ArchWiki shell loop side by side, for address, ID, class and
-# non-boot-vga rules, into BENCHMARKS.md.
+# non-boot-vga rules, and the binder's cost in a real boot (QEMU), into
+# BENCHMARKS.md.
 BENCH_DIR = .build-bench
 
 bench: build
 	mkdir -p $(BENCH_DIR)
 	musl-gcc -static -O2 -Wall -Wextra -o $(BENCH_DIR)/floor bench/floor.c
-	python3 bench/run.py
+	rm -rf $(STAGE)
+	$(MAKE) install DESTDIR=$(CURDIR)/$(STAGE) PREFIX=/usr
+	bench/boot-cost.sh $(STAGE) $(BENCH_DIR)/boot.json
+	BENCH_BOOT=$(BENCH_DIR)/boot.json python3 bench/run.py
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-bench $(STAGE)
