@@ -345,7 +345,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     do {
       try fileSystem.makeDirectories(settings.reportDirectory)
       try fileSystem.replaceVolatileFile(
-        Paths.join(settings.reportDirectory, "report.json"), with: Array(report.json().utf8))
+        Paths.join(settings.reportDirectory, "report.json"), with: report.jsonBytes())
     } catch {
       say(.warning, "cannot write report: " + error.description)
     }

@@ -166,7 +166,9 @@ public struct Planner<Topology: DeviceTopology> {
     plan.targets.sort { $0.device.address < $1.device.address }
     plan.refusals.sort { $0.device.address < $1.device.address }
     var needed = modules
-    for target in plan.targets {
+    var drivers: [String] = []
+    for target in plan.targets where !drivers.contains(where: { ASCII.equal($0, target.driver) }) {
+      drivers.append(target.driver)
       for module in BindingTable.modules(for: [target.rule])
       where !needed.contains(where: { ASCII.equal($0.name, module.name) }) {
         needed.append(module)
