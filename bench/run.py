@@ -264,8 +264,14 @@ class Bench:
         lines = []
         add = lines.append
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        commit = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
+        commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip() or "unknown"
+        # The report itself does not count as a change to what was measured.
+        changed = subprocess.run(
+            ["git", "-C", REPO, "status", "--porcelain", "--", ".", ":!BENCHMARKS.md"],
+            capture_output=True, text=True).stdout.strip()
+        if changed:
+            commit += " with uncommitted changes"
         facts = self.binary_facts()
         correct = all(all(e["correct"].values()) for e in self.results.values())
 
