@@ -437,8 +437,8 @@ def boot_section(path):
     lines.append("| The binder alone, compressed the same way | %d bytes |" % boot["binder_compressed_bytes"])
     lines.append("")
     lines.append("The binder's time covers all of its run at boot: reading the command line and the table,")
-    lines.append("the scan, loading vfio, vfio_iommu_type1 and vfio-pci through libkmod (the kernel")
-    lines.append("initialising them and binding both functions is most of it), verifying and the report.")
+    lines.append("the scan, the overrides, loading vfio, vfio_iommu_type1 and vfio-pci through libkmod")
+    lines.append("(with the kernel initialising them and binding both functions), verifying and the report.")
     if boot["accel"] == "tcg":
         lines.append("The guest is emulated (TCG: no KVM here), several times slower than hardware.")
     lines.append("Both images are built by the e2e tests' own `Tests/e2e/mkinitrd.sh` with the e2e")
