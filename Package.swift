@@ -37,11 +37,22 @@ var targets: [Target] = [
   ),
   .executableTarget(
     name: "earlybind-init",
-    dependencies: ["EarlybindCore", "EarlybindPosix", "CEarlybindSys"],
+    dependencies: ["EarlybindCore", "EarlybindPosix", "CEarlybindSys"]
+      + (embedded ? ["CEarlybindMalloc"] : []),
     path: "Sources/earlybind-init",
     swiftSettings: commonSettings + embeddedSettings
   ),
 ]
+
+if embedded {
+  // The static binder's malloc: an arena instead of musl's (see malloc.c).
+  targets.append(
+    .target(
+      name: "CEarlybindMalloc",
+      dependencies: ["CEarlybindSys"],
+      path: "Sources/CEarlybindMalloc"
+    ))
+}
 
 var products: [Product] = [
   .executable(name: "earlybind-init", targets: ["earlybind-init"])
@@ -88,7 +99,7 @@ if !embedded {
     ),
     .testTarget(
       name: "EarlybindPosixTests",
-      dependencies: ["EarlybindCore", "EarlybindPosix", "EarlybindTestSupport"],
+      dependencies: ["EarlybindCore", "EarlybindPosix", "CEarlybindSys", "EarlybindTestSupport"],
       path: "Tests/EarlybindPosixTests"
     ),
     .testTarget(

@@ -203,11 +203,14 @@ cp libzstd/lib/libzstd.a "$out/lib/"
 cp libzstd/lib/zstd.h libzstd/lib/zstd_errors.h "$out/include/"
 
 # liblzma: decoders for what module compression uses (.xz with LZMA2; BCJ
-# and delta filters cost little), single-threaded, no tools.
+# and delta filters cost little), single-threaded, no tools. The table CRCs
+# only (--disable-clmul-crc): the CLMUL variant picks itself at start-up in
+# a constructor that runs CPUID, which every start of the binder paid (a
+# VM exit under a hypervisor) whether it decompressed anything or not.
 cd xz-utils
 run ./configure CC=musl-gcc CFLAGS="$cflags" --disable-shared --enable-static \
 	--enable-encoders= --enable-decoders=lzma1,lzma2,delta,x86 --disable-threads \
-	--disable-microlzma --disable-lzip-decoder --disable-xz --disable-xzdec \
+	--disable-clmul-crc --disable-microlzma --disable-lzip-decoder --disable-xz --disable-xzdec \
 	--disable-lzmadec --disable-lzmainfo --disable-lzma-links --disable-scripts \
 	--disable-doc --disable-nls
 run make -C src/liblzma -j"$jobs"

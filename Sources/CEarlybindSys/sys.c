@@ -1,6 +1,7 @@
 #include "CEarlybindSys.h"
 
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 
 struct eb_linux_dirent64 {
   uint64_t d_ino;
@@ -11,7 +12,11 @@ struct eb_linux_dirent64 {
 };
 
 int eb_open(const char *path, int flags, unsigned int mode) {
-  return (int)syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC, mode);
+  return eb_openat(AT_FDCWD, path, flags, mode);
+}
+
+int eb_openat(int dir, const char *path, int flags, unsigned int mode) {
+  return (int)syscall(SYS_openat, dir, path, flags | O_CLOEXEC, mode);
 }
 
 long eb_getdents(int fd, void *buf, size_t size) { return syscall(SYS_getdents64, fd, buf, size); }
@@ -27,6 +32,16 @@ const char *eb_dirent_next(const void *buf, long length, long *offset, unsigned 
     return name;
   }
   return NULL;
+}
+
+int eb_kernel_release(char *buf, size_t size) {
+  struct utsname names;
+  if (size == 0 || uname(&names) != 0) return -1;
+  size_t length = strnlen(names.release, sizeof names.release);
+  if (length >= size) length = size - 1;
+  memcpy(buf, names.release, length);
+  buf[length] = 0;
+  return 0;
 }
 
 uint64_t eb_monotonic_ns(void) {

@@ -36,7 +36,7 @@ public enum ASCII {
   }
 
   /// Parses exactly `digits.count` hex digits (1...8); nil otherwise.
-  static func parseHex(_ digits: ArraySlice<UInt8>) -> UInt32? {
+  static func parseHex<C: Collection<UInt8>>(_ digits: C) -> UInt32? {
     if digits.isEmpty || digits.count > 8 { return nil }
     var value: UInt32 = 0
     for byte in digits {
@@ -48,33 +48,66 @@ public enum ASCII {
 
   /// Lowercase hex, zero-padded to `width` digits.
   public static func hex(_ value: UInt32, width: Int) -> String {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    var remaining = value
-    repeat {
-      out.append(digits[Int(remaining & 0xF)])
-      remaining >>= 4
-    } while remaining != 0
-    while out.count < width { out.append(0x30) }
-    return String(decoding: out.reversed(), as: UTF8.self)
+    var digits = 1
+    while digits < 8 && value >> (4 * UInt32(digits)) != 0 { digits += 1 }
+    let count = max(digits, min(width, 64))
+    // Written in place: addresses and IDs are formatted for every log
+    // line and path, and an array per call costs a malloc and a free.
+    return String(unsafeUninitializedCapacity: count) { buffer in
+      for index in 0..<count {
+        let shift = 4 * (count - 1 - index)
+        let nibble = shift < 32 ? UInt8(truncatingIfNeeded: value >> UInt32(shift)) & 0xF : 0
+        buffer[index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+      }
+      return count
+    }
   }
 
-  static func decimal(_ value: Int) -> String {
-    if value == 0 { return "0" }
-    var out: [UInt8] = []
-    var remaining = value < 0 ? -value : value
-    while remaining > 0 {
-      out.append(UInt8(0x30 + remaining % 10))
-      remaining /= 10
+  public static func decimal(_ value: Int) -> String {
+    var digits = 1
+    var rest = value / 10
+    while rest != 0 {
+      digits += 1
+      rest /= 10
     }
-    if value < 0 { out.append(0x2D) }
-    return String(decoding: out.reversed(), as: UTF8.self)
+    let count = digits + (value < 0 ? 1 : 0)
+    return String(unsafeUninitializedCapacity: count) { buffer in
+      var remaining = value
+      for index in stride(from: count - 1, through: count - digits, by: -1) {
+        let digit = remaining % 10
+        buffer[index] = UInt8(0x30 + (digit < 0 ? -digit : digit))
+        remaining /= 10
+      }
+      if value < 0 { buffer[0] = 0x2D }
+      return count
+    }
   }
 
   static func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }
 
+  /// Byte equality. `==` on String compares canonical equivalence, which
+  /// links Unicode normalisation tables (tens of KB) into the initramfs
+  /// binary; the names and words the binder compares are ASCII.
+  public static func equal(_ a: String, _ b: String) -> Bool {
+    a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+  }
+
+  static func equal(_ bytes: ArraySlice<UInt8>, _ text: String) -> Bool {
+    bytes.count == text.utf8.count && bytes.elementsEqual(text.utf8)
+  }
+
+  /// `text` is one of `words`, byte for byte.
+  static func isOne(of words: [String], _ text: ArraySlice<UInt8>) -> Bool {
+    words.contains { equal(text, $0) }
+  }
+
   static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// What `trimmed` drops at the end.
+  static func isTrailing(_ byte: UInt8) -> Bool {
+    byte == newline || isBlank(byte) || byte == 0
   }
 
   /// Drops trailing newlines and blanks, as sysfs attributes end in "\n".

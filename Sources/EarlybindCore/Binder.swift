@@ -55,8 +55,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     return report
   }
 
-  mutating func say(_ level: LogLevel, _ message: String) {
-    log.log(level, message)
+  /// Builds the message only when the log keeps that level.
+  mutating func say(_ level: LogLevel, _ message: @autoclosure () -> String) {
+    guard log.keeps(level) else { return }
+    log.log(level, message())
   }
 
   mutating func execute() -> BindingReport {
@@ -66,7 +68,8 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       options = BootOptions.parse(cmdline)
       log.setVerbose(options.debug)
     } else {
-      say(.warning, "cannot read " + settings.cmdlinePath + "; using defaults")
+      let path = settings.cmdlinePath
+      say(.warning, "cannot read " + path + "; using defaults")
     }
     for problem in options.problems {
       say(.error, problem.description + "; ignored")
@@ -83,7 +86,8 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     case .loaded(let loaded):
       table = loaded
     case .missing:
-      say(.info, "no binding table at " + settings.tablePath)
+      let path = settings.tablePath
+      say(.info, "no binding table at " + path)
     case .failed(let message):
       say(.error, message + "; binding nothing")
       report.status = .tableError
@@ -97,9 +101,15 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     }
 
     let scanner = SysfsScanner(fileSystem: fileSystem, layout: settings.layout)
-    let scan: SysfsScanner<FS>.Result
+    var scan: SysfsScanner<FS>.Result
     do {
-      scan = try scanner.scan(slots: Planner<SysfsScanner<FS>>.scanScope(for: rules))
+      let slots = Planner<SysfsScanner<FS>>.scanScope(for: rules)
+      scan = try scanner.scan(slots: slots)
+      if slots != nil,
+        Planner<SysfsScanner<FS>>.needsEveryDevice(slotScan: scan.devices, rules: rules)
+      {
+        scan = try scanner.scan()
+      }
     } catch {
       say(.error, "cannot list PCI devices: " + error.description)
       report.status = .scanError
@@ -117,7 +127,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     if options.debug {
       let refused = Set(plan.refusals.map { $0.device.address })
       for device in scan.devices
-      where plan.target(at: device.address) == nil && !refused.contains(device.address) {
+      where !plan.hasTarget(at: device.address) && !refused.contains(device.address) {
         say(
           .debug,
           PlanText.device(device) + " class " + ASCII.hex(device.identity.classCode, width: 6)
@@ -148,16 +158,43 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
 
   /// Overrides and unbinds, module loading, probing and verification for
   /// every target of `plan`: the part `earlybind apply` shares with boot.
+  ///
+  /// A selected device and the functions and group members that follow it
+  /// form a set, which goes to its driver whole or not at all: when one of
+  /// its overrides cannot be written (a write error, a device gone), the
+  /// overrides already written for it are cleared again and the set is
+  /// reported failed, so that no follower is given away alone.
   public mutating func carryOut(_ plan: Plan, into report: inout BindingReport) {
-    for target in plan.targets {
-      say(.notice, PlanText.target(target))
-      prepare(target)
+    var leaders: [PCIAddress] = []
+    for target in plan.targets where !leaders.contains(Self.leader(of: target)) {
+      leaders.append(Self.leader(of: target))
     }
-    if !plan.targets.isEmpty {
+    var failures: [(leader: PCIAddress, detail: String)] = []
+    for leader in leaders {
+      let members = plan.targets.filter { Self.leader(of: $0) == leader }
+      for target in members { say(.notice, PlanText.target(target)) }
+      if let detail = prepare(set: members, of: leader) { failures.append((leader, detail)) }
+    }
+    func failure(of target: Target) -> String? {
+      for failure in failures where failure.leader == Self.leader(of: target) {
+        return failure.detail
+      }
+      return nil
+    }
+    // Targets already on their driver need nothing loaded; libkmod is set
+    // up only when something is (it reads modprobe.d and the indexes).
+    if plan.targets.contains(where: {
+      guard $0.needsBinding, case .none = failure(of: $0) else { return false }
+      return true
+    }) {
       loadModules(plan.modules, into: &report)
     }
     for target in plan.targets {
-      report.entries.append(finish(target))
+      if let detail = failure(of: target), target.needsBinding {
+        report.entries.append(entry(target, outcome: .failed, detail: detail))
+      } else {
+        report.entries.append(finish(target))
+      }
     }
     say(
       .notice,
@@ -192,23 +229,52 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     }
   }
 
-  /// Writes the override and, with `rebind`, takes the device from its driver.
-  mutating func prepare(_ target: Target) {
-    let address = target.device.address
-    if case .alreadyBound = target.action { return }
-    do {
-      try control.setOverride(address, to: target.driver)
-    } catch {
-      say(.error, address.description + ": " + error.description)
-      return
+  /// The selected device a target goes with.
+  static func leader(of target: Target) -> PCIAddress {
+    switch target.reason {
+    case .selected: return target.device.address
+    case .function(let parent), .group(let parent, _): return parent
     }
-    if case .rebind(let from) = target.action {
+  }
+
+  /// Writes the overrides of one set, then, with `rebind`, takes its
+  /// devices from their drivers. Returns why the set failed, after clearing
+  /// the overrides it had written; nothing is unbound then.
+  mutating func prepare(set members: [Target], of leader: PCIAddress) -> String? {
+    var written: [PCIAddress] = []
+    for target in members where target.needsBinding {
+      let address = target.device.address
       do {
-        try control.unbind(address)
+        try control.setOverride(address, to: target.driver)
+        written.append(address)
       } catch {
-        say(.error, address.description + ": cannot unbind " + from + ": " + error.description)
+        say(.error, address.description + ": " + error.description)
+        for done in written {
+          do {
+            try control.clearOverride(done)
+          } catch {
+            say(
+              .error, done.description + ": cannot clear the override again: " + error.description)
+          }
+        }
+        let detail =
+          "override of " + address.description + " failed; nothing of the set of "
+          + leader.description + " was given to " + target.driver
+        say(.error, detail)
+        return detail
       }
     }
+    for target in members {
+      guard case .rebind(let from) = target.action else { continue }
+      do {
+        try control.unbind(target.device.address)
+      } catch {
+        say(
+          .error,
+          target.device.address.description + ": cannot unbind " + from + ": " + error.description)
+      }
+    }
+    return nil
   }
 
   mutating func loadModules(_ modules: [ModuleRequest], into report: inout BindingReport) {
@@ -234,10 +300,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       return entry(target, outcome: .alreadyBound)
     }
     let before = control.driver(of: address)
-    if case .heldBy(let holder) = target.action, before == holder {
+    if case .heldBy(let holder) = target.action, let before, ASCII.equal(before, holder) {
       return entry(target, outcome: .held, detail: "bound to " + holder + " (no rebind)")
     }
-    if before != target.driver {
+    if !isDriver(before, target.driver) {
       do {
         try control.probe(address)
       } catch {
@@ -245,13 +311,18 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       }
     }
     let now = control.driver(of: address)
-    if now == target.driver {
+    if isDriver(now, target.driver) {
       say(.debug, address.description + " bound to " + target.driver)
       return entry(target, outcome: .bound)
     }
     let detail = "driver is " + (now ?? "none")
     say(.error, address.description + " not bound to " + target.driver + ": " + detail)
     return entry(target, outcome: .failed, detail: detail)
+  }
+
+  func isDriver(_ name: String?, _ driver: String) -> Bool {
+    guard let name else { return false }
+    return ASCII.equal(name, driver)
   }
 
   func entry(_ target: Target, outcome: BindingReport.Outcome, detail: String = "")
@@ -274,7 +345,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     do {
       try fileSystem.makeDirectories(settings.reportDirectory)
       try fileSystem.replaceVolatileFile(
-        Paths.join(settings.reportDirectory, "report.json"), with: Array(report.json().utf8))
+        Paths.join(settings.reportDirectory, "report.json"), with: report.jsonBytes())
     } catch {
       say(.warning, "cannot write report: " + error.description)
     }

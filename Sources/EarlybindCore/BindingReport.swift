@@ -75,52 +75,78 @@ public struct BindingReport: Hashable, Sendable {
   public var failedCount: Int { entries.filter { $0.outcome.isFailure }.count }
 
   /// Compact JSON, one object. Written by hand: no Foundation at boot.
-  public func json() -> String {
-    var out = "{\"version\":" + ASCII.decimal(Self.schemaVersion)
-    out += ",\"status\":" + JSON.string(status.rawValue)
-    out += ",\"message\":" + JSON.string(message)
-    out += ",\"elapsed_us\":" + ASCII.decimal(elapsedMicroseconds)
-    out += ",\"devices\":["
+  public func json() -> String { ASCII.string(jsonBytes()) }
+
+  /// The same, as the bytes the binder writes: built in one buffer.
+  public func jsonBytes() -> [UInt8] {
+    var out = JSON()
+    out.raw("{\"version\":")
+    out.raw(ASCII.decimal(Self.schemaVersion))
+    out.raw(",\"status\":")
+    out.string(status.rawValue)
+    out.raw(",\"message\":")
+    out.string(message)
+    out.raw(",\"elapsed_us\":")
+    out.raw(ASCII.decimal(elapsedMicroseconds))
+    out.raw(",\"devices\":[")
     for (index, entry) in entries.enumerated() {
-      if index > 0 { out += "," }
-      out += "{\"address\":" + JSON.string(entry.address.description)
-      out += ",\"id\":" + JSON.string(entry.id.bracketed)
-      out += ",\"driver\":" + JSON.string(entry.driver)
-      out += ",\"reason\":" + JSON.string(entry.reason)
-      out += ",\"outcome\":" + JSON.string(entry.outcome.rawValue)
-      out += ",\"detail\":" + JSON.string(entry.detail) + "}"
+      if index > 0 { out.raw(",") }
+      out.raw("{\"address\":")
+      out.string(entry.address.description)
+      out.raw(",\"id\":")
+      out.string(entry.id.bracketed)
+      out.raw(",\"driver\":")
+      out.string(entry.driver)
+      out.raw(",\"reason\":")
+      out.string(entry.reason)
+      out.raw(",\"outcome\":")
+      out.string(entry.outcome.rawValue)
+      out.raw(",\"detail\":")
+      out.string(entry.detail)
+      out.raw("}")
     }
-    out += "],\"refused\":" + JSON.array(refusals)
-    out += ",\"unmatched_rules\":" + JSON.array(unmatchedRules)
-    out += ",\"modules\":" + JSON.array(modules)
-    out += ",\"problems\":" + JSON.array(problems)
-    out += "}\n"
-    return out
+    out.raw("],\"refused\":")
+    out.array(refusals)
+    out.raw(",\"unmatched_rules\":")
+    out.array(unmatchedRules)
+    out.raw(",\"modules\":")
+    out.array(modules)
+    out.raw(",\"problems\":")
+    out.array(problems)
+    out.raw("}\n")
+    return out.bytes
   }
 }
 
-enum JSON {
-  static func string(_ value: String) -> String {
-    var out: [UInt8] = [ASCII.quote]
+/// A JSON text being written, byte by byte.
+struct JSON {
+  var bytes: [UInt8] = []
+
+  init() { bytes.reserveCapacity(1024) }
+
+  mutating func raw(_ text: String) { bytes += text.utf8 }
+
+  mutating func string(_ value: String) {
+    bytes.append(ASCII.quote)
     for byte in value.utf8 {
       switch byte {
-      case ASCII.quote: out += [0x5C, ASCII.quote]
-      case 0x5C: out += [0x5C, 0x5C]
-      case ASCII.newline: out += [0x5C, 0x6E]
-      case 0..<0x20: out += Array("\\u00".utf8) + Array(ASCII.hex(UInt32(byte), width: 2).utf8)
-      default: out.append(byte)
+      case ASCII.quote, 0x5C: bytes += [0x5C, byte]
+      case ASCII.newline: bytes += [0x5C, 0x6E]
+      case 0..<0x20:
+        bytes += [0x5C, 0x75, 0x30, 0x30]
+        bytes += ASCII.hex(UInt32(byte), width: 2).utf8
+      default: bytes.append(byte)
       }
     }
-    out.append(ASCII.quote)
-    return ASCII.string(out)
+    bytes.append(ASCII.quote)
   }
 
-  static func array(_ values: [String]) -> String {
-    var out = "["
+  mutating func array(_ values: [String]) {
+    bytes.append(0x5B)
     for (index, value) in values.enumerated() {
-      if index > 0 { out += "," }
-      out += string(value)
+      if index > 0 { bytes.append(ASCII.comma) }
+      string(value)
     }
-    return out + "]"
+    bytes.append(0x5D)
   }
 }

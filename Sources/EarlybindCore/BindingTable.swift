@@ -34,12 +34,12 @@ public struct BindingTable: Hashable, Sendable {
   public static func modules(for rules: [Rule]) -> [ModuleRequest] {
     var modules: [ModuleRequest] = []
     func add(_ name: String, optional: Bool = false) {
-      if !modules.contains(where: { $0.name == name }) {
+      if !modules.contains(where: { ASCII.equal($0.name, name) }) {
         modules.append(ModuleRequest(name: name, optional: optional))
       }
     }
     for rule in rules {
-      if rule.driver == Rule.defaultDriver {
+      if ASCII.equal(rule.driver, Rule.defaultDriver) {
         add("vfio")
         add("vfio_iommu_type1")
         add("vfio_virqfd", optional: true)

@@ -7,10 +7,14 @@
 ///                              three selector words, source line
 ///     modules   8 bytes each   name string ref, flags
 ///     protect   8 bytes each   domain, bus, device, function
-///     strings  the driver and module names, not terminated
+///     strings  the driver and module names, not terminated, each once, in
+///              the order the records first name them
 ///
 /// Every count has a hard limit and every reference is checked, so decoding
-/// any byte string returns a table or a `TableError`, never traps.
+/// any byte string returns a table or a `TableError`, never traps. The
+/// encoding is canonical: `encode` accepts exactly the tables `decode`
+/// returns, and `decode` accepts exactly what `encode` writes, so each
+/// undoes the other.
 public enum BindingTableCodec {
   public static let magic: [UInt8] = Array("EBTB".utf8)
   public static let version: UInt16 = 1
@@ -70,8 +74,25 @@ public enum BindingTableCodec {
       return ref
     }
 
+    func checkAddress(_ address: PCIAddress) throws(TableError) {
+      // PCIAddress's fields are public: one built field by field may hold
+      // what no PCI address has and the format cannot carry.
+      guard address.device <= 0x1F, address.function <= 7 else {
+        throw TableError(
+          code: .invalidRecord, offset: 0, message: "address out of range (device or function)")
+      }
+    }
+
     var body: [UInt8] = []
     for rule in table.rules {
+      switch rule.selector {
+      case .address(let address): try checkAddress(address)
+      case .deviceClassWithInterface(let code) where code > 0xFF_FFFF:
+        throw TableError(
+          code: .invalidRecord, offset: 0,
+          message: "class " + ASCII.hex(code, width: 6) + " is wider than 24 bits")
+      default: break
+      }
       var (kind, a, b, c) = selectorWords(rule.selector)
       var flags: UInt8 = 0
       guard rule.line >= 0, rule.line <= 0x7FFF_FFFF else {
@@ -105,6 +126,7 @@ public enum BindingTableCodec {
       put16(&body, 0)
     }
     for address in table.protectedAddresses {
+      try checkAddress(address)
       put32(&body, address.domain)
       body += [address.bus, address.device, address.function, 0]
     }
@@ -198,6 +220,11 @@ public enum BindingTableCodec {
     }
     let strings = bytes[stringsStart..<totalSize]
 
+    // The strings as encode lays them out: each name once, appended when a
+    // record first names it, nothing unused. `names` holds the references
+    // handed out so far, `used` how much of the section they cover.
+    var names: [(start: Int, length: Int)] = []
+    var used = 0
     func string(at offset: Int) throws(TableError) -> String {
       let start = Int(read16(bytes, offset))
       let length = Int(read16(bytes, offset + 2))
@@ -209,6 +236,25 @@ public enum BindingTableCodec {
       let name = strings[(stringsStart + start)..<(stringsStart + start + length)]
       guard name.allSatisfy(ASCII.isNameByte) else {
         throw TableError(code: .invalidString, offset: offset, message: "invalid name bytes")
+      }
+      let earlier = names.first {
+        $0.length == length
+          && strings[(stringsStart + $0.start)..<(stringsStart + $0.start + length)]
+            .elementsEqual(name)
+      }
+      if let earlier {
+        guard earlier.start == start else {
+          throw TableError(
+            code: .invalidString, offset: offset, message: "a name stored twice")
+        }
+      } else {
+        guard start == used else {
+          throw TableError(
+            code: .invalidString, offset: offset,
+            message: "string out of order (expected at " + ASCII.decimal(used) + ")")
+        }
+        names.append((start, length))
+        used += length
       }
       return ASCII.string(name)
     }
@@ -268,6 +314,11 @@ public enum BindingTableCodec {
         PCIAddress(
           domain: read32(bytes, base), bus: bytes[base + 4], device: bytes[base + 5],
           function: bytes[base + 6]))
+    }
+    guard used == strings.count else {
+      throw TableError(
+        code: .invalidString, offset: stringsStart + used,
+        message: "string bytes no record names")
     }
     return BindingTable(rules: rules, modules: modules, protectedAddresses: protected)
   }

@@ -20,7 +20,9 @@ public struct BootOptions: Hashable, Sendable {
     var options = BootOptions()
     for parameter in KernelParameters.split(cmdline) {
       let name = normalized(parameter.name)
-      guard name == "earlybind" || name.hasPrefix("earlybind.") else { continue }
+      guard name.starts(with: "earlybind".utf8),
+        name.count == 9 || name[name.startIndex + 9] == ASCII.dot
+      else { continue }
       let value = parameter.value
       func problem(_ message: String, column: Int? = nil) {
         options.problems.append(
@@ -29,19 +31,22 @@ public struct BootOptions: Hashable, Sendable {
             column: column ?? parameter.column,
             message: message))
       }
-      switch name {
-      case "earlybind":
-        switch value.map({ ASCII.string($0) }) {
-        case "off", "0", "no", "false": options.disabled = true
-        case "on", "1", "yes", "true", nil: options.disabled = false
-        case let other?:
-          problem("invalid value '" + other + "' for earlybind= (expected off or on)")
+      if ASCII.equal(name, "earlybind") {
+        guard let value, !ASCII.isOne(of: ["on", "1", "yes", "true"], value) else {
+          options.disabled = false
+          continue
         }
-      case "earlybind.dry_run":
+        if ASCII.isOne(of: ["off", "0", "no", "false"], value) {
+          options.disabled = true
+        } else {
+          problem(
+            "invalid value '" + ASCII.string(value) + "' for earlybind= (expected off or on)")
+        }
+      } else if ASCII.equal(name, "earlybind.dry_run") {
         options.dryRun = flag(value) ?? true
-      case "earlybind.debug":
+      } else if ASCII.equal(name, "earlybind.debug") {
         options.debug = flag(value) ?? true
-      case "earlybind.bind":
+      } else if ASCII.equal(name, "earlybind.bind") {
         guard let value, !value.isEmpty else {
           problem("earlybind.bind needs a value (earlybind.bind=SELECTOR[+OPTION...][,...])")
           continue
@@ -51,7 +56,7 @@ public struct BootOptions: Hashable, Sendable {
         } catch {
           options.problems.append(error)
         }
-      case "earlybind.skip":
+      } else if ASCII.equal(name, "earlybind.skip") {
         guard let value, !value.isEmpty else {
           problem("earlybind.skip needs a value (earlybind.skip=ADDRESS[,...])")
           continue
@@ -67,7 +72,7 @@ public struct BootOptions: Hashable, Sendable {
           }
           column += item.count + 1
         }
-      default:
+      } else {
         problem(
           "unknown parameter '" + ASCII.string(parameter.name)
             + "' (expected earlybind=, earlybind.dry_run, earlybind.debug, earlybind.bind=, earlybind.skip=)"
@@ -77,16 +82,15 @@ public struct BootOptions: Hashable, Sendable {
     return options
   }
 
-  static func normalized(_ name: ArraySlice<UInt8>) -> String {
-    ASCII.string(name.map { $0 == 0x2D ? 0x5F : $0 })
+  /// As the kernel's parameq(): `-` and `_` are the same in names.
+  static func normalized(_ name: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    guard name.contains(0x2D) else { return name }
+    return ArraySlice(name.map { $0 == 0x2D ? 0x5F : $0 })
   }
 
   static func flag(_ value: ArraySlice<UInt8>?) -> Bool? {
     guard let value else { return nil }
-    switch ASCII.string(value) {
-    case "0", "n", "no", "off", "false": return false
-    default: return true
-    }
+    return !ASCII.isOne(of: ["0", "n", "no", "off", "false"], value)
   }
 }
 

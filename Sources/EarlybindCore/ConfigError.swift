@@ -12,6 +12,8 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
     case duplicateSelector
     case invalidCharacter
     case tooManyRules
+    /// The rules need more of something than a binding table holds.
+    case tableLimit
     case unreadable
   }
 

@@ -59,12 +59,18 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
   public var syscall: String
   public var path: String
   public var errno: Errno
+  /// Set when the call worked but found the wrong kind of file (a FIFO
+  /// where a regular file belongs); it replaces the errno's text.
+  public var detail: String?
 
-  public init(syscall: String, path: String, errno: Errno) {
+  public init(syscall: String, path: String, errno: Errno, detail: String? = nil) {
     self.syscall = syscall
     self.path = path
     self.errno = errno
+    self.detail = detail
   }
 
-  public var description: String { syscall + " " + path + ": " + errno.description }
+  public var description: String {
+    syscall + " " + path + ": " + (detail ?? errno.description)
+  }
 }

@@ -4,6 +4,11 @@
 /// they need to watch the writes; the planner, which reads no files, is
 /// tested on a `MemoryTopology`.
 public protocol FileSystem {
+  /// An open directory the scanner reads devices through.
+  associatedtype Directory: DirectoryHandle = PathDirectory<Self>
+
+  /// Opens the directory `path` for reads relative to it.
+  func openDirectory(_ path: String) throws(SystemError) -> Directory
   /// Reads at most `limit` bytes (sysfs attributes are short).
   func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8]
   /// Writes `bytes` with one write(2), as sysfs attributes require.
@@ -11,6 +16,61 @@ public protocol FileSystem {
   func readLink(_ path: String) throws(SystemError) -> String
   /// Entry names, unsorted, without `.` and `..`.
   func listDirectory(_ path: String) throws(SystemError) -> [String]
+}
+
+/// A directory held open so that files below it are read relative to it
+/// (openat(2)): the scanner's per-device path, with no path string, array or
+/// lookup of the directory's own path per device. Names are NUL-terminated
+/// C strings relative to the directory, such as `0000:03:00.0/modalias`.
+public protocol DirectoryHandle {
+  /// Calls `body` with the name of each entry except `.` and `..`, as bytes
+  /// valid only during the call, in the order the directory lists them.
+  func forEachEntry(_ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(SystemError)
+  /// Reads the regular file `name` into `buffer` with one read: the number
+  /// of bytes, or nil when there is no such file (ENOENT, ENOTDIR).
+  func read(_ name: UnsafePointer<CChar>, into buffer: UnsafeMutableRawBufferPointer)
+    throws(SystemError) -> Int?
+  func close()
+}
+
+/// `DirectoryHandle` through a file system's path-based calls, for file
+/// systems without directory descriptors (in-memory fakes).
+public struct PathDirectory<FS: FileSystem>: DirectoryHandle {
+  public let fileSystem: FS
+  public let path: String
+
+  public init(fileSystem: FS, path: String) {
+    self.fileSystem = fileSystem
+    self.path = path
+  }
+
+  public func forEachEntry(_ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(SystemError) {
+    for name in try fileSystem.listDirectory(path) {
+      Array(name.utf8).withUnsafeBufferPointer { body($0) }
+    }
+  }
+
+  public func read(_ name: UnsafePointer<CChar>, into buffer: UnsafeMutableRawBufferPointer)
+    throws(SystemError) -> Int?
+  {
+    let bytes: [UInt8]
+    do {
+      bytes = try fileSystem.readFile(Paths.join(path, String(cString: name)), limit: buffer.count)
+    } catch {
+      if error.errno == .noSuchFile || error.errno == .notADirectory { return nil }
+      throw error
+    }
+    buffer.copyBytes(from: bytes)
+    return bytes.count
+  }
+
+  public func close() {}
+}
+
+extension FileSystem where Directory == PathDirectory<Self> {
+  public func openDirectory(_ path: String) throws(SystemError) -> PathDirectory<Self> {
+    PathDirectory(fileSystem: self, path: path)
+  }
 }
 
 extension FileSystem {

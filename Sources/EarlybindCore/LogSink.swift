@@ -13,8 +13,11 @@ public protocol LogSink {
   mutating func log(_ level: LogLevel, _ message: String)
   /// Called once the command line is read: `earlybind.debug` wants more.
   mutating func setVerbose(_ verbose: Bool)
+  /// Whether a line of `level` would be kept: the others are not even built.
+  func keeps(_ level: LogLevel) -> Bool
 }
 
 extension LogSink {
   public mutating func setVerbose(_ verbose: Bool) {}
+  public func keeps(_ level: LogLevel) -> Bool { true }
 }

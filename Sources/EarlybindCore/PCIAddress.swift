@@ -25,9 +25,17 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     self.init(parsing: ArraySlice(text.utf8))
   }
 
+  /// Parses a sysfs directory entry's name in place.
+  public init?(name: UnsafeBufferPointer<UInt8>) {
+    guard let parsed = Self.parse(name) else { return nil }
+    self = parsed.address
+  }
+
   /// Also reports whether the text named the domain, so messages can echo it.
   /// Runs for every directory entry at boot, so it does not allocate.
-  static func parse(_ text: ArraySlice<UInt8>) -> (address: PCIAddress, hasDomain: Bool)? {
+  static func parse<C: RandomAccessCollection<UInt8>>(_ text: C)
+    -> (address: PCIAddress, hasDomain: Bool)? where C.Index == Int
+  {
     // From the end: "bb:dd.f" is exactly 7 bytes, an optional "dddd…:" before it.
     guard text.count == 7 || text.count >= 12 else { return nil }
     let tail = text.suffix(7)
@@ -57,9 +65,28 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     domain == other.domain && bus == other.bus && device == other.device
   }
 
+  /// `dddd:bb:dd.f`, as sysfs names the device (more domain digits when
+  /// needed). Written in one piece: every path and log line has one.
   public var description: String {
-    ASCII.hex(domain, width: 4) + ":" + ASCII.hex(UInt32(bus), width: 2) + ":"
-      + ASCII.hex(UInt32(device), width: 2) + "." + ASCII.hex(UInt32(function), width: 1)
+    var domainDigits = 4
+    while domainDigits < 8 && domain >> (4 * UInt32(domainDigits)) != 0 { domainDigits += 1 }
+    let count = domainDigits + 8
+    return String(unsafeUninitializedCapacity: count) { buffer in
+      func put(_ value: UInt32, _ digits: Int, at start: Int) {
+        for index in 0..<digits {
+          let nibble = UInt8(truncatingIfNeeded: value >> UInt32(4 * (digits - 1 - index))) & 0xF
+          buffer[start + index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+        }
+      }
+      put(domain, domainDigits, at: 0)
+      buffer[domainDigits] = ASCII.colon
+      put(UInt32(bus), 2, at: domainDigits + 1)
+      buffer[domainDigits + 3] = ASCII.colon
+      put(UInt32(device), 2, at: domainDigits + 4)
+      buffer[domainDigits + 6] = ASCII.dot
+      put(UInt32(function), 1, at: domainDigits + 7)
+      return count
+    }
   }
 
   /// Bus, device and function packed as in the PCI spec (`bus << 8 | devfn`).

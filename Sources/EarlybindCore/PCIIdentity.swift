@@ -22,47 +22,40 @@ public struct PCIIdentity: Hashable, Sendable {
       subsystem: PCIID(vendor: subsystemVendor, device: subsystemDevice), classCode: classCode)
   }
 
-  /// The fields of a modalias in order: tag, then that many hex digits.
-  static let modaliasLayout: [(tag: [UInt8], digits: Int)] = [
-    (Array("pci:v".utf8), 8), (Array("d".utf8), 8), (Array("sv".utf8), 8),
-    (Array("sd".utf8), 8), (Array("bc".utf8), 2), (Array("sc".utf8), 2), (Array("i".utf8), 2),
-  ]
-
   /// Parses `pci:v000010DEd00001B80sv00001458sd00003702bc03sc00i00`. Runs
-  /// once per PCI function at boot, so it works in place, without copies.
-  public init?(modalias text: ArraySlice<UInt8>) {
-    let bytes = ASCII.trimmed(text)
-    var values: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0)
-    var index = bytes.startIndex
-    for (field, layout) in Self.modaliasLayout.enumerated() {
-      let tagEnd = index + layout.tag.count
-      let end = tagEnd + layout.digits
-      guard end <= bytes.endIndex else { return nil }
-      for (offset, expected) in layout.tag.enumerated() {
-        let byte = bytes[index + offset]
-        // The kernel prints the tags in lowercase; accept uppercase letters too.
-        let isLetter = expected >= 0x61 && expected <= 0x7A
-        guard byte == expected || (isLetter && byte | 0x20 == expected) else { return nil }
+  /// once per PCI function at boot, so it works in place: the kernel prints
+  /// the fields in this order with these widths, 53 bytes in all.
+  public init?<C: RandomAccessCollection<UInt8>>(modalias text: C) where C.Index == Int {
+    var base = text.startIndex
+    var end = text.endIndex
+    while end > base, ASCII.isTrailing(text[end - 1]) { end -= 1 }
+    while base < end, text[base] == ASCII.newline || ASCII.isBlank(text[base]) { base += 1 }
+    guard end - base == 53 else { return nil }
+    // Tags at fixed offsets; letters in either case.
+    func tag(_ offset: Int, _ expected: StaticString) -> Bool {
+      expected.withUTF8Buffer { tag in
+        for (index, byte) in tag.enumerated() {
+          let found = text[base + offset + index]
+          let isLetter = byte >= 0x61 && byte <= 0x7A
+          guard found == byte || (isLetter && found | 0x20 == byte) else { return false }
+        }
+        return true
       }
-      guard let value = ASCII.parseHex(bytes[tagEnd..<end]) else { return nil }
-      switch field {
-      case 0: values.0 = value
-      case 1: values.1 = value
-      case 2: values.2 = value
-      case 3: values.3 = value
-      case 4: values.4 = value
-      case 5: values.5 = value
-      default: values.6 = value
-      }
-      index = end
     }
-    guard index == bytes.endIndex, values.0 <= 0xFFFF, values.1 <= 0xFFFF,
-      values.2 <= 0xFFFF, values.3 <= 0xFFFF
+    func hex(_ offset: Int, _ digits: Int) -> UInt32? {
+      ASCII.parseHex(text[(base + offset)..<(base + offset + digits)])
+    }
+    guard tag(0, "pci:v"), tag(13, "d"), tag(22, "sv"), tag(32, "sd"), tag(42, "bc"),
+      tag(46, "sc"), tag(50, "i"),
+      let vendor = hex(5, 8), vendor <= 0xFFFF, let device = hex(14, 8), device <= 0xFFFF,
+      let subsystemVendor = hex(24, 8), subsystemVendor <= 0xFFFF,
+      let subsystemDevice = hex(34, 8), subsystemDevice <= 0xFFFF,
+      let baseClass = hex(44, 2), let subclass = hex(48, 2), let interface = hex(51, 2)
     else { return nil }
     self.init(
-      vendor: UInt16(values.0), device: UInt16(values.1),
-      subsystemVendor: UInt16(values.2), subsystemDevice: UInt16(values.3),
-      classCode: values.4 << 16 | values.5 << 8 | values.6)
+      vendor: UInt16(vendor), device: UInt16(device),
+      subsystemVendor: UInt16(subsystemVendor), subsystemDevice: UInt16(subsystemDevice),
+      classCode: baseClass << 16 | subclass << 8 | interface)
   }
 
   /// Display controllers (VGA, XGA, 3D, other): what GPU drivers claim.

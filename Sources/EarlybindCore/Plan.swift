@@ -26,11 +26,20 @@ public struct Target: Hashable, Sendable {
   public var rule: Rule
   public var reason: TargetReason
   public var action: TargetAction
+
+  /// Anything but already being on its driver.
+  public var needsBinding: Bool {
+    if case .alreadyBound = action { return false }
+    return true
+  }
 }
 
 /// Why a device a rule selected is left alone.
 public enum RefusalReason: Hashable, Sendable {
   case bootVGA
+  /// No device reports boot_vga=1; this is the display kept for the host
+  /// (`Planner.presumedBootGPU`).
+  case presumedBootGPU
   case protected
   case skippedOnCommandLine
   /// An earlier rule already gave it another driver.
@@ -54,10 +63,18 @@ public struct Plan: Hashable, Sendable {
   /// Rules that selected nothing on this machine.
   public var unmatchedRules: [Rule] = []
   public var modules: [ModuleRequest] = []
+  /// The display device kept for the host because no device reports
+  /// boot_vga=1, if that was needed.
+  public var presumedBootGPU: PCIAddress? = nil
 
   public init() {}
 
   public func target(at address: PCIAddress) -> Target? {
     targets.first { $0.device.address == address }
+  }
+
+  /// Without comparing `Target`s (which holds Strings: see ASCII.equal).
+  public func hasTarget(at address: PCIAddress) -> Bool {
+    targets.contains { $0.device.address == address }
   }
 }

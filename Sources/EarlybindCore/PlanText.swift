@@ -34,6 +34,9 @@ public enum PlanText {
     switch reason {
     case .bootVGA:
       return "boot GPU (boot_vga=1); add allow-boot-vga to take it"
+    case .presumedBootGPU:
+      return "no display device reports boot_vga=1, so the lowest-address one stays with the host"
+        + " as the presumed boot GPU; add allow-boot-vga to take it"
     case .protected:
       return "holds a filesystem the host needs (root, /boot, /usr or swap)"
     case .skippedOnCommandLine:

@@ -21,6 +21,36 @@ public struct Planner<Topology: DeviceTopology> {
     return addresses
   }
 
+  /// The display device kept for the host when no device's `boot_vga`
+  /// reads 1 (unreadable, garbage or missing: the boot GPU is a 0x0380 or
+  /// 0x0302 device, or the firmware sets none): then nothing tells which
+  /// GPU shows the console, and without this guard `non-boot-vga` would
+  /// take every display. It is the lowest-address display device, leaving
+  /// out those an address rule names whose `boot_vga` reads 0 (named by the
+  /// user, and said by the kernel not to be the boot GPU). nil when a boot
+  /// GPU is known or no display device is left.
+  public static func presumedBootGPU(devices: [PCIDevice], rules: [Rule]) -> PCIAddress? {
+    if devices.contains(where: { $0.isBootVGA }) { return nil }
+    var lowest: PCIAddress? = nil
+    for device in devices where device.identity.isDisplay {
+      if case .clear = device.bootFlag,
+        rules.contains(where: { $0.selector == .address(device.address) })
+      {
+        continue
+      }
+      if let current = lowest, current < device.address { continue }
+      lowest = device.address
+    }
+    return lowest
+  }
+
+  /// Whether a scan of only the rules' slots must become a full one: the
+  /// boot-GPU guard needs every display device when the slots hold no boot
+  /// GPU and a display device it might have to keep.
+  public static func needsEveryDevice(slotScan devices: [PCIDevice], rules: [Rule]) -> Bool {
+    presumedBootGPU(devices: devices, rules: rules) != nil
+  }
+
   public func plan(
     devices: [PCIDevice], rules: [Rule], options: BootOptions = BootOptions(),
     modules: [ModuleRequest] = []
@@ -28,8 +58,14 @@ public struct Planner<Topology: DeviceTopology> {
     var plan = Plan()
     var claimed: [PCIAddress: Int] = [:]  // address -> index in plan.targets
     var refused: Set<PCIAddress> = []
+    // Only group rules look devices up by address: 16k insertions cost
+    // more than a whole scan's parsing.
     var byAddress: [PCIAddress: PCIDevice] = [:]
-    for device in devices { byAddress[device.address] = device }
+    if rules.contains(where: { $0.group }) {
+      for device in devices { byAddress[device.address] = device }
+    }
+    let presumed = Self.presumedBootGPU(devices: devices, rules: rules)
+    plan.presumedBootGPU = presumed
 
     func guardReason(_ device: PCIDevice, _ rule: Rule) -> RefusalReason? {
       if options.skip.contains(device.address) { return .skippedOnCommandLine }
@@ -40,6 +76,7 @@ public struct Planner<Topology: DeviceTopology> {
       }
       if protectedAddresses.contains(device.address) { return .protected }
       if device.isBootVGA && !rule.allowBootVGA { return .bootVGA }
+      if device.address == presumed && !rule.allowBootVGA { return .presumedBootGPU }
       return nil
     }
 
@@ -52,7 +89,7 @@ public struct Planner<Topology: DeviceTopology> {
     func claim(_ device: PCIDevice, _ rule: Rule, _ reason: TargetReason) {
       if let index = claimed[device.address] {
         let earlier = plan.targets[index]
-        if earlier.driver != rule.driver {
+        if !ASCII.equal(earlier.driver, rule.driver) {
           plan.refusals.append(
             Refusal(
               device: device, rule: rule,
@@ -66,12 +103,15 @@ public struct Planner<Topology: DeviceTopology> {
       if refused.remove(device.address) != nil {
         plan.refusals.removeAll { $0.device.address == device.address }
       }
-      let current = topology.currentDriver(of: device.address)
       let action: TargetAction
-      switch current {
-      case nil: action = .bind
-      case rule.driver?: action = .alreadyBound
-      case let other?: action = rule.rebind ? .rebind(from: other) : .heldBy(other)
+      if let current = topology.currentDriver(of: device.address) {
+        if ASCII.equal(current, rule.driver) {
+          action = .alreadyBound
+        } else {
+          action = rule.rebind ? .rebind(from: current) : .heldBy(current)
+        }
+      } else {
+        action = .bind
       }
       claimed[device.address] = plan.targets.count
       plan.targets.append(
@@ -104,9 +144,11 @@ public struct Planner<Topology: DeviceTopology> {
           }
         }
         var blocker: PCIDevice? = nil
-        for (other, _) in followers where guardReason(other, rule) != nil {
-          blocker = other
-          break
+        for (other, _) in followers {
+          if case .some = guardReason(other, rule) {
+            blocker = other
+            break
+          }
         }
         if let blocker {
           refuse(device, rule, .groupHasGuardedMember(blocker.address))
@@ -124,9 +166,11 @@ public struct Planner<Topology: DeviceTopology> {
     plan.targets.sort { $0.device.address < $1.device.address }
     plan.refusals.sort { $0.device.address < $1.device.address }
     var needed = modules
-    for target in plan.targets {
+    var drivers: [String] = []
+    for target in plan.targets where !drivers.contains(where: { ASCII.equal($0, target.driver) }) {
+      drivers.append(target.driver)
       for module in BindingTable.modules(for: [target.rule])
-      where !needed.contains(where: { $0.name == module.name }) {
+      where !needed.contains(where: { ASCII.equal($0.name, module.name) }) {
         needed.append(module)
       }
     }

@@ -55,7 +55,7 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
   /// The rule as a config line: parsing it gives the same rule back.
   public var description: String {
     var text = selector.description
-    if driver != Rule.defaultDriver { text += " driver=" + driver }
+    if !ASCII.equal(driver, Rule.defaultDriver) { text += " driver=" + driver }
     switch functions {
     case .auto: break
     case .all: text += " functions=all"

@@ -15,10 +15,13 @@ public enum RuleParser {
   public static let maximumRules = 1024
   public static let maximumNameLength = 64
 
-  /// Parses a whole config file. `file` is only used in messages.
+  /// Parses a whole config file. `file` is only used in messages. What the
+  /// binding table cannot hold (rules, modules) is an error at the line
+  /// that exceeds it, so `compile` never meets it.
   public static func parseConfig(_ bytes: [UInt8], file: String) throws(ConfigError) -> [Rule] {
     var rules: [Rule] = []
     var firstLine: [Selector: Int] = [:]
+    var modules: [String] = []
     var lineNumber = 0
     for rawLine in bytes.split(separator: ASCII.newline, omittingEmptySubsequences: false) {
       lineNumber += 1
@@ -37,6 +40,19 @@ public enum RuleParser {
         throw ConfigError(
           code: .tooManyRules, file: file, line: lineNumber, column: 1,
           message: "more than " + ASCII.decimal(maximumRules) + " rules")
+      }
+      for module in BindingTable.modules(for: [rule])
+      where !modules.contains(where: { ASCII.equal($0, module.name) }) {
+        modules.append(module.name)
+      }
+      if modules.count > BindingTableCodec.maximumModules {
+        let driverWord = words.first { $0.text.starts(with: "driver=".utf8) } ?? words[0]
+        throw ConfigError(
+          code: .tableLimit, file: file, line: lineNumber, column: driverWord.column,
+          message: "driver '" + rule.driver + "' makes " + ASCII.decimal(modules.count)
+            + " modules to load, more than a binding table holds ("
+            + ASCII.decimal(BindingTableCodec.maximumModules)
+            + "; each driver is one, vfio-pci five)")
       }
     }
     return rules
@@ -136,14 +152,15 @@ public enum RuleParser {
         "invalid selector '" + ASCII.string(head.text) + "' (expected " + expectedSelectors + ")")
     }
     var rule = Rule(selector: selector, line: line)
-    var seen: [String] = []
+    // Options are compared as bytes: see ASCII.equal(_:_:).
+    var seen: [ArraySlice<UInt8>] = []
     for word in words.dropFirst() {
       let equals = word.text.firstIndex(of: ASCII.equals)
-      let key = ASCII.string(word.text[word.text.startIndex..<(equals ?? word.text.endIndex)])
+      let keyBytes = word.text[word.text.startIndex..<(equals ?? word.text.endIndex)]
+      let key = ASCII.string(keyBytes)
       let value = equals.map { word.text[($0 + 1)...] }
-      let spelled = value == nil ? key : key + "="
-      switch key {
-      case "expect":
+      let spelled = word.text[word.text.startIndex..<(equals.map { $0 + 1 } ?? word.text.endIndex)]
+      if ASCII.equal(keyBytes, "expect") {
         guard case .address = selector else {
           throw fail(
             .conflictingOptions, word, "option 'expect=' only applies to an address selector")
@@ -154,11 +171,11 @@ public enum RuleParser {
             "invalid value for expect= (expected vendor:device like 10de:13c2)")
         }
         rule.expectedID = id
-      case "driver", "functions":
+      } else if ASCII.equal(keyBytes, "driver") || ASCII.equal(keyBytes, "functions") {
         guard let value else {
           throw fail(.invalidValue, word, "option '" + key + "' needs a value (" + key + "=...)")
         }
-        if key == "driver" {
+        if ASCII.equal(keyBytes, "driver") {
           guard !value.isEmpty, value.count <= maximumNameLength, value.allSatisfy(ASCII.isNameByte)
           else {
             throw fail(
@@ -167,34 +184,36 @@ public enum RuleParser {
                 + "' (expected letters, digits, '_' or '-', at most 64)")
           }
           rule.driver = ASCII.string(value)
+        } else if ASCII.equal(value, "auto") {
+          rule.functions = .auto
+        } else if ASCII.equal(value, "all") {
+          rule.functions = .all
+        } else if ASCII.equal(value, "none") {
+          rule.functions = .none
         } else {
-          switch ASCII.string(value) {
-          case "auto": rule.functions = .auto
-          case "all": rule.functions = .all
-          case "none": rule.functions = .none
-          default:
-            throw fail(
-              .invalidValue, word,
-              "invalid value '" + ASCII.string(value)
-                + "' for functions= (expected auto, all or none)")
-          }
+          throw fail(
+            .invalidValue, word,
+            "invalid value '" + ASCII.string(value)
+              + "' for functions= (expected auto, all or none)")
         }
-      case "group", "rebind", "allow-boot-vga":
+      } else if ASCII.isOne(of: ["group", "rebind", "allow-boot-vga"], keyBytes) {
         if value != nil {
           throw fail(.invalidValue, word, "option '" + key + "' takes no value")
         }
-        switch key {
-        case "group": rule.group = true
-        case "rebind": rule.rebind = true
-        default: rule.allowBootVGA = true
+        if ASCII.equal(keyBytes, "group") {
+          rule.group = true
+        } else if ASCII.equal(keyBytes, "rebind") {
+          rule.rebind = true
+        } else {
+          rule.allowBootVGA = true
         }
-      default:
+      } else {
         throw fail(
           .unknownOption, word,
           "unknown option '" + key + "' (expected " + expectedOptions + ")")
       }
-      if seen.contains(spelled) {
-        throw fail(.duplicateOption, word, "option '" + spelled + "' given twice")
+      if seen.contains(where: { $0.elementsEqual(spelled) }) {
+        throw fail(.duplicateOption, word, "option '" + ASCII.string(spelled) + "' given twice")
       }
       seen.append(spelled)
     }

@@ -2,10 +2,19 @@
 /// and benchmarks run on trees built in temp directories.
 public struct SysfsLayout: Hashable, Sendable {
   /// The directory holding `bus/` and `kernel/` (normally `/sys`).
-  public var sysfs: String
+  public var sysfs: String {
+    didSet { devicesPrefix = Self.devicesPrefix(sysfs) }
+  }
+  /// `<sysfs>/bus/pci/devices/`, kept: every device path starts with it.
+  private var devicesPrefix: String
 
   public init(sysfs: String = "/sys") {
     self.sysfs = sysfs
+    devicesPrefix = Self.devicesPrefix(sysfs)
+  }
+
+  static func devicesPrefix(_ sysfs: String) -> String {
+    Paths.join(sysfs, "bus/pci/devices/")
   }
 
   public var devices: String { Paths.join(sysfs, "bus/pci/devices") }
@@ -13,11 +22,17 @@ public struct SysfsLayout: Hashable, Sendable {
   public var iommuGroups: String { Paths.join(sysfs, "kernel/iommu_groups") }
 
   public func device(_ address: PCIAddress) -> String {
-    Paths.join(devices, address.description)
+    devicesPrefix + address.description
   }
 
+  /// Built in one string: the binder makes several of these per target.
   public func attribute(_ address: PCIAddress, _ name: String) -> String {
-    Paths.join(device(address), name)
+    var path = devicesPrefix
+    path.reserveCapacity(path.utf8.count + 14 + name.utf8.count)
+    path += address.description
+    path += "/"
+    path += name
+    return path
   }
 
   public func groupDevices(_ group: String) -> String {

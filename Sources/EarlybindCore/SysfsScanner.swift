@@ -1,6 +1,9 @@
-/// Reads the PCI devices from sysfs with as few calls as possible: one
-/// directory listing, then one `modalias` read per device (IDs and class in
-/// one file); `boot_vga` only for VGA-class devices.
+/// Reads the PCI devices from sysfs with as few calls as possible, through
+/// one descriptor of the devices directory: one getdents64 listing, then
+/// per device one `modalias` read (IDs and class in one file) relative to
+/// it, and `boot_vga` only for VGA-class devices. Names, paths and contents
+/// live in buffers allocated once per scan: nothing per device but its
+/// entry in the result.
 public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
   public let fileSystem: FS
   public let layout: SysfsLayout
@@ -11,46 +14,93 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
   }
 
   public struct Result {
+    /// Sorted by address.
     public var devices: [PCIDevice]
     /// Entries that could not be read or parsed; logged, never fatal.
     public var problems: [String]
   }
 
-  /// `slots`, when given, limits the reads to devices sharing a slot with
-  /// one of these addresses (see `Planner.scanScope(for:)`); every other
-  /// device costs nothing beyond its directory entry.
+  /// `slots`, when given, limits the scan to the functions of these
+  /// addresses' slots (see `Planner.scanScope(for:)`): they are opened by
+  /// name, without a listing, and every other device costs nothing.
   public func scan(slots: [PCIAddress]? = nil) throws(SystemError) -> Result {
+    let directory = try fileSystem.openDirectory(layout.devices)
+    defer { directory.close() }
+    var reader = AttributeReader()
+    defer { reader.deallocate() }
     var devices: [PCIDevice] = []
     var problems: [String] = []
-    let names = try fileSystem.listDirectory(layout.devices)
-    devices.reserveCapacity(names.count)
-    for name in names {
-      guard let address = PCIAddress(name) else {
-        problems.append("ignoring " + name + ": not a PCI address")
-        continue
+    if let slots {
+      var seen: [PCIAddress] = []
+      for slot in slots where !seen.contains(where: { $0.sharesSlot(with: slot) }) {
+        seen.append(slot)
+        for function in UInt8(0)...7 {
+          let address = PCIAddress(
+            domain: slot.domain, bus: slot.bus, device: slot.device, function: function)
+          reader.setName(address)
+          // An absent function is no problem: most slots have one.
+          if let device = read(address, directory, &reader, &problems, required: false) {
+            devices.append(device)
+          }
+        }
       }
-      if let slots, !slots.contains(where: { $0.sharesSlot(with: address) }) { continue }
-      let modalias: [UInt8]
-      do {
-        modalias = try fileSystem.readFile(layout.attribute(address, "modalias"), limit: 128)
-      } catch {
-        problems.append(error.description)
-        continue
+    } else {
+      devices.reserveCapacity(256)
+      try directory.forEachEntry { name in
+        guard let address = PCIAddress(name: name) else {
+          problems.append("ignoring " + ASCII.string(name) + ": not a PCI address")
+          return
+        }
+        reader.setName(name)
+        if let device = read(address, directory, &reader, &problems, required: true) {
+          devices.append(device)
+        }
       }
-      guard let identity = PCIIdentity(modalias: modalias[...]) else {
-        problems.append(name + ": unreadable modalias")
-        continue
-      }
-      var bootVGA = false
-      if identity.isVGA,
-        let flag = try? fileSystem.readFile(layout.attribute(address, "boot_vga"), limit: 8)
-      {
-        bootVGA = flag.first == 0x31
-      }
-      devices.append(PCIDevice(address: address, identity: identity, isBootVGA: bootVGA))
     }
     devices.sort { $0.address < $1.address }
     return Result(devices: devices, problems: problems)
+  }
+
+  /// Reads the device whose name `reader` holds.
+  func read(
+    _ address: PCIAddress, _ directory: FS.Directory, _ reader: inout AttributeReader,
+    _ problems: inout [String], required: Bool
+  ) -> PCIDevice? {
+    let identity: PCIIdentity?
+    do {
+      guard let count = try reader.read("modalias", from: directory) else {
+        if required {
+          problems.append(
+            SystemError(
+              syscall: "open", path: Paths.join(layout.device(address), "modalias"),
+              errno: .noSuchFile
+            ).description)
+        }
+        return nil
+      }
+      identity = reader.content(count) { PCIIdentity(modalias: $0) }
+    } catch {
+      problems.append(error.description)
+      return nil
+    }
+    guard let identity else {
+      problems.append(address.description + ": unreadable modalias")
+      return nil
+    }
+    var flag = BootFlag.unknown
+    if identity.isVGA {
+      do {
+        if let count = try reader.read("boot_vga", from: directory) {
+          flag = reader.content(count) { BootFlag(attribute: $0) } ?? .unknown
+        }
+      } catch {
+        problems.append(error.description)
+      }
+      if case .unknown = flag {
+        problems.append(address.description + ": boot_vga is missing or reads neither 0 nor 1")
+      }
+    }
+    return PCIDevice(address: address, identity: identity, bootFlag: flag)
   }
 
   public func currentDriver(of address: PCIAddress) -> String? {
@@ -77,4 +127,93 @@ public protocol DeviceTopology {
   func currentDriver(of address: PCIAddress) -> String?
   func iommuGroup(of address: PCIAddress) -> String?
   func members(ofGroup group: String) -> [PCIAddress]
+}
+
+/// The scanner's reusable buffers: `NAME/ATTRIBUTE\0` for openat(2), and
+/// the attribute's content. Allocated once per scan.
+struct AttributeReader {
+  static let nameCapacity = 256
+  let path = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: nameCapacity + 32)
+  /// One byte more than any attribute read here: a file that fills it is
+  /// too long to be one.
+  let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128, alignment: 8)
+  var nameLength = 0
+
+  mutating func setName(_ name: UnsafeBufferPointer<UInt8>) {
+    nameLength = min(name.count, Self.nameCapacity)
+    for index in 0..<nameLength { path[index] = name[index] }
+  }
+
+  /// Writes `dddd:bb:dd.f`, as sysfs names a device.
+  mutating func setName(_ address: PCIAddress) {
+    nameLength = 0
+    func put(_ value: UInt32, width: Int) {
+      var digits = width
+      var rest = value >> (4 * UInt32(width))
+      while rest != 0 {
+        digits += 1
+        rest >>= 4
+      }
+      for index in 0..<digits {
+        let nibble = (value >> (4 * UInt32(digits - 1 - index))) & 0xF
+        path[nameLength + index] = UInt8(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
+      }
+      nameLength += digits
+    }
+    put(address.domain, width: 4)
+    path[nameLength] = ASCII.colon
+    nameLength += 1
+    put(UInt32(address.bus), width: 2)
+    path[nameLength] = ASCII.colon
+    nameLength += 1
+    put(UInt32(address.device), width: 2)
+    path[nameLength] = ASCII.dot
+    nameLength += 1
+    put(UInt32(address.function), width: 1)
+  }
+
+  /// Reads `NAME/attribute` below `directory`: the byte count, or nil when
+  /// there is no such file.
+  mutating func read<D: DirectoryHandle>(_ attribute: StaticString, from directory: D)
+    throws(SystemError) -> Int?
+  {
+    var end = nameLength
+    path[end] = ASCII.slash
+    end += 1
+    attribute.withUTF8Buffer { bytes in
+      for byte in bytes {
+        path[end] = byte
+        end += 1
+      }
+    }
+    path[end] = 0
+    let name = UnsafeRawPointer(path.baseAddress!).assumingMemoryBound(to: CChar.self)
+    return try directory.read(name, into: buffer)
+  }
+
+  /// Hands the first `count` bytes read to `body`; a full buffer is nothing.
+  func content<R>(_ count: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R?) -> R? {
+    guard count < buffer.count else { return nil }
+    return body(
+      UnsafeBufferPointer(
+        start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
+  }
+
+  func deallocate() {
+    path.deallocate()
+    buffer.deallocate()
+  }
+}
+
+extension BootFlag {
+  /// `boot_vga`'s content: "1\n" or "0\n"; anything else is no answer.
+  init(attribute bytes: UnsafeBufferPointer<UInt8>) {
+    var end = bytes.count
+    while end > 0, ASCII.isTrailing(bytes[end - 1]) { end -= 1 }
+    switch end == 1 ? bytes[0] : 0 {
+    case 0x31: self = .set
+    case 0x30: self = .clear
+    default: self = .unknown
+    }
+  }
 }

@@ -1,20 +1,56 @@
 import CEarlybindSys
 import EarlybindCore
 
-/// An open file descriptor; the thin layer over open(2), read(2), write(2),
-/// fsync(2) and close(2).
+/// An open file descriptor; the thin layer over open(2), fstat(2), read(2),
+/// write(2), fsync(2) and close(2).
 struct FileDescriptor {
   let rawValue: Int32
   let path: String
 
-  /// open(2), always with O_CLOEXEC.
+  /// open(2), always with O_CLOEXEC and O_NONBLOCK: opening a FIFO or a
+  /// device must never wait (the binder must not hold a boot up), and a
+  /// FIFO or device is then refused by `requireRegularFile`.
   static func open(_ path: String, flags: Int32, mode: UInt32 = 0o644)
     throws(SystemError) -> FileDescriptor
   {
     let fd = try withPath(path) { (cPath) throws(SystemError) -> Int32 in
-      try retryingOnInterrupt("open", path) { eb_open(cPath, flags, mode) }
+      try retryingOnInterrupt("open", path) { eb_open(cPath, flags | eb_o_nonblock(), mode) }
     }
     return FileDescriptor(rawValue: fd, path: path)
+  }
+
+  /// fstat(2): throws unless this is a regular file (sysfs and proc
+  /// attributes, tables and configs all are), so that nothing else is ever
+  /// read or written where one belongs.
+  func requireRegularFile() throws(SystemError) {
+    if let error = Self.notRegularFile(rawValue, path: { path }) { throw error }
+  }
+
+  /// The error for `fd` unless it is a regular file; `path` (for the
+  /// message) is only built then.
+  static func notRegularFile(_ fd: Int32, path: () -> String) -> SystemError? {
+    var type: UInt32 = 0
+    var size: Int64 = 0
+    let (_, errno) = retryingOnInterrupt { eb_fstat(fd, &type, &size) }
+    if let errno { return SystemError(syscall: "fstat", path: path(), errno: errno) }
+    guard type == eb_s_ifreg() else {
+      return SystemError(
+        syscall: "fstat", path: path(), errno: .invalidArgument,
+        detail: fileTypeName(type) + " where a regular file was expected")
+    }
+    return nil
+  }
+
+  static func fileTypeName(_ type: UInt32) -> String {
+    switch type {
+    case eb_s_ififo(): return "a FIFO"
+    case eb_s_ifchr(): return "a character device"
+    case eb_s_ifblk(): return "a block device"
+    case eb_s_ifdir(): return "a directory"
+    case eb_s_ifsock(): return "a socket"
+    case eb_s_iflnk(): return "a symbolic link"
+    default: return "a file of type " + ASCII.hex(type, width: 6)
+    }
   }
 
   /// read(2) until `limit` bytes, end of file or a short read. Sysfs and

@@ -5,15 +5,24 @@ import EarlybindCore
 public struct PosixFileSystem: FileSystem, FileCreating {
   public init() {}
 
+  public func openDirectory(_ path: String) throws(SystemError) -> PosixDirectory {
+    try PosixDirectory(path)
+  }
+
+  /// Only a regular file is read: a FIFO or device there is an error.
   public func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
     let fd = try FileDescriptor.open(path, flags: eb_o_rdonly())
     defer { fd.close() }
+    try fd.requireRegularFile()
     return try fd.read(limit: limit)
   }
 
+  /// Only a regular file is written (a sysfs attribute is one): opening a
+  /// FIFO without a reader fails (ENXIO), one with a reader is refused.
   public func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
     let fd = try FileDescriptor.open(path, flags: eb_o_wronly())
     defer { fd.close() }
+    try fd.requireRegularFile()
     try fd.write(bytes)
   }
 

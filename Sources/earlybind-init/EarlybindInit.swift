@@ -6,8 +6,9 @@ import EarlybindPosix
 //
 //     earlybind-init [--root DIR] [--table FILE] [--log FILE] [--no-modules] [--quiet]
 //
-// --root prefixes /sys, /proc/cmdline, /dev/kmsg, /run and the table path,
-// so tests and benchmarks run on synthetic trees.
+// --root prefixes /sys, /proc/cmdline, /dev/kmsg, /run, the table path and
+// libkmod's module tree and modprobe.d directories, so tests and benchmarks
+// run on synthetic trees.
 
 @main
 enum EarlybindInit {
@@ -21,17 +22,22 @@ enum EarlybindInit {
     var loadModules = true
     var threshold = LogLevel.info
     var arguments = Arguments.all.dropFirst()
+    // Byte comparisons: String's == would link Unicode tables (ASCII.equal).
     while let argument = arguments.popFirst() {
-      switch argument {
-      case "--root": root = arguments.popFirst() ?? ""
-      case "--table": table = arguments.popFirst()
-      case "--log": logPath = arguments.popFirst()
-      case "--no-modules": loadModules = false
-      case "--quiet": threshold = .warning
-      case "--help", "-h":
+      if ASCII.equal(argument, "--root") {
+        root = arguments.popFirst() ?? ""
+      } else if ASCII.equal(argument, "--table") {
+        table = arguments.popFirst()
+      } else if ASCII.equal(argument, "--log") {
+        logPath = arguments.popFirst()
+      } else if ASCII.equal(argument, "--no-modules") {
+        loadModules = false
+      } else if ASCII.equal(argument, "--quiet") {
+        threshold = .warning
+      } else if ASCII.equal(argument, "--help") || ASCII.equal(argument, "-h") {
         writeLine(usage)
         exitProcess(0)
-      default:
+      } else {
         writeLine("earlybind-init: ignoring unknown argument '" + argument + "'", toError: true)
       }
     }
@@ -40,17 +46,13 @@ enum EarlybindInit {
     settings.tablePath = table ?? root + settings.tablePath
     let log = KmsgLog(path: logPath ?? root + "/dev/kmsg", threshold: threshold)
 
-    if loadModules {
-      var binder = Binder(
-        fileSystem: PosixFileSystem(), loader: KmodModules(), log: log, settings: settings,
-        clock: monotonicNanoseconds)
-      binder.run()
-    } else {
-      var binder = Binder(
-        fileSystem: PosixFileSystem(), loader: NoModuleLoader(), log: log, settings: settings,
-        clock: monotonicNanoseconds)
-      binder.run()
-    }
+    // One loader type whatever the switches (one copy of the binder in the
+    // binary); it sets libkmod up only when a module is to be loaded, and
+    // settings.loadModules (--no-modules) keeps it from being asked at all.
+    var binder = Binder(
+      fileSystem: PosixFileSystem(), loader: KmodModules(root: root), log: log, settings: settings,
+      clock: monotonicNanoseconds)
+    binder.run()
     exitProcess(0)
   }
 }

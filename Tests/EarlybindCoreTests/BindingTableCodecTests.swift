@@ -484,11 +484,22 @@ struct BindingTableCodecTests {
       var body = random.bytes(
         ruleCount * L.ruleSize + moduleCount * L.moduleSize + protectedCount * L.protectedSize
           + stringsSize)
+      var usedStrings = stringsSize
       if round % 2 == 0 {
-        // Make most fields plausible so the deeper checks run.
+        // Make most fields plausible so the deeper checks run: references
+        // laid out as the encoder lays them out (new names appended in
+        // order, an earlier one named again), the string section cut to
+        // what they use.
+        var handedOut: [(Int, Int)] = []
+        usedStrings = 0
         func reference(at offset: Int) {
-          let start = stringsSize == 0 ? 0 : Int(random.next() % UInt64(stringsSize))
-          let length = 1 + Int(random.next() % 3)
+          var (start, length) = (usedStrings, 1 + Int(random.next() % 3))
+          if !handedOut.isEmpty && (random.next() % 3 == 0 || usedStrings + length > stringsSize) {
+            (start, length) = handedOut[Int(random.next() % UInt64(handedOut.count))]
+          } else if usedStrings + length <= stringsSize {
+            handedOut.append((start, length))
+            usedStrings += length
+          }
           L.write16(&body, offset, UInt16(start))
           L.write16(&body, offset + 2, UInt16(length))
         }
@@ -524,6 +535,8 @@ struct BindingTableCodecTests {
         for index in (body.count - stringsSize)..<body.count {
           body[index] = letters[Int(random.next() % UInt64(letters.count))]
         }
+        body.removeLast(stringsSize - usedStrings)
+        bytes[L.stringsSizeOffset] = UInt8(usedStrings)
       }
       bytes += body
       L.write32(&bytes, L.totalSizeOffset, UInt32(bytes.count))

@@ -318,6 +318,50 @@ struct RuleParserTests {
     return rules
   }
 
+  /// `count` rules, each with its own driver.
+  static func driverLines(_ count: Int) -> String {
+    var lines: [String] = []
+    for index in 0..<count {
+      let bus: String = ASCII.hex(UInt32(index / 32 + 1), width: 2)
+      let device: String = ASCII.hex(UInt32(index % 32), width: 2)
+      lines.append("0000:" + bus + ":" + device + ".0 driver=drv" + String(index))
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  @Test func acceptsAsManyDriversAsATableHolds() throws {
+    let rules = try parse(Self.driverLines(BindingTableCodec.maximumModules))
+    let table = BindingTable(rules: rules, modules: BindingTable.modules(for: rules))
+    #expect(table.modules.count == BindingTableCodec.maximumModules)
+    #expect(try BindingTableCodec.decode(BindingTableCodec.encode(table)) == table)
+  }
+
+  @Test func moreDriversThanATableHoldsIsAnErrorAtTheLine() throws {
+    // vfio-pci needs five modules, so 60 more drivers are one too many.
+    let text = "# drivers\nnon-boot-vga\n" + Self.driverLines(60)
+    let error = try #require(failure(text))
+    #expect(error.code == .tableLimit)
+    #expect(error.line == 62)
+    #expect(error.column == 14)
+    #expect(
+      error.description
+        == "earlybind.conf:62:14: driver 'drv59' makes 65 modules to load, more than a binding"
+        + " table holds (64; each driver is one, vfio-pci five)")
+    // One fewer fits.
+    #expect(try parse("non-boot-vga\n" + Self.driverLines(59)).count == 60)
+  }
+
+  @Test func driversSpelledAlikeAreOneModule() throws {
+    // pci-stub and pci_stub are the same module: no limit is reached twice.
+    var lines: [String] = []
+    for index in 0..<100 {
+      let device: String = ASCII.hex(UInt32(index % 32), width: 2)
+      let driver = index % 2 == 0 ? "pci-stub" : "pci_stub"
+      lines.append("0000:01:" + device + "." + String(index / 32) + " driver=" + driver)
+    }
+    #expect(try parse(lines.joined(separator: "\n")).count == 100)
+  }
+
   @Test func descriptionParsesBackToTheSameRule() throws {
     for rule in Self.allRules {
       let parsed = try parse(rule.description)

@@ -49,7 +49,10 @@ final class FakeKernelState {
   func didWrite(_ path: String, _ bytes: [UInt8]) {
     let text = String(decoding: bytes, as: UTF8.self)
     writes.append((path, text))
-    if path.hasSuffix("/driver/unbind") {
+    if path.hasSuffix("/driver_override") {
+      // The attribute holds what was written last, not a file's overlay.
+      try? Data(bytes).write(to: URL(fileURLWithPath: path))
+    } else if path.hasSuffix("/driver/unbind") {
       fake.unbind(text)
     } else if path == fake.sys + "/bus/pci/drivers_probe" {
       let wanted = override(of: text)
@@ -243,12 +246,14 @@ struct BinderTests {
     #expect(fake.unbindRequests("snd_hda_intel") == "0000:02:00.1")
     #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
     #expect(fake.driver(of: "0000:02:00.1") == "vfio-pci")
+    // The whole set's overrides first: nothing is unbound before every
+    // override of the set is written.
     let writes = result.kernel.sysfsWrites
     #expect(
       writes == [
         "bus/pci/devices/0000:02:00.0/driver_override <- vfio-pci",
-        "bus/pci/devices/0000:02:00.0/driver/unbind <- 0000:02:00.0",
         "bus/pci/devices/0000:02:00.1/driver_override <- vfio-pci",
+        "bus/pci/devices/0000:02:00.0/driver/unbind <- 0000:02:00.0",
         "bus/pci/devices/0000:02:00.1/driver/unbind <- 0000:02:00.1",
       ])
     #expect(result.entries.map { $0["outcome"] as? String } == ["bound", "bound"])
@@ -279,6 +284,7 @@ struct BinderTests {
     let fake = try Machine.build(Machine.replacing(Machine.guestGPU.bound(to: "vfio-pci")))
     let result = try run(fake, table: "02:00.0 functions=none")
     #expect(result.kernel.writes.isEmpty)
+    #expect(result.kernel.loads.isEmpty)
     #expect(fake.override(of: "0000:02:00.0") == "")
     #expect(result.entry("0000:02:00.0")?["outcome"] as? String == "already-bound")
     #expect(result.report.boundCount == 1)

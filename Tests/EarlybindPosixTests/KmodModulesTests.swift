@@ -102,6 +102,13 @@ struct KmodModulesTests {
     #expect(Self.moduleSuffixes.contains { path.hasSuffix("/bochs" + $0) }, "\(path)")
   }
 
+  @Test func libkmodIsSetUpOnFirstUseOnly() throws {
+    let modules = KmodModules(moduleDirectory: try Self.moduleDirectory())
+    #expect(!modules.isSetUp)
+    #expect(modules.availability(of: "vfio") != .missing)
+    #expect(modules.isSetUp)
+  }
+
   @Test func aMissingModuleTreeIsASetupError() throws {
     let directory = try TemporaryDirectory()
     let modules = KmodModules(moduleDirectory: directory.path + "/6.99.0-none")

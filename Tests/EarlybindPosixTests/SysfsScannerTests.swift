@@ -129,6 +129,83 @@ struct SysfsScannerTests {
     #expect(scanner.members(ofGroup: "99").isEmpty)
   }
 
+  @Test func aSlotScanOpensTheSlotsFunctionsByName() throws {
+    let fake = try Machine.build()
+    let result = try scanner(fake).scan(slots: [address("0000:02:00.1"), address("02:00.0")])
+    #expect(result.devices.map(\.address.description) == ["0000:02:00.0", "0000:02:00.1"])
+    // Functions 2 to 7 do not exist: that is no problem.
+    #expect(result.problems.isEmpty)
+    #expect(result.devices.first?.bootFlag == .clear)
+    let none = try scanner(fake).scan(slots: [address("0000:42:00.0")])
+    #expect(none.devices.isEmpty && none.problems.isEmpty)
+  }
+
+  @Test func aSlotScanNamesHighDomainsAsSysfsDoes() throws {
+    let fake = try FakeSysfs()
+    try fake.add(
+      FakeDevice(address: "10000:e1:00.0", vendor: 0x8086, device: 0x09AB, classCode: 0x01_0802))
+    let result = try scanner(fake).scan(slots: [address("10000:e1:00.0")])
+    #expect(result.devices.map(\.address.description) == ["10000:e1:00.0"])
+  }
+
+  @Test(arguments: [
+    ("1\n", BootFlag.set), ("0\n", .clear), ("1", .set), ("2\n", .unknown),
+    ("", .unknown), ("10\n", .unknown),
+  ])
+  func bootFlags(_ content: String, _ flag: BootFlag) throws {
+    let fake = try Machine.build([Machine.guestGPU])
+    try Data(content.utf8).write(
+      to: URL(fileURLWithPath: fake.devicePath("0000:02:00.0") + "/boot_vga"))
+    let result = try scanner(fake).scan()
+    #expect(result.devices.first?.bootFlag == flag)
+    #expect(result.problems.isEmpty == (flag != .unknown))
+  }
+
+  @Test func aVGADeviceWithoutBootVGAHasNoAnswer() throws {
+    let fake = try FakeSysfs()
+    try fake.add(
+      FakeDevice(address: "0000:00:02.0", vendor: 0x8086, device: 0x3E92, classCode: 0x03_0000))
+    let result = try scanner(fake).scan()
+    #expect(result.devices.first?.bootFlag == .unknown)
+    #expect(result.problems == ["0000:00:02.0: boot_vga is missing or reads neither 0 nor 1"])
+  }
+
+  @Test func aModaliasTooLongToBeOneIsUnreadable() throws {
+    let fake = try Machine.build([Machine.nvme])
+    try Data(String(repeating: "x", count: 4096).utf8).write(
+      to: URL(fileURLWithPath: fake.devicePath("0000:03:00.0") + "/modalias"))
+    let result = try scanner(fake).scan()
+    #expect(result.devices.isEmpty)
+    #expect(result.problems == ["0000:03:00.0: unreadable modalias"])
+  }
+
+  /// File systems without directory descriptors get the path-based
+  /// default; it must see what the descriptor-based scan sees.
+  @Test func thePathBasedDirectoryScansTheSame() throws {
+    let fake = try Machine.build()
+    let direct = try scanner(fake).scan()
+    let byPath = try SysfsScanner(fileSystem: PathsOnly(), layout: fake.layout).scan()
+    #expect(byPath.devices == direct.devices)
+    #expect(byPath.problems == direct.problems)
+    let slot = try SysfsScanner(fileSystem: PathsOnly(), layout: fake.layout)
+      .scan(slots: [address("02:00.0")])
+    #expect(slot.devices.map(\.address.description) == ["0000:02:00.0", "0000:02:00.1"])
+  }
+
+  struct PathsOnly: FileSystem {
+    let base = PosixFileSystem()
+    func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+      try base.readFile(path, limit: limit)
+    }
+    func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+      try base.writeFile(path, bytes)
+    }
+    func readLink(_ path: String) throws(SystemError) -> String { try base.readLink(path) }
+    func listDirectory(_ path: String) throws(SystemError) -> [String] {
+      try base.listDirectory(path)
+    }
+  }
+
   @Test func layoutPaths() {
     let layout = SysfsLayout(sysfs: "/tmp/x/sys")
     #expect(layout.devices == "/tmp/x/sys/bus/pci/devices")

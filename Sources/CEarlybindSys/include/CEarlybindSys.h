@@ -27,9 +27,12 @@
 static inline int eb_errno(void) { return errno; }
 static inline void eb_set_errno(int value) { errno = value; }
 
-/// openat(2) as a raw system call: musl's open() follows O_CLOEXEC with an
-/// extra fcntl(F_SETFD), one more call per sysfs attribute read.
+/// openat(2) as a raw system call, always with O_CLOEXEC: musl's open()
+/// follows O_CLOEXEC with an extra fcntl(F_SETFD), one more call per sysfs
+/// attribute read. eb_open is relative to the working directory, eb_openat
+/// to the directory descriptor `dir`.
 int eb_open(const char *path, int flags, unsigned int mode);
+int eb_openat(int dir, const char *path, int flags, unsigned int mode);
 static inline ssize_t eb_read(int fd, void *buf, size_t count) { return read(fd, buf, count); }
 static inline ssize_t eb_write(int fd, const void *buf, size_t count) {
   return write(fd, buf, count);
@@ -49,7 +52,25 @@ static inline int eb_access(const char *path, int mode) { return access(path, mo
 static inline int eb_getpid(void) { return (int)getpid(); }
 static inline void eb_exit(int status) { _exit(status); }
 
+/// fstat(2), reduced to what the binder checks: the file type bits of
+/// st_mode and the size. 0, or -1 with errno.
+static inline int eb_fstat(int fd, unsigned int *type, long long *size) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -1;
+  *type = (unsigned int)(st.st_mode & S_IFMT);
+  *size = (long long)st.st_size;
+  return 0;
+}
+static inline unsigned int eb_s_ifreg(void) { return S_IFREG; }
+static inline unsigned int eb_s_ifchr(void) { return S_IFCHR; }
+static inline unsigned int eb_s_ifdir(void) { return S_IFDIR; }
+static inline unsigned int eb_s_ififo(void) { return S_IFIFO; }
+static inline unsigned int eb_s_ifblk(void) { return S_IFBLK; }
+static inline unsigned int eb_s_ifsock(void) { return S_IFSOCK; }
+static inline unsigned int eb_s_iflnk(void) { return S_IFLNK; }
+
 static inline int eb_o_rdonly(void) { return O_RDONLY; }
+static inline int eb_o_nonblock(void) { return O_NONBLOCK; }
 static inline int eb_o_wronly(void) { return O_WRONLY; }
 static inline int eb_o_directory(void) { return O_DIRECTORY; }
 static inline int eb_o_creat_excl_wronly(void) { return O_CREAT | O_EXCL | O_WRONLY; }
@@ -80,11 +101,6 @@ static inline int eb_stat(const char *path, int follow, struct eb_file_status *o
   return result;
 }
 static inline uint32_t eb_s_ifmt(void) { return S_IFMT; }
-static inline uint32_t eb_s_ifreg(void) { return S_IFREG; }
-static inline uint32_t eb_s_ifdir(void) { return S_IFDIR; }
-static inline uint32_t eb_s_iflnk(void) { return S_IFLNK; }
-static inline uint32_t eb_s_ifblk(void) { return S_IFBLK; }
-static inline uint32_t eb_s_ifchr(void) { return S_IFCHR; }
 static inline unsigned char eb_dt_unknown(void) { return DT_UNKNOWN; }
 static inline unsigned char eb_dt_dir(void) { return DT_DIR; }
 static inline unsigned char eb_dt_lnk(void) { return DT_LNK; }
@@ -164,8 +180,20 @@ long eb_getdents(int fd, void *buf, size_t size);
 /// or NULL at the end. Entries "." and ".." are skipped.
 const char *eb_dirent_next(const void *buf, long length, long *offset, unsigned char *type);
 
+/// The running kernel's release (uname -r) into `buf`; 0, or -1 with errno.
+int eb_kernel_release(char *buf, size_t size);
+
 /// Monotonic nanoseconds, for the report's timing.
 uint64_t eb_monotonic_ns(void);
+
+/// The static binder's allocator (arena.c): small blocks cut from regions
+/// and never reused, large ones (64 KiB and up) mapped one by one. The
+/// static build's malloc and friends (CEarlybindMalloc) call these; the
+/// tests call them directly.
+void *eb_arena_alloc(size_t size, size_t alignment);
+void eb_arena_free(void *pointer);
+void *eb_arena_realloc(void *pointer, size_t size);
+size_t eb_arena_usable_size(void *pointer);
 
 /// The process arguments, saved by a constructor: Embedded Swift has no
 /// CommandLine.

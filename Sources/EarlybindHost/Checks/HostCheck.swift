@@ -176,7 +176,7 @@ struct HostCheck {
       switch refusal.reason {
       case .protected:
         report.add(.error, "root device", PlanText.refusal(refusal) + "; remove it from the rule")
-      case .bootVGA:
+      case .bootVGA, .presumedBootGPU:
         report.add(.warning, "boot GPU", PlanText.refusal(refusal))
       default:
         report.add(.warning, "rules", PlanText.refusal(refusal))

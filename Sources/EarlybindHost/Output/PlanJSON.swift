@@ -93,6 +93,7 @@ extension PlanReport: JSONDocument {
   static func code(_ reason: RefusalReason) -> String {
     switch reason {
     case .bootVGA: return "boot-vga"
+    case .presumedBootGPU: return "presumed-boot-gpu"
     case .protected: return "protected"
     case .skippedOnCommandLine: return "skipped"
     case .conflict: return "conflict"

@@ -1,0 +1,2 @@
+// Nothing to import: this target only defines malloc and its family for
+// the static binder (see malloc.c).
