@@ -55,6 +55,19 @@ make_work() {
 	[ "$jobs" -le 4 ] || jobs=4
 }
 
+# upstream_tarball NAME: prints the path of an upstream release tarball: in
+# E2E_UPSTREAM if set, else in ../shared/upstream beside the repository; fails
+# with a message naming where it looked.
+# shellcheck disable=SC2154 # here is set by the sourcing script
+upstream_tarball() {
+	local dir=${E2E_UPSTREAM:-$here/../../../shared/upstream}
+	if [ ! -r "$dir/$1" ]; then
+		echo "$me: upstream tarball $1 not found in $dir (set E2E_UPSTREAM to the folder that holds it)" >&2
+		return 1
+	fi
+	echo "$(cd "$dir" && pwd)/$1"
+}
+
 # --- results ---------------------------------------------------------------------
 # ok WHAT: counts and prints a passed check.
 ok() { echo "ok   $case: $*"; passed=$((passed + 1)); }
