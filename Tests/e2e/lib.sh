@@ -204,6 +204,26 @@ overrides() {
 		sed 's/.*bdf=\([^ ]*\).* override=\([^ ]*\).*/\1=\2/' | tr '\n' ' '
 }
 
+# console_before CONSOLE FIRST SECOND: a line of CONSOLE containing FIRST (a
+# fixed string) comes before the first line containing SECOND.
+console_before() {
+	local a b
+	a=$(grep -nF -- "$2" "$1" | head -n1 | cut -d: -f1)
+	b=$(grep -nF -- "$3" "$1" | head -n1 | cut -d: -f1)
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+# unit_first CONSOLE UNIT...: earlybind.service finished before systemd first
+# named each UNIT on the console (started it, or skipped it for unmet
+# conditions). Its status lines cut unit names to 17 characters and "…".
+unit_first() {
+	local console=$1 u
+	shift
+	for u in "$@"; do
+		check "earlybind.service finished before systemd started (or skipped) $u" \
+			console_before "$console" 'systemd[1]: Finished earlybind.service' "${u:0:17}"
+	done
+}
+
 # own_drivers: checks that every device kept its own driver and nothing was overridden.
 own_drivers() {
 	is "boot GPU $boot_gpu on bochs-drm" "$(field "$boot_gpu" driver)" bochs-drm
