@@ -61,12 +61,19 @@ lint:
 		Tests/e2e/*.sh Tests/e2e/guest-init bench/*.sh
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
+# One script per generator: initramfs-tools, Debian's dracut 059, dracut-ng
+# and mkinitcpio (both built from ../shared/upstream into .build-*, once).
+E2E_SCRIPTS = run dracut dracut-ng mkinitcpio
+
 e2e:
 	rm -rf $(STAGE)
 	$(MAKE) install DESTDIR=$(CURDIR)/$(STAGE) PREFIX=/usr
-	Tests/e2e/run.sh $(STAGE)
-	Tests/e2e/dracut.sh $(STAGE)
-	Tests/e2e/mkinitcpio.sh $(STAGE)
+	@rc=0; for t in $(E2E_SCRIPTS); do \
+		start=$$(date +%s); \
+		echo "== Tests/e2e/$$t.sh"; \
+		Tests/e2e/$$t.sh $(STAGE) || rc=1; \
+		echo "== Tests/e2e/$$t.sh: $$(($$(date +%s) - start)) s"; \
+	done; exit $$rc
 
 demo: deps build
 	rm -rf $(STAGE)
@@ -82,4 +89,5 @@ bench: build
 	{ cat .build-bench/class.md; echo; sed -e '1s/.*/\# The same GPU selected by address/' -e 's/^#/##/' .build-bench/address.md; } > BENCHMARKS.md
 
 clean:
-	rm -rf .build .build-embedded .build-static .build-dracut .build-bench $(STAGE)
+	rm -rf .build .build-embedded .build-static .build-dracut .build-dracut-ng .build-mkinitcpio \
+		.build-bench $(STAGE)
