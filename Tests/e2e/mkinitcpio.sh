@@ -21,7 +21,9 @@
 # leaves the machine's /etc/initcpio out. Two images per flavour boot:
 #   fallback  built with -S autodetect, as Arch's fallback preset does: the
 #             kms hook adds every DRM driver, so udev's coldplug binds bochs
-#   modules   Arch's autodetect image with MODULES=(bochs): early KMS
+#   modules   Arch's autodetect image with MODULES=(bochs): early KMS (its
+#             root drivers are the build host's, virtio_blk and ext4 here,
+#             which the guest's root needs too)
 # and a third with an invalid config. Every boot loads snd_hda_intel in the
 # guest's root afterwards (e2e.modprobe), as the real root's udev would.
 # mkinitcpio v41 exits 1 on Debian 12 whatever the hooks do (known_errors
