@@ -229,6 +229,9 @@ image_checks() { # NAME: an image of the e2e config
 		check "$name: module $m in the image" has_module "$name" "$m"
 	done
 	check "$name: bochs in the image" has_module "$name" bochs
+	for m in virtio_blk ext4; do
+		check "$name: $m in the image (the guest's root needs it)" has_module "$name" "$m"
+	done
 	check "$name: snd_hda_intel not in the image (the guest's root loads it)" not has_module "$name" snd_hda_intel
 	if [ "${image_flavour[$name]}" = systemd ]; then
 		check "$name: unit is the staged one" cmp -s "$t/usr/lib/systemd/system/earlybind.service" "$unit"
