@@ -306,8 +306,13 @@ for case in $cases; do
 			case $case in
 			sd-*)
 				check "systemd ran earlybind.service" dmesg_has 'systemd\[1\]: .*earlybind\.service'
-				unit_first "$work/$case.console" systemd-modules-load.service dracut-pre-udev.service \
-					systemd-udevd.service systemd-udev-trigger.service
+				unit_first "$work/$case.console" systemd-udevd.service systemd-udev-trigger.service
+				# rd.driver.pre (force_drivers too) makes dracut-pre-udev run.
+				case $case in
+				sd-pre | sd-force) unit_first "$work/$case.console" dracut-pre-udev.service ;;
+				*) unit_first "$work/$case.console" --if-named dracut-pre-udev.service ;;
+				esac
+				unit_first "$work/$case.console" --if-named systemd-modules-load.service
 				;;
 			*) check "no systemd in the initramfs" not dmesg_has 'systemd\[1\]: ' ;;
 			esac
