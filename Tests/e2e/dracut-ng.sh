@@ -9,9 +9,10 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-log=${TMPDIR:-/tmp}/earlybind-build-dracut-ng.log
+log=$repo/.build-dracut-ng/build.log
+mkdir -p "$repo/.build-dracut-ng"
 if ! "$here/build-dracut-ng.sh" "$repo/.build-dracut-ng" >"$log" 2>&1; then
-	echo "dracut-ng.sh: building dracut-ng failed:" >&2
+	echo "dracut-ng.sh: building dracut-ng failed (log: .build-dracut-ng/build.log):" >&2
 	tail -n 20 "$log" >&2
 	exit 2
 fi

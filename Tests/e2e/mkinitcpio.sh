@@ -51,9 +51,10 @@ done
 if [ -n "${E2E_MKINITCPIO:-}" ]; then
 	mkroot=$(cd "$E2E_MKINITCPIO" && pwd)
 else
-	"$here/build-mkinitcpio.sh" "$repo/.build-mkinitcpio" >"${TMPDIR:-/tmp}/earlybind-build-mkinitcpio.log" 2>&1 || {
-		echo "$me: building mkinitcpio failed:" >&2
-		tail -n 20 "${TMPDIR:-/tmp}/earlybind-build-mkinitcpio.log" >&2
+	mkdir -p "$repo/.build-mkinitcpio"
+	"$here/build-mkinitcpio.sh" "$repo/.build-mkinitcpio" >"$repo/.build-mkinitcpio/build.log" 2>&1 || {
+		echo "$me: building mkinitcpio failed (log: .build-mkinitcpio/build.log):" >&2
+		tail -n 20 "$repo/.build-mkinitcpio/build.log" >&2
 		exit 2
 	}
 	mkroot=$repo/.build-mkinitcpio/root
