@@ -70,19 +70,22 @@ lint:
 	shellcheck -x scripts/*.sh initramfs-tools/hooks/earlybind \
 		initramfs-tools/scripts/init-top/earlybind dracut/52earlybind/*.sh \
 		mkinitcpio/install/earlybind mkinitcpio/hooks/earlybind mkinitcpio/earlybind.conf \
-		Tests/e2e/*.sh Tests/e2e/guest-init Tests/e2e/mkinitcpio/build.sh \
-		Tests/e2e/mkinitcpio/functions Tests/e2e/mkinitcpio/init \
-		Tests/e2e/mkinitcpio/init_functions Tests/e2e/mkinitcpio/install/* \
-		Tests/e2e/mkinitcpio/hooks/* bench/*.sh
+		Tests/e2e/*.sh Tests/e2e/guest-init bench/*.sh
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+# The standalone host tool in a clean root, then one script per generator: initramfs-tools, Debian's dracut 059, dracut-ng
+# and mkinitcpio (both built from ../shared/upstream into .build-*, once).
+E2E_SCRIPTS = standalone run dracut dracut-ng mkinitcpio
 
 e2e:
 	rm -rf $(STAGE)
 	$(MAKE) install DESTDIR=$(CURDIR)/$(STAGE) PREFIX=/usr
-	Tests/e2e/standalone.sh $(STAGE)
-	Tests/e2e/run.sh $(STAGE)
-	Tests/e2e/dracut.sh $(STAGE)
-	Tests/e2e/mkinitcpio.sh $(STAGE)
+	@rc=0; for t in $(E2E_SCRIPTS); do \
+		start=$$(date +%s); \
+		echo "== Tests/e2e/$$t.sh"; \
+		Tests/e2e/$$t.sh $(STAGE) || rc=1; \
+		echo "== Tests/e2e/$$t.sh: $$(($$(date +%s) - start)) s"; \
+	done; exit $$rc
 
 demo: deps build
 	rm -rf $(STAGE)
@@ -106,4 +109,5 @@ bench: build
 	{ echo; cat $(BENCH_DIR)/host.md; } >> BENCHMARKS.md
 
 clean:
-	rm -rf .build .build-embedded .build-static .build-dracut .build-bench .build-standalone $(STAGE)
+	rm -rf .build .build-embedded .build-static .build-dracut .build-dracut-ng .build-mkinitcpio .build-standalone \
+		.build-bench $(STAGE)

@@ -16,7 +16,14 @@
 #   E2E_WORK          work dir (default: new dir in /tmp, removed after a clean run)
 #   E2E_DRACUT        unpacked dracut tree with usr/bin/dracut and usr/lib/dracut
 #                     (default: Debian's dracut and dracut-core, downloaded with
-#                     apt-get download and unpacked into .build-dracut/ once)
+#                     apt-get download and unpacked into .build-dracut/ once;
+#                     dracut-ng.sh sets it to dracut-ng built from its tarball)
+#
+# The checks hold for dracut 059 and dracut-ng alike: dracut-ng keeps hooks in
+# /var/lib/dracut/hooks (059: /lib/dracut/hooks), has renumbered its modules
+# (01-parse-kernel.sh comes from 80base; third parties keep 50-59) and split
+# systemd into modules (systemd-modules-load is one), and builds hostonly
+# images by default (every image here says --hostonly or --no-hostonly).
 #
 # dracut is run from its unpacked package (Debian's dracut conflicts with
 # initramfs-tools): dracutbasedir points at a private copy of its tree with
@@ -215,7 +222,8 @@ image_common() { # IMAGE
 }
 image_plain_init() { # IMAGE: dracut's own init runs the hooks
 	local img=$1 hooks first
-	hooks=$(grep -Eo '(usr/)?lib/dracut/hooks/cmdline/[^/ ]+$' <<<"$list" | sed 's|.*/||' | LC_ALL=C sort)
+	# dracut 059: (usr/)lib/dracut/hooks; dracut-ng: var/lib/dracut/hooks.
+	hooks=$(grep -Eo '(var/|usr/)?lib/dracut/hooks/cmdline/[^/ ]+$' <<<"$list" | sed 's|.*/||' | LC_ALL=C sort)
 	first=$(head -n 1 <<<"$hooks")
 	is "$img: first cmdline hook (of: $(paste -sd' ' <<<"$hooks"))" "$first" 00-earlybind-cmdline.sh
 	check "$img: 01-parse-kernel.sh is a later cmdline hook" grep -qx 01-parse-kernel.sh <<<"$hooks"
@@ -233,6 +241,9 @@ image_systemd() { # IMAGE
 	for u in systemd-modules-load.service dracut-pre-udev.service systemd-udevd.service \
 		systemd-udev-trigger.service sysinit.target; do
 		check "$img: earlybind.service Before=$u" grep -q " $u " <<<"$before"
+	done
+	for u in systemd-modules-load dracut-pre-udev systemd-udev-trigger; do
+		check "$img: $u.service in the image" has "systemd/system/$u\\.service\$"
 	done
 	check "$img: dracut-pre-udev is what loads rd.driver.pre" \
 		grep -q 'getargs rd.driver.pre' <<<"$(lsinitrd -f "$(path_of 'bin/dracut-pre-udev')" "$work/$img.img")"
@@ -293,7 +304,16 @@ for case in $cases; do
 		*)
 			to_vfio
 			case $case in
-			sd-*) check "systemd ran earlybind.service" dmesg_has 'systemd\[1\]: .*earlybind\.service' ;;
+			sd-*)
+				check "systemd ran earlybind.service" dmesg_has 'systemd\[1\]: .*earlybind\.service'
+				unit_first "$work/$case.console" systemd-udevd.service systemd-udev-trigger.service
+				# rd.driver.pre (force_drivers too) makes dracut-pre-udev run.
+				case $case in
+				sd-pre | sd-force) unit_first "$work/$case.console" dracut-pre-udev.service ;;
+				*) unit_first "$work/$case.console" --if-named dracut-pre-udev.service ;;
+				esac
+				unit_first "$work/$case.console" --if-named systemd-modules-load.service
+				;;
 			*) check "no systemd in the initramfs" not dmesg_has 'systemd\[1\]: ' ;;
 			esac
 			;;

@@ -55,6 +55,19 @@ make_work() {
 	[ "$jobs" -le 4 ] || jobs=4
 }
 
+# upstream_tarball NAME: prints the path of an upstream release tarball: in
+# E2E_UPSTREAM if set, else in ../shared/upstream beside the repository; fails
+# with a message naming where it looked.
+# shellcheck disable=SC2154 # here is set by the sourcing script
+upstream_tarball() {
+	local dir=${E2E_UPSTREAM:-$here/../../../shared/upstream}
+	if [ ! -r "$dir/$1" ]; then
+		echo "$me: upstream tarball $1 not found in $dir (set E2E_UPSTREAM to the folder that holds it)" >&2
+		return 1
+	fi
+	echo "$(cd "$dir" && pwd)/$1"
+}
+
 # --- results ---------------------------------------------------------------------
 # ok WHAT: counts and prints a passed check.
 ok() { echo "ok   $case: $*"; passed=$((passed + 1)); }
@@ -189,6 +202,33 @@ log_line() { printf 'earlybind: %s \\[%s\\] -> vfio-pci' "${1//./\\.}" "$2"; }
 overrides() {
 	grep '^pci ' "$st" | grep -v 'override=(null)' |
 		sed 's/.*bdf=\([^ ]*\).* override=\([^ ]*\).*/\1=\2/' | tr '\n' ' '
+}
+
+# console_before CONSOLE FIRST SECOND: a line of CONSOLE containing FIRST (a
+# fixed string) comes before the first line containing SECOND.
+console_before() {
+	local a b
+	a=$(grep -nF -- "$2" "$1" | head -n1 | cut -d: -f1)
+	b=$(grep -nF -- "$3" "$1" | head -n1 | cut -d: -f1)
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+# unit_first CONSOLE [--if-named] UNIT...: earlybind.service finished before
+# systemd first named each UNIT on the console (started it, or skipped it for
+# unmet conditions). Its status lines cut unit names to 17 characters and "…".
+# A skip after journald has started is not on the console: with --if-named, a
+# UNIT the console never names is only noted, not checked.
+unit_first() {
+	local console=$1 u optional=
+	shift
+	[ "${1:-}" = --if-named ] && { optional=1; shift; }
+	for u in "$@"; do
+		if [ -n "$optional" ] && ! grep -qF -- "${u:0:17}" "$console"; then
+			echo "# $case: $u not named on the console (skipped, or not in the image)"
+			continue
+		fi
+		check "earlybind.service finished before systemd started (or skipped) $u" \
+			console_before "$console" 'systemd[1]: Finished earlybind.service' "${u:0:17}"
+	done
 }
 
 # own_drivers: checks that every device kept its own driver and nothing was overridden.

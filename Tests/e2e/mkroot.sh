@@ -1,6 +1,8 @@
 #!/bin/bash
 # Builds the guest root filesystem: busybox-static, tests/e2e/guest-init as
-# /sbin/init, and the vfio modules (to check that vfio_pci loads).
+# /sbin/init, the vfio modules (to check that vfio_pci loads) and the HDA
+# audio driver (e2e.modprobe=snd_hda_intel loads it the way the real root's
+# udev would, after the initramfs).
 # Usage: mkroot.sh KVER OUT.img
 set -euo pipefail
 
@@ -24,7 +26,8 @@ install -m 0755 "$here/guest-init" "$dir/sbin/init"
 # systemd's switch-root (dracut with systemd) refuses a root without os-release.
 printf '%s\n' 'NAME="earlybind e2e guest"' 'ID=earlybind-e2e' >"$dir/etc/os-release"
 
-/sbin/modprobe --set-version="$kver" --show-depends vfio_pci vfio_iommu_type1 |
+/sbin/modprobe --set-version="$kver" --show-depends -a vfio_pci vfio_iommu_type1 \
+	snd_hda_intel snd_hda_codec_generic |
 	awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
 	mkdir -p "$dir$(dirname "$ko")"
 	cp "$ko" "$dir$ko"
