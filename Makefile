@@ -19,7 +19,7 @@ deps:
 	scripts/deps.sh
 
 build:
-	$(SWIFT) build -c release --product earlybind
+	$(SWIFT) build -c release --product earlybind --static-swift-stdlib --disable-local-rpath
 	scripts/build-init.sh
 
 DATADIR ?= $(PREFIX)/share/earlybind
