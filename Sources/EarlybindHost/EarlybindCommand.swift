@@ -12,6 +12,7 @@ public struct EarlybindCommand: ParsableCommand {
       The initramfs hook compiles them with 'earlybind compile' for each kernel.
       Boot with earlybind=off to disable the binder for one boot.
       """,
+    version: earlybindVersion,
     subcommands: [
       ListCommand.self, GroupsCommand.self, PlanCommand.self, CompileCommand.self,
       AddCommand.self, RemoveCommand.self,
