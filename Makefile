@@ -1,5 +1,6 @@
 # earlybind: `make` builds, `make test` runs every test, `make demo` boots
-# the identical-GPU demo, `make install PREFIX=/usr DESTDIR=...` installs.
+# the identical-GPU demo, `make install PREFIX=/usr DESTDIR=...` installs,
+# `make packages` builds the Debian, Arch and RPM packages.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -11,7 +12,8 @@ HOST_BIN = .build/release/earlybind
 INIT_BIN = .build-embedded/earlybind-init
 STAGE = .build-stage
 
-.PHONY: all build deps install test unit-test lint e2e demo bench clean
+.PHONY: all build deps install test unit-test lint e2e demo bench clean distclean \
+	sources packages deb arch rpm
 
 all: build
 
@@ -25,6 +27,8 @@ build:
 DATADIR ?= $(PREFIX)/share/earlybind
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONS = $(DESTDIR)$(PREFIX)/share
+# Debian's zsh reads vendor-completions; Arch, Fedora and openSUSE read site-functions.
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 TEMPLATES = initramfs-tools dracut mkinitcpio systemd
 
 # The hook files of every generator are placed by `earlybind install`, the
@@ -38,10 +42,10 @@ install:
 	cp -R $(TEMPLATES) $(DESTDIR)$(DATADIR)/
 	install -D -m 644 man/earlybind.8 $(DESTDIR)$(MANDIR)/man8/earlybind.8
 	install -D -m 644 man/earlybind.conf.5 $(DESTDIR)$(MANDIR)/man5/earlybind.conf.5
-	install -d $(COMPLETIONS)/bash-completion/completions $(COMPLETIONS)/zsh/vendor-completions \
+	install -d $(COMPLETIONS)/bash-completion/completions $(DESTDIR)$(ZSHCOMPDIR) \
 		$(COMPLETIONS)/fish/vendor_completions.d
 	$(HOST_BIN) --generate-completion-script bash > $(COMPLETIONS)/bash-completion/completions/earlybind
-	$(HOST_BIN) --generate-completion-script zsh > $(COMPLETIONS)/zsh/vendor-completions/_earlybind
+	$(HOST_BIN) --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_earlybind
 	$(HOST_BIN) --generate-completion-script fish > $(COMPLETIONS)/fish/vendor_completions.d/earlybind.fish
 	$(HOST_BIN) install --system all --destdir "$(if $(DESTDIR),$(DESTDIR),/)" \
 		--prefix $(PREFIX) --sbindir $(SBINDIR) --libdir $(LIBDIR) \
@@ -61,7 +65,8 @@ lint:
 		Tests/e2e/*.sh Tests/e2e/guest-init Tests/e2e/mkinitcpio/build.sh \
 		Tests/e2e/mkinitcpio/functions Tests/e2e/mkinitcpio/init \
 		Tests/e2e/mkinitcpio/init_functions Tests/e2e/mkinitcpio/install/* \
-		Tests/e2e/mkinitcpio/hooks/* bench/*.sh
+		Tests/e2e/mkinitcpio/hooks/* bench/*.sh debian/postinst debian/postrm \
+		packaging/arch/PKGBUILD packaging/arch/earlybind.install
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
 e2e:
@@ -84,5 +89,31 @@ bench: build
 	BENCH_RULE=0000:02:00.0 BENCH_OUTPUT=.build-bench/address.md bench/run.sh
 	{ cat .build-bench/class.md; echo; sed -e '1s/.*/\# The same GPU selected by address/' -e 's/^#/##/' .build-bench/address.md; } > BENCHMARKS.md
 
+# --- packages ----------------------------------------------------------------
+# The Debian source packages the static binder's C libraries are built from
+# (kmod, libzstd, xz-utils), downloaded once: builds without network use them
+# with EARLYBIND_SOURCES=$(SOURCES). The package builds below always do.
+SOURCES ?= .build-sources
+PKG = .build-pkg
+
+sources:
+	scripts/build-static-deps.sh --download $(SOURCES)
+	touch $(SOURCES)/.complete
+
+$(SOURCES)/.complete:
+	$(MAKE) sources
+
+# Each package is built from a copy of this checkout in $(PKG), as an
+# unprivileged user when run as root (PKG_USER, default nobody).
+packages: $(SOURCES)/.complete
+	EARLYBIND_SOURCES=$(SOURCES) scripts/build-packages.sh $(PKG) deb arch rpm
+
+deb arch rpm: $(SOURCES)/.complete
+	EARLYBIND_SOURCES=$(SOURCES) scripts/build-packages.sh $(PKG) $@
+
 clean:
-	rm -rf .build .build-embedded .build-static .build-dracut .build-bench $(STAGE)
+	rm -rf .build .build-embedded .build-static .build-dracut .build-bench $(STAGE) $(PKG)
+
+# Also what was downloaded: the source packages and the debootstrapped root.
+distclean: clean
+	rm -rf $(SOURCES) .build-clean-root
