@@ -13,7 +13,7 @@ INIT_BIN = .build-embedded/earlybind-init
 STAGE = .build-stage
 
 .PHONY: all build deps install test unit-test lint e2e demo bench clean distclean \
-	sources packages deb arch rpm
+	sources packages deb arch rpm package-test clean-root-test
 
 all: build
 
@@ -51,7 +51,7 @@ install:
 		--prefix $(PREFIX) --sbindir $(SBINDIR) --libdir $(LIBDIR) \
 		--templates $(CURDIR) $(if $(DESTDIR),--no-manifest,)
 
-test: deps build unit-test lint e2e
+test: deps build unit-test lint e2e packages package-test
 
 unit-test:
 	$(SWIFT) build --build-tests
@@ -110,6 +110,12 @@ packages: $(SOURCES)/.complete
 
 deb arch rpm: $(SOURCES)/.complete
 	EARLYBIND_SOURCES=$(SOURCES) scripts/build-packages.sh $(PKG) $@
+
+# The tests of the packages `make packages` built: file lists against
+# `make install`, package metadata, lintian, the scripts under pacman and
+# rpm.
+package-test:
+	Tests/e2e/packages.sh $(PKG)
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-bench $(STAGE) $(PKG)
