@@ -51,7 +51,7 @@ install:
 		--prefix $(PREFIX) --sbindir $(SBINDIR) --libdir $(LIBDIR) \
 		--templates $(CURDIR) $(if $(DESTDIR),--no-manifest,)
 
-test: deps build unit-test lint e2e packages package-test
+test: deps build unit-test lint e2e packages package-test clean-root-test
 
 unit-test:
 	$(SWIFT) build --build-tests
@@ -113,9 +113,14 @@ deb arch rpm: $(SOURCES)/.complete
 
 # The tests of the packages `make packages` built: file lists against
 # `make install`, package metadata, lintian, the scripts under pacman and
-# rpm.
+# rpm; then the .deb on a debootstrapped Debian 12 (cached in
+# .build-clean-root), booted in QEMU into its own systemd, before and after
+# purge.
 package-test:
 	Tests/e2e/packages.sh $(PKG)
+
+clean-root-test:
+	Tests/e2e/clean-root.sh $(PKG)
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-bench $(STAGE) $(PKG)
