@@ -73,6 +73,7 @@ e2e:
 	rm -rf $(STAGE)
 	$(MAKE) install DESTDIR=$(CURDIR)/$(STAGE) PREFIX=/usr
 	Tests/e2e/run.sh $(STAGE)
+	Tests/e2e/hermetic.sh $(STAGE)
 	Tests/e2e/dracut.sh $(STAGE)
 	Tests/e2e/mkinitcpio.sh $(STAGE)
 
