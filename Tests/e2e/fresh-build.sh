@@ -63,6 +63,7 @@ unshare --mount --propagation private -- bash -c '
 	set -e
 	r=$1 swift=$2 mirror=$3
 	shift 3
+	mount --bind "$r" "$r" # / is a mount point, as on a machine
 	mount -t proc proc "$r/proc"
 	mount --bind /dev "$r/dev"
 	mount -t sysfs sysfs "$r/sys"
