@@ -129,6 +129,7 @@ for case in $cases; do
 			'^[0-7]+ usr/share/(doc/earlybind/(copyright|changelog\.gz)|lintian/overrides/earlybind)$'
 		same_bytes deb "$x"
 		standalone deb "$x/usr/sbin/earlybind"
+		is "every file owned by root" "$(dpkg-deb -c "$deb" | awk '$2 != "root/root"')" ""
 		is "the update-initramfs trigger" "$(grep -v '^#' "$work/deb.control/triggers")" \
 			"activate-noawait update-initramfs"
 		is "conffiles: the dracut and mkinitcpio drop-ins, not /etc/earlybind.conf" \
@@ -155,6 +156,7 @@ for case in $cases; do
 		same_files arch "$x" '^[0-7]+ \.(BUILDINFO|INSTALL|MTREE|PKGINFO)$'
 		same_bytes arch "$x"
 		standalone arch "$x/usr/bin/earlybind"
+		is "every file owned by root" "$(bsdtar -tvf "$arch" | awk '$3 != "root" || $4 != "root"')" ""
 		info=$x/.PKGINFO
 		is ".PKGINFO pkgver" "$(sed -n 's/^pkgver = //p' "$info")" "$version-1"
 		is ".PKGINFO backup" "$(sed -n 's/^backup = //p' "$info" | sort | tr '\n' ' ')" \
@@ -203,6 +205,8 @@ for case in $cases; do
 		same_files rpm "$x" '^link usr/lib/\.build-id/'
 		same_bytes rpm "$x"
 		standalone rpm "$x/usr/sbin/earlybind"
+		is "every file owned by root" \
+			"$(rpm -qp --qf '[%{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' "$rpm" | grep -v '^root:root ')" ""
 		is "rpm -qlp lists what the package holds" \
 			"$(rpm -qlp "$rpm" | while read -r f; do [ -d "$x$f" ] || echo "${f#/}"; done | sort)" \
 			"$(cd "$x" && find . \( -type f -o -type l \) -printf '%P\n' | sort)"
