@@ -64,7 +64,8 @@ tree=$build/earlybind-$version
 # The copy: what a clean clone holds, plus files not yet committed. The
 # build output at the top of the copy survives; everything else that is not
 # in the checkout (the packaging tools' leftovers in debian/) goes.
-mkdir -p "$tree" "$build/home"
+rm -rf "$build/tmp"
+mkdir -p "$tree" "$build/home" "$build/tmp"
 rsync -a --delete --delete-excluded --filter='P /.build*/' --filter='P /Package.resolved' \
 	--exclude=/.git --filter=':- .gitignore' "$top/" "$tree/"
 
@@ -75,10 +76,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	printf '[safe]\n\tdirectory = *\n' >"$build/home/.gitconfig"
 	chown -R "$user:$group" "$build"
 	as_builder() {
-		(cd "$tree" && as_user env HOME="$build/home" USER="$user" LOGNAME="$user" "$@")
+		(cd "$tree" && as_user env HOME="$build/home" TMPDIR="$build/tmp" USER="$user" LOGNAME="$user" "$@")
 	}
 else
-	as_builder() { (cd "$tree" && env HOME="$build/home" "$@"); }
+	as_builder() { (cd "$tree" && env HOME="$build/home" TMPDIR="$build/tmp" "$@"); }
 fi
 
 for kind in $kinds; do
