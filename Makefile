@@ -1,5 +1,6 @@
 # earlybind: `make` builds, `make test` runs every test, `make demo` boots
-# the identical-GPU demo, `make install PREFIX=/usr DESTDIR=...` installs.
+# the identical-GPU demo, `make install PREFIX=/usr DESTDIR=...` installs,
+# `make packages` builds the Debian, Arch and RPM packages.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -11,7 +12,8 @@ HOST_BIN = .build/release/earlybind
 INIT_BIN = .build-embedded/earlybind-init
 STAGE = .build-stage
 
-.PHONY: all build deps install test unit-test lint e2e demo bench clean
+.PHONY: all build deps install test unit-test lint e2e demo bench clean distclean \
+	sources packages deb arch rpm package-test clean-root-test
 
 all: build
 
@@ -37,6 +39,8 @@ build:
 DATADIR ?= $(PREFIX)/share/earlybind
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONS = $(DESTDIR)$(PREFIX)/share
+# Debian's zsh reads vendor-completions; Arch, Fedora and openSUSE read site-functions.
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 TEMPLATES = initramfs-tools dracut mkinitcpio systemd
 
 # The hook files of every generator are placed by `earlybind install`, the
@@ -50,16 +54,16 @@ install:
 	cp -R $(TEMPLATES) $(DESTDIR)$(DATADIR)/
 	install -D -m 644 man/earlybind.8 $(DESTDIR)$(MANDIR)/man8/earlybind.8
 	install -D -m 644 man/earlybind.conf.5 $(DESTDIR)$(MANDIR)/man5/earlybind.conf.5
-	install -d $(COMPLETIONS)/bash-completion/completions $(COMPLETIONS)/zsh/vendor-completions \
+	install -d $(COMPLETIONS)/bash-completion/completions $(DESTDIR)$(ZSHCOMPDIR) \
 		$(COMPLETIONS)/fish/vendor_completions.d
 	$(HOST_BIN) --generate-completion-script bash > $(COMPLETIONS)/bash-completion/completions/earlybind
-	$(HOST_BIN) --generate-completion-script zsh > $(COMPLETIONS)/zsh/vendor-completions/_earlybind
+	$(HOST_BIN) --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_earlybind
 	$(HOST_BIN) --generate-completion-script fish > $(COMPLETIONS)/fish/vendor_completions.d/earlybind.fish
 	$(HOST_BIN) install --system all --destdir "$(if $(DESTDIR),$(DESTDIR),/)" \
 		--prefix $(PREFIX) --sbindir $(SBINDIR) --libdir $(LIBDIR) \
 		--templates $(CURDIR) $(if $(DESTDIR),--no-manifest,)
 
-test: deps build unit-test lint e2e
+test: deps build unit-test lint e2e packages package-test clean-root-test
 
 unit-test:
 	$(SWIFT) build --build-tests
@@ -70,12 +74,13 @@ lint:
 	shellcheck -x scripts/*.sh initramfs-tools/hooks/earlybind \
 		initramfs-tools/scripts/init-top/earlybind dracut/52earlybind/*.sh \
 		mkinitcpio/install/earlybind mkinitcpio/hooks/earlybind mkinitcpio/earlybind.conf \
-		Tests/e2e/*.sh Tests/e2e/guest-init bench/*.sh
+		Tests/e2e/*.sh Tests/e2e/guest-init bench/*.sh debian/postinst debian/postrm \
+		packaging/arch/PKGBUILD packaging/arch/earlybind.install
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
 # The standalone host tool in a clean root, then one script per generator: initramfs-tools, Debian's dracut 059, dracut-ng
 # and mkinitcpio (both built from ../shared/upstream into .build-*, once).
-E2E_SCRIPTS = standalone run dracut dracut-ng mkinitcpio
+E2E_SCRIPTS = standalone run hermetic dracut dracut-ng mkinitcpio
 
 e2e:
 	rm -rf $(STAGE)
@@ -108,6 +113,43 @@ bench: build
 	bench/host.sh > $(BENCH_DIR)/host.md
 	{ echo; cat $(BENCH_DIR)/host.md; } >> BENCHMARKS.md
 
+# --- packages ----------------------------------------------------------------
+# The Debian source packages the static binder's C libraries are built from
+# (kmod, libzstd, xz-utils), downloaded once: builds without network use them
+# with EARLYBIND_SOURCES=$(SOURCES). The package builds below always do.
+SOURCES ?= .build-sources
+PKG = .build-pkg
+
+sources:
+	scripts/build-static-deps.sh --download $(SOURCES)
+	touch $(SOURCES)/.complete
+
+$(SOURCES)/.complete:
+	$(MAKE) sources
+
+# Each package is built from a copy of this checkout in $(PKG), as an
+# unprivileged user when run as root (PKG_USER, default nobody).
+packages: $(SOURCES)/.complete
+	EARLYBIND_SOURCES=$(SOURCES) scripts/build-packages.sh $(PKG) deb arch rpm
+
+deb arch rpm: $(SOURCES)/.complete
+	EARLYBIND_SOURCES=$(SOURCES) scripts/build-packages.sh $(PKG) $@
+
+# The tests of the packages `make packages` built: file lists against
+# `make install`, package metadata, lintian, the scripts under pacman and
+# rpm; then the .deb on a debootstrapped Debian 12 (cached in
+# .build-clean-root), booted in QEMU into its own systemd, before and after
+# purge.
+package-test:
+	Tests/e2e/packages.sh $(PKG)
+
+clean-root-test:
+	Tests/e2e/clean-root.sh $(PKG)
+
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-dracut-ng .build-mkinitcpio .build-standalone \
-		.build-bench $(STAGE)
+		.build-bench $(STAGE) $(PKG)
+
+# Also what was downloaded: the source packages and the debootstrapped root.
+distclean: clean
+	rm -rf $(SOURCES) .build-clean-root

@@ -150,7 +150,11 @@ fetch_sources() {
 	fi
 }
 
-for tool in apt-get apt-cache dpkg dpkg-source musl-gcc autoreconf make ar cksum; do
+# apt only fetches: with EARLYBIND_SOURCES (a build without network, or on
+# a distribution without apt) it is not needed.
+tools="dpkg dpkg-source musl-gcc autoreconf make ar cksum"
+[ -n "${EARLYBIND_SOURCES:-}" ] || tools="apt-get apt-cache $tools"
+for tool in $tools; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		fail "$tool not found; install the packages in scripts/packages.txt (make deps)"
 done

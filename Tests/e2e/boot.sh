@@ -2,7 +2,8 @@
 # Boots the e2e guest once and writes the serial console to LOG.
 # Usage: boot.sh KVER INITRD ROOT.img LOG [EXTRA KERNEL ARGS...]
 #        boot.sh --probe-accel     (prints kvm or tcg)
-# Env: E2E_ACCEL=kvm|tcg|auto (default auto), E2E_TIMEOUT seconds (default 180).
+# Env: E2E_ACCEL=kvm|tcg|auto (default auto), E2E_TIMEOUT seconds (default 180),
+#      E2E_VMLINUZ kernel image (default /boot/vmlinuz-KVER).
 # PCI layout (q35): 00:03.0 VGA (firmware boot GPU), 00:04.0 virtio-blk root,
 # 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot).
 set -euo pipefail
@@ -16,7 +17,7 @@ kvm_works() {
 	log=$(mktemp)
 	timeout 10 qemu-system-x86_64 -accel kvm -machine q35 -m 256 -display none \
 		-vga none -nic none -monitor none -serial "file:$log" -no-reboot \
-		-kernel "/boot/vmlinuz-$kver" -append "console=ttyS0 panic=-1" \
+		-kernel "${E2E_VMLINUZ:-/boot/vmlinuz-$kver}" -append "console=ttyS0 panic=-1" \
 		>/dev/null 2>&1 || true
 	grep -q 'Kernel panic' "$log" && rm -f "$log" && return 0
 	rm -f "$log"
@@ -46,7 +47,7 @@ timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
 	-machine "$machine" -accel "$accel" -m 1024 \
 	-device intel-iommu \
 	-display none -vga none -nic none -monitor none -serial "file:$log" -no-reboot \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+	-kernel "${E2E_VMLINUZ:-/boot/vmlinuz-$kver}" -initrd "$initrd" \
 	-append "console=ttyS0 intel_iommu=on root=/dev/vda rw panic=-1 $*" \
 	-drive "file=$root,if=none,id=root,format=raw,snapshot=on" \
 	-device virtio-blk-pci,drive=root,bus=pcie.0,addr=0x4 \

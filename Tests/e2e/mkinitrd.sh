@@ -6,6 +6,15 @@
 #   --kms      list bochs in CONFDIR/modules (early KMS)
 #   --corrupt  flip bytes of /etc/earlybind/bindings.tbl inside the image
 # CONF need not exist (then the hook must add nothing).
+#
+# Hermetic: nothing of an earlybind installed on this machine gets in. The
+# CONFDIR is written here, not copied from /etc/initramfs-tools (whose hooks,
+# scripts and settings stay out); mkinitramfs always runs the hooks and
+# copies the boot scripts under /usr/share/initramfs-tools, so it runs in a
+# private mount namespace where a copy of that folder without any earlybind
+# file is mounted over it; the earlybind hook (staged, never the system's)
+# reads CONF, never /etc/earlybind.conf, and the --plain image has no
+# earlybind hook at all.
 set -euo pipefail
 
 plain='' kms='' corrupt=''
@@ -23,14 +32,18 @@ done
 stage=$(cd "$1" && pwd)
 conf=$2 kver=$3 out=$4
 
-confdir=$(mktemp -d)
-trap 'rm -rf "$confdir"' EXIT
-cp -a /etc/initramfs-tools/. "$confdir/"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+confdir=$tmp/conf share=$tmp/share
+mkdir -p "$confdir/conf.d" "$confdir/hooks" "$confdir/scripts"
 # Small and quick: only what root on virtio-blk/ext4 needs, plus the hooks.
-sed -i 's/^MODULES=.*/MODULES=list/' "$confdir/initramfs.conf"
+printf '%s\n' MODULES=list BUSYBOX=auto KEYMAP=n COMPRESS=zstd DEVICE= NFSROOT=auto \
+	RUNSIZE=10% FSTYPE=auto >"$confdir/initramfs.conf"
 printf '%s\n' virtio_pci virtio_blk ext4 >"$confdir/modules"
 echo "RESUME=none" >"$confdir/conf.d/zz-e2e"
 if [ -n "$kms" ]; then echo bochs >>"$confdir/modules"; fi
+cp -a /usr/share/initramfs-tools "$share"
+find "$share/hooks" "$share/scripts" -name 'earlybind*' -exec rm -rf {} +
 
 if [ -z "$plain" ]; then
 	install -m 0755 "$stage/usr/share/initramfs-tools/hooks/earlybind" "$confdir/hooks/earlybind"
@@ -65,7 +78,14 @@ HOOK
 fi
 chmod 0755 "$confdir"/hooks/*
 
-export EARLYBIND_CONF="$conf"
-export EARLYBIND="$stage/usr/sbin/earlybind"
-export EARLYBIND_INIT="$stage/usr/lib/earlybind/earlybind-init"
-mkinitramfs -d "$confdir" -o "$out" "$kver"
+# Only the staged hook learns where the staged tool and config are.
+unset EARLYBIND_CONF EARLYBIND EARLYBIND_INIT
+if [ -z "$plain" ]; then
+	export EARLYBIND_CONF="$conf"
+	export EARLYBIND="$stage/usr/sbin/earlybind"
+	export EARLYBIND_INIT="$stage/usr/lib/earlybind/earlybind-init"
+fi
+# shellcheck disable=SC2016 # the inner script expands its own arguments
+unshare --mount --propagation private -- sh -c \
+	'mount --bind "$1" /usr/share/initramfs-tools && shift && exec "$@"' sh "$share" \
+	mkinitramfs -d "$confdir" -o "$out" "$kver"

@@ -1,0 +1,299 @@
+#!/bin/bash
+# The Debian package on a clean Debian 12: installed, used and purged with
+# dpkg in a debootstrapped root that has no Swift toolchain, which is then
+# booted in QEMU through the initramfs the package's trigger built, into the
+# root's own systemd.
+#
+# Usage: Tests/e2e/clean-root.sh PKGDIR     (PKGDIR from scripts/build-packages.sh ... deb)
+# Env:
+#   E2E_ROOT_CACHE  where the debootstrapped root is kept as a tarball
+#                   (default .build-clean-root at the top of the tree)
+#   DEBIAN_MIRROR   for debootstrap (default http://deb.debian.org/debian)
+#   E2E_ACCEL, E2E_TIMEOUT (default 300), E2E_JOBS, E2E_WORK as for run.sh
+#
+# The root: debootstrap --variant=minbase with linux-image-amd64,
+# initramfs-tools, udev and systemd-sysv. The test adds what a QEMU host of
+# this kind would have: an initramfs that loads the GPU and audio drivers
+# (like a distribution's, through a hook as plymouth's does; MODULES=list
+# keeps each rebuild at seconds), a second, older kernel (a copy of the
+# first under another version) so that "every initramfs" means two, and a
+# unit that prints the machine state on the serial console and powers off.
+#
+# In the root, through chroot (no /sys: the build machine's devices stay
+# out of the root's tables): dpkg --unpack, earlybind add non-boot-vga,
+# dpkg --configure (the trigger and postinst rebuild both images), an
+# upgrade to a newer version, then (for the second boot) dpkg -r and
+# dpkg --purge. Boot 1 (installed): the boot GPU on bochs-drm, the twin
+# and its audio on vfio-pci, never probed by their own drivers, the
+# binder's report readable after switch_root, earlybind status --json exit
+# 0, earlybind check runs. Boot 2 (purged): every device on its own driver,
+# no binder in any image.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=Tests/e2e/lib.sh
+. "$here/lib.sh"
+all_cases="installed purged"
+
+parse_args "$all_cases" "$@"
+pkgdir=$stage
+version=$(sed -n 's/^  static let current = "\(.*\)"$/\1/p' "$repo/Sources/EarlybindHost/Environment/EarlybindVersion.swift")
+deb=$pkgdir/earlybind_${version}_amd64.deb
+[ -f "$deb" ] || { echo "$me: $deb missing (scripts/build-packages.sh $pkgdir deb)" >&2; exit 2; }
+if [ "$(id -u)" -ne 0 ]; then
+	echo "$me: run as root (debootstrap, chroot, dpkg in the root)" >&2
+	exit 2
+fi
+export E2E_TIMEOUT=${E2E_TIMEOUT:-300}
+make_work clean-root
+t0=$(date +%s)
+
+# --- the root, debootstrapped once ----------------------------------------------
+suite=bookworm
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+include=linux-image-amd64,initramfs-tools,udev,systemd-sysv
+cache=${E2E_ROOT_CACHE:-$repo/.build-clean-root}
+tarball=$cache/$suite-minbase-$(echo "$suite $include $mirror" | cksum | cut -d' ' -f1).tar.zst
+if [ ! -s "$tarball" ]; then
+	echo "# debootstrap $suite (minbase + $include) into $tarball"
+	mkdir -p "$cache"
+	if ! debootstrap --variant=minbase --include="$include" "$suite" "$work/debootstrap" "$mirror" \
+		>"$work/debootstrap.log" 2>&1; then
+		case=root
+		fail "debootstrap (see $work/debootstrap.log)"
+		tail -n 20 "$work/debootstrap.log" | sed 's/^/    /'
+		finish
+		exit 1
+	fi
+	tar -C "$work/debootstrap" --numeric-owner --xattrs -cpf - . | zstd -q -T2 -3 >"$tarball.tmp" &&
+		mv "$tarball.tmp" "$tarball"
+	rm -rf "$work/debootstrap"
+fi
+root=$work/root
+rm -rf "$root" && mkdir -p "$root"
+zstd -dcq "$tarball" | tar -C "$root" --numeric-owner --xattrs -xpf -
+echo "# root from $tarball ready after $(($(date +%s) - t0)) s"
+
+# in_root COMMAND...: runs COMMAND in the root, chrooted, in a private mount
+# namespace with /proc and /dev, a clean environment and no /sys.
+# shellcheck disable=SC2016 # the inner script expands its own arguments
+in_root() {
+	unshare --mount --propagation private -- sh -c '
+		r=$1
+		shift
+		mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" &&
+			exec chroot "$r" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+				PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"' sh "$root" "$@"
+}
+# package_status [version]: earlybind's dpkg status in the root ("ii ", "rc "; empty if
+# unknown), with its version after it if asked.
+# shellcheck disable=SC2016 # dpkg-query's format
+package_status() {
+	local format='${db:Status-Abbrev}'
+	[ "${1:-}" = version ] && format+='${Version}'
+	in_root dpkg-query -W -f "$format" earlybind 2>/dev/null
+}
+# image_has KVER PATTERN: the root's initramfs of KVER lists a path matching PATTERN.
+image_has() { grep -Eq "$2" <<<"$(lsinitramfs "$root/boot/initrd.img-$1")"; }
+
+kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
+older=${kver%%-*}-0-amd64
+
+# --- what the test adds to the root ------------------------------------------------
+case=root
+sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
+printf '%s\n' virtio_pci virtio_blk ext4 >>"$root/etc/initramfs-tools/modules"
+cat >"$root/etc/initramfs-tools/hooks/e2e-drivers" <<'HOOK'
+#!/bin/sh
+# The display and audio drivers in the initramfs, as a distribution's has
+# them: udev coldplug there loads them for the matching PCI devices.
+[ "$1" = prereqs ] && exit 0
+. /usr/share/initramfs-tools/hook-functions
+manual_add_modules bochs snd_hda_intel snd_hda_codec_generic
+HOOK
+chmod 755 "$root/etc/initramfs-tools/hooks/e2e-drivers"
+# The older kernel: the same files under a version that sorts first.
+for f in vmlinuz config System.map; do cp "$root/boot/$f-$kver" "$root/boot/$f-$older"; done
+cp -al "$root/lib/modules/$kver" "$root/lib/modules/$older"
+# The reporter: prints what earlybind says, then guest-init's state block, and powers off.
+mkdir -p "$root/usr/local/lib/e2e"
+install -m 755 "$here/guest-init" "$root/usr/local/lib/e2e/guest-init"
+cat >"$root/usr/local/lib/e2e/report" <<'REPORT'
+#!/bin/sh
+echo 1 >/proc/sys/kernel/printk
+udevadm settle --timeout=60
+echo "@@EARLYBIND-HOST-BEGIN@@"
+if command -v earlybind >/dev/null; then
+	out=$(earlybind status --json 2>&1)
+	echo "status-rc $?"
+	printf '%s\n' "$out" | sed 's/^/status /'
+	out=$(earlybind check 2>&1)
+	echo "check-rc $?"
+	printf '%s\n' "$out" | sed 's/^/check /'
+else
+	echo "earlybind absent"
+fi
+echo "@@EARLYBIND-HOST-END@@"
+exec /usr/local/lib/e2e/guest-init
+REPORT
+chmod 755 "$root/usr/local/lib/e2e/report"
+cat >"$root/etc/systemd/system/e2e-report.service" <<'UNIT'
+[Unit]
+Description=earlybind e2e: print the machine state on the serial console, power off
+After=systemd-udev-trigger.service systemd-modules-load.service local-fs.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/lib/e2e/report
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/ttyS0
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -s ../e2e-report.service "$root/etc/systemd/system/multi-user.target.wants/e2e-report.service"
+# No login prompt on the console the state block is printed on.
+ln -s /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
+if in_root update-initramfs -c -k "$older" >"$work/root.initramfs.log" 2>&1 &&
+	in_root update-initramfs -u -k "$kver" >>"$work/root.initramfs.log" 2>&1; then
+	ok "images for $kver and $older without earlybind"
+else
+	fail "update-initramfs in the root (see $work/root.initramfs.log)"
+fi
+# has_swift: a Swift compiler or /opt/swift in the root.
+has_swift() { in_root sh -c 'command -v swift || command -v swiftc || ls -d /opt/swift' >/dev/null 2>&1; }
+check "no Swift toolchain in the root" not has_swift
+check "no Swift runtime library in the root" \
+	test -z "$(find "$root" -xdev -name 'libswift*' -print -quit)"
+
+# --- install: unpack, write the config, configure (the trigger runs) -----------------
+case=install
+cp "$deb" "$root/tmp/"
+in_root dpkg --unpack "/tmp/${deb##*/}" >"$work/install.log" 2>&1
+is "earlybind --version in the root" "$(in_root earlybind --version 2>&1)" "$version"
+check "the host tool finds every library" not grep -q 'not found' <(in_root ldd /usr/sbin/earlybind)
+in_root earlybind add non-boot-vga >>"$work/install.log" 2>&1
+check "earlybind add wrote /etc/earlybind.conf" grep -qx 'non-boot-vga' "$root/etc/earlybind.conf"
+in_root dpkg --configure earlybind >>"$work/install.log" 2>&1
+is "dpkg status" "$(package_status)" "ii "
+check "the trigger rebuilt the initramfs of $kver" grep -q "Generating /boot/initrd.img-$kver" "$work/install.log"
+check "postinst rebuilt the initramfs of $older" grep -q "Generating /boot/initrd.img-$older" "$work/install.log"
+for k in "$kver" "$older"; do
+	check "image of $k has the binder" image_has "$k" '^usr/sbin/earlybind-init$'
+	check "image of $k has the table" image_has "$k" '^etc/earlybind/bindings\.tbl$'
+done
+
+# --- upgrade: a newer version of the same package ---------------------------------
+case=upgrade
+conf_sum=$(sha256sum <"$root/etc/earlybind.conf")
+echo '# edited by the administrator' >>"$root/etc/dracut.conf.d/earlybind.conf"
+rm -rf "$work/newer" && dpkg-deb -R "$deb" "$work/newer"
+sed -i "s/^Version: .*/Version: $version+e2e1/" "$work/newer/DEBIAN/control"
+dpkg-deb --root-owner-group -b "$work/newer" "$root/tmp/newer.deb" >/dev/null
+in_root dpkg -i /tmp/newer.deb >"$work/upgrade.log" 2>&1
+is "dpkg status after the upgrade" \
+	"$(package_status version)" "ii $version+e2e1"
+is "/etc/earlybind.conf byte for byte as before" "$(sha256sum <"$root/etc/earlybind.conf")" "$conf_sum"
+check "the edited dracut drop-in (a conffile) is kept" \
+	grep -q '^# edited by the administrator' "$root/etc/dracut.conf.d/earlybind.conf"
+check "the trigger rebuilt the initramfs of $kver" grep -q "Generating /boot/initrd.img-$kver" "$work/upgrade.log"
+check "image of $kver still has the binder" image_has "$kver" '^usr/sbin/earlybind-init$'
+
+# --- the disk images, and the boots -------------------------------------------------
+# disk_image NAME: an ext4 image of the root as it is now, with mke2fs -d.
+disk_image() {
+	local mb
+	mb=$(du -sm --apparent-size "$root" | cut -f1)
+	mke2fs -q -F -t ext4 -L root -d "$root" "$work/$1.img" "$((mb + mb / 4 + 256))M" >/dev/null
+}
+# boot NAME: boots $work/NAME.img with the root's kernel and newest image (lib.sh file names).
+boot() {
+	local name=$1 start
+	start=$(date +%s.%N)
+	E2E_VMLINUZ=$work/$name.vmlinuz "$here/boot.sh" "$kver" "$work/$name.initrd" "$work/$name.img" \
+		"$work/$name.log" systemd.show_status=false 2>"$work/$name.boot.err"
+	echo "$?" >"$work/$name.boot.rc"
+	echo "$start $(date +%s.%N)" | awk '{ printf "%.1f\n", $2 - $1 }' >"$work/$name.time"
+	tr -d '\r' <"$work/$name.log" >"$work/$name.console"
+	sed -n '/^@@EARLYBIND-E2E-BEGIN@@$/,/^@@EARLYBIND-E2E-END@@$/p' "$work/$name.console" >"$work/$name.state"
+	sed -n '/^@@EARLYBIND-HOST-BEGIN@@$/,/^@@EARLYBIND-HOST-END@@$/p' "$work/$name.console" >"$work/$name.host"
+}
+# prepare_boot NAME: the disk image and a copy of the kernel and image booted from it.
+prepare_boot() {
+	cp "$root/boot/vmlinuz-$kver" "$work/$1.vmlinuz"
+	cp "$root/boot/initrd.img-$kver" "$work/$1.initrd"
+	disk_image "$1"
+}
+
+E2E_VMLINUZ=$root/boot/vmlinuz-$kver start_accel_probe
+wait_accel
+echo "# kernel $kver, accel $accel, work dir $work; packages installed after $(($(date +%s) - t0)) s"
+case=boot
+prepare_boot installed || fail "disk image of the installed root"
+boot installed &
+boot_installed=$!
+
+# --- remove, then purge, while the first boot runs -------------------------------------
+case=remove
+in_root dpkg -r earlybind >"$work/remove.log" 2>&1
+is "dpkg status after remove" "$(package_status)" "rc "
+is "remove keeps /etc/earlybind.conf byte for byte" "$(sha256sum <"$root/etc/earlybind.conf")" "$conf_sum"
+check "remove takes the tool and the hooks" test ! -e "$root/usr/sbin/earlybind" \
+	-a ! -e "$root/usr/share/initramfs-tools/hooks/earlybind"
+for k in "$kver" "$older"; do
+	check "image of $k rebuilt without the binder" not image_has "$k" 'earlybind'
+done
+case=purge
+in_root dpkg --purge earlybind >"$work/purge.log" 2>&1
+is "dpkg no longer knows earlybind" "$(package_status)" ""
+check "purge deletes /etc/earlybind.conf" test ! -e "$root/etc/earlybind.conf"
+check "purge deletes the dracut and mkinitcpio drop-ins" test ! -e "$root/etc/dracut.conf.d/earlybind.conf" \
+	-a ! -e "$root/etc/mkinitcpio.conf.d/earlybind.conf"
+check "nothing of earlybind left in the root" \
+	test -z "$(find "$root" -xdev -name '*earlybind*' ! -path '*/tmp/*' -print -quit)"
+for k in "$kver" "$older"; do
+	check "image of $k without the binder" not image_has "$k" 'earlybind'
+done
+
+case=boot
+prepare_boot purged || fail "disk image of the purged root"
+boot purged
+wait "$boot_installed"
+
+# --- what the boots showed -------------------------------------------------------------
+# host_field KEY: the value of the KEY record in the host block of $case.
+host_field() { sed -n "s/^$1 //p" "$work/$case.host"; }
+for case in $cases; do
+	state_of "$case" "$case" || continue
+	check "booted into the root's systemd (reporter unit ran)" grep -q '^@@EARLYBIND-HOST-END@@$' "$work/$case.host"
+	case $case in
+	installed)
+		to_vfio
+		is "earlybind status --json exits 0" "$(host_field status-rc)" 0
+		status=$(host_field status)
+		if python3 -c 'import json, sys; json.load(sys.stdin)' <<<"$status" 2>/dev/null; then
+			ok "earlybind status --json prints JSON"
+		else
+			fail "earlybind status --json prints JSON"
+		fi
+		for bdf in "$guest_gpu" "$guest_audio"; do
+			check "status reports $bdf" grep -q "\"$bdf\"" <<<"$status"
+		done
+		check "status reports vfio-pci" grep -q '"vfio-pci"' <<<"$status"
+		rc=$(host_field check-rc)
+		check "earlybind check runs (exit $rc: 0, 1 or 2)" grep -qx '[012]' <<<"$rc"
+		check "earlybind check printed its findings" test "$(host_field check | wc -l)" -gt 3
+		;;
+	purged)
+		own_drivers
+		check "no earlybind in the root" grep -qx 'earlybind absent' "$work/$case.host"
+		check "no binder ran" not dmesg_has 'earlybind:'
+		check "no binder report" grep -qx 'report none' "$st"
+		;;
+	esac
+done
+
+echo "$passed passed, $failed failed (total $(($(date +%s) - t0)) s)"
+finish
