@@ -106,6 +106,27 @@ import EarlybindCore
       return try resolved.get()
     }
 
+    /// `path` with symlinks in its last component followed (a dangling
+    /// one too), so that a file replaced by rename is replaced at its
+    /// target and the link stays. Relative targets are taken from the
+    /// link's folder. Parent directories are left as they are.
+    public func linkTarget(_ path: String) throws(SystemError) -> String {
+      var current = path
+      for _ in 0..<40 {
+        guard (try? status(current, followingLinks: false))?.kind == .symlink else {
+          return current
+        }
+        let target = try readLink(current)
+        if target.hasPrefix("/") {
+          current = target
+        } else {
+          let parent = Paths.parent(current)
+          current = parent.isEmpty ? target : Paths.join(parent, target)
+        }
+      }
+      throw SystemError(syscall: "readlink", path: path, errno: .tooManyLinks)
+    }
+
     /// unlink(2).
     public func removeFile(_ path: String) throws(SystemError) {
       _ = try withPath(path) { (cPath) throws(SystemError) -> Int32 in

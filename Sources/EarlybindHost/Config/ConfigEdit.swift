@@ -2,10 +2,20 @@ import EarlybindCore
 import EarlybindPosix
 
 /// One locked edit of the config, shared by add and remove: read, change,
-/// validate the whole new text, write it atomically with the old mode.
+/// validate the whole new text, write it atomically with the old mode. A
+/// config that is a symlink is edited at its target, and the link stays.
 struct ConfigEdit {
   var path: String
   var fileSystem: PosixFileSystem
+
+  /// The file the edit replaces: `path`, or the target it links to.
+  func target() throws(CommandFailure) -> String {
+    do {
+      return try fileSystem.linkTarget(path)
+    } catch {
+      throw .system(error)
+    }
+  }
 
   /// Runs `change` on the current text under a lock on the config's
   /// folder (the file itself is replaced by rename, so a lock on it would
@@ -13,7 +23,8 @@ struct ConfigEdit {
   func apply(_ change: (inout ConfigEditor) throws(CommandFailure) -> Void)
     throws(CommandFailure) -> [Rule]
   {
-    let folder = Paths.parent(path).isEmpty ? "." : Paths.parent(path)
+    let target = try target()
+    let folder = Paths.parent(target).isEmpty ? "." : Paths.parent(target)
     let lock: FileLock
     do {
       try fileSystem.makeDirectories(folder)
@@ -22,29 +33,29 @@ struct ConfigEdit {
       throw .system(error)
     }
     defer { lock.release() }
-    var editor = ConfigEditor(text: try read())
+    var editor = ConfigEditor(bytes: try read(target))
     try change(&editor)
-    return try write(editor.text)
+    return try write(editor.bytes, to: target)
   }
 
-  func read() throws(CommandFailure) -> String {
-    guard fileSystem.exists(path) else {
-      return "# earlybind rules: SELECTOR [OPTION ...], see earlybind.conf(5)\n"
+  func read(_ target: String) throws(CommandFailure) -> [UInt8] {
+    guard fileSystem.exists(target) else {
+      return Array("# earlybind rules: SELECTOR [OPTION ...], see earlybind.conf(5)\n".utf8)
     }
-    return String(decoding: try ConfigFile.read(path, fileSystem: fileSystem), as: UTF8.self)
+    return try ConfigFile.read(target, fileSystem: fileSystem)
   }
 
   /// Validates the whole new text before anything is written.
-  func write(_ text: String) throws(CommandFailure) -> [Rule] {
+  func write(_ bytes: [UInt8], to target: String) throws(CommandFailure) -> [Rule] {
     let rules: [Rule]
     do {
-      rules = try RuleParser.parseConfig(Array(text.utf8), file: path)
+      rules = try RuleParser.parseConfig(bytes, file: path)
     } catch {
       throw .config(error)
     }
-    let mode = (try? fileSystem.status(path))?.permissions ?? 0o644
+    let mode = (try? fileSystem.status(target))?.permissions ?? 0o644
     do {
-      try fileSystem.replaceFile(path, with: Array(text.utf8), mode: mode)
+      try fileSystem.replaceFile(target, with: bytes, mode: mode)
     } catch {
       throw .system(error)
     }
