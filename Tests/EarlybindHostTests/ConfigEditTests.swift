@@ -134,7 +134,7 @@ import Testing
     #expect(link == "../real/earlybind.conf")
     #expect(dir.read("real/earlybind.conf") == "non-boot-vga\n10de:13c2\n")
     #expect(dir.list("etc") == ["earlybind.conf"])
-    #expect(dir.list("real") == ["earlybind.conf"])
+    #expect(dir.list("real") == ["earlybind.conf", "earlybind.conf.lock"])
 
     let removed = try host.run(RemoveCommand.self, ["non-boot-vga", "--config", config])
     #expect(removed.status == .success, "\(removed.errors)")

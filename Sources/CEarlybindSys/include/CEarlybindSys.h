@@ -115,7 +115,15 @@ static inline int eb_x_ok(void) { return X_OK; }
 
 static inline int eb_flock_exclusive(int fd) { return flock(fd, LOCK_EX); }
 static inline int eb_flock_release(int fd) { return flock(fd, LOCK_UN); }
+/// flock(LOCK_EX | LOCK_NB): 0, or -1 with errno EWOULDBLOCK while held.
+static inline int eb_flock_try(int fd) { return flock(fd, LOCK_EX | LOCK_NB); }
 static inline int eb_o_creat_rdwr(void) { return O_CREAT | O_RDWR; }
+static inline int eb_o_nofollow(void) { return O_NOFOLLOW; }
+/// Sleeps `milliseconds` (a shorter sleep on a signal is fine for polling).
+static inline void eb_sleep_ms(unsigned int milliseconds) {
+  struct timespec ts = {milliseconds / 1000, (long)(milliseconds % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
 
 static inline int eb_isatty(int fd) { return isatty(fd); }
 static inline const char *eb_getenv(const char *name) { return getenv(name); }

@@ -56,7 +56,18 @@ struct CompileCommand: HostCommand {
 
   func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
     let fileSystem = environment.fileSystem
-    let rules = try ConfigFile.load(config.path(in: environment), fileSystem: fileSystem)
+    // Under the config's lock, so the table is made from a config no add
+    // or remove is halfway through.
+    let path = config.path(in: environment)
+    let target: String
+    do {
+      target = try fileSystem.linkTarget(path)
+    } catch {
+      throw .system(error)
+    }
+    let lock = try ConfigLock.acquireForReading(target, waitingAtMost: environment.lockTimeout)
+    defer { lock?.release() }
+    let rules = try ConfigFile.load(path, fileSystem: fileSystem)
     var modules = BindingTable.modules(for: rules)
     if !skipModuleCheck {
       let kernel = kernel ?? environment.kernelRelease

@@ -7,6 +7,8 @@ import EarlybindPosix
 struct ConfigEdit {
   var path: String
   var fileSystem: PosixFileSystem
+  /// How long to wait for another edit's lock.
+  var lockTimeout: Double = 10
 
   /// The file the edit replaces: `path`, or the target it links to.
   func target() throws(CommandFailure) -> String {
@@ -17,21 +19,19 @@ struct ConfigEdit {
     }
   }
 
-  /// Runs `change` on the current text under a lock on the config's
-  /// folder (the file itself is replaced by rename, so a lock on it would
-  /// lock the old copy), then writes the result. Returns the new rules.
+  /// Runs `change` on the current text and writes the result, all under
+  /// the config's lock (`ConfigLock`). Returns the new rules.
   func apply(_ change: (inout ConfigEditor) throws(CommandFailure) -> Void)
     throws(CommandFailure) -> [Rule]
   {
     let target = try target()
     let folder = Paths.parent(target).isEmpty ? "." : Paths.parent(target)
-    let lock: FileLock
     do {
       try fileSystem.makeDirectories(folder)
-      lock = try FileLock(folder)
     } catch {
       throw .system(error)
     }
+    let lock = try ConfigLock.acquire(target, waitingAtMost: lockTimeout)
     defer { lock.release() }
     var editor = ConfigEditor(bytes: try read(target))
     try change(&editor)

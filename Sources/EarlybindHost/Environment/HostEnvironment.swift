@@ -36,6 +36,9 @@ struct HostEnvironment {
   var colour: Bool
   /// This executable's path, for the default install prefix.
   var executable: String
+  /// How long add, remove and compile wait for another run's lock on the
+  /// config before they give up.
+  var lockTimeout: Double = 10
 
   /// The running system.
   static func system() -> HostEnvironment {
