@@ -36,7 +36,23 @@ import EarlybindCore
       case symlink
       case blockDevice
       case characterDevice
+      case fifo
+      case socket
       case other
+
+      /// `a FIFO`, for messages.
+      public var name: String {
+        switch self {
+        case .regular: return "a regular file"
+        case .directory: return "a directory"
+        case .symlink: return "a symbolic link"
+        case .blockDevice: return "a block device"
+        case .characterDevice: return "a character device"
+        case .fifo: return "a FIFO"
+        case .socket: return "a socket"
+        case .other: return "a special file"
+        }
+      }
     }
 
     public var kind: Kind
@@ -55,6 +71,8 @@ import EarlybindCore
       case eb_s_iflnk(): kind = .symlink
       case eb_s_ifblk(): kind = .blockDevice
       case eb_s_ifchr(): kind = .characterDevice
+      case eb_s_ififo(): kind = .fifo
+      case eb_s_ifsock(): kind = .socket
       default: kind = .other
       }
       permissions = raw.mode & 0o7777
@@ -125,6 +143,17 @@ import EarlybindCore
         }
       }
       throw SystemError(syscall: "readlink", path: path, errno: .tooManyLinks)
+    }
+
+    /// Throws unless `path` is a regular file or absent: what is replaced
+    /// by rename must not be a FIFO, socket, device or directory.
+    public func requireRegularOrAbsent(_ path: String) throws(SystemError) {
+      guard let status = try? status(path, followingLinks: false) else { return }
+      guard status.kind == .regular else {
+        throw SystemError(
+          syscall: "lstat", path: path, errno: .invalidArgument,
+          detail: status.kind.name + " where a regular file was expected")
+      }
     }
 
     /// unlink(2).

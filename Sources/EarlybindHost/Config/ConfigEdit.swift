@@ -39,6 +39,11 @@ struct ConfigEdit {
   }
 
   func read(_ target: String) throws(CommandFailure) -> [UInt8] {
+    do {
+      try fileSystem.requireRegularOrAbsent(target)
+    } catch {
+      throw .system(error)
+    }
     guard fileSystem.exists(target) else {
       return Array("# earlybind rules: SELECTOR [OPTION ...], see earlybind.conf(5)\n".utf8)
     }

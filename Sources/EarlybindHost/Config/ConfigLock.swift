@@ -28,7 +28,7 @@ enum ConfigLock {
   {
     do {
       return try FileLock(lockFile: path(for: target), waitingAtMost: seconds)
-    } catch where [.accessDenied, .readOnlyFileSystem, .noSuchFile].contains(error.errno) {
+    } catch  where [.accessDenied, .readOnlyFileSystem, .noSuchFile].contains(error.errno) {
       return nil
     } catch {
       throw failure(error, seconds: seconds)
