@@ -58,6 +58,8 @@ import EarlybindCore
     public var kind: Kind
     /// Permission bits (`0o644`), set-id and sticky bits included, no type.
     public var permissions: UInt32
+    /// The owner's uid (`st_uid`).
+    public var owner: UInt32
     /// The device of the filesystem holding the path (`st_dev`).
     public var device: DeviceNumber
     /// For a device node, the device it stands for (`st_rdev`).
@@ -76,6 +78,7 @@ import EarlybindCore
       default: kind = .other
       }
       permissions = raw.mode & 0o7777
+      owner = raw.owner
       device = DeviceNumber(encoded: raw.device)
       representedDevice = DeviceNumber(encoded: raw.represented_device)
       size = raw.size
@@ -154,6 +157,13 @@ import EarlybindCore
           syscall: "lstat", path: path, errno: .invalidArgument,
           detail: status.kind.name + " where a regular file was expected")
       }
+    }
+
+    /// Writes `path` atomically (see `replaceFile`), owned by `owner`.
+    public func replaceFile(_ path: String, with bytes: [UInt8], mode: UInt32, owner: UInt32)
+      throws(SystemError)
+    {
+      try replace(path, with: bytes, mode: mode, durable: true, owner: owner)
     }
 
     /// unlink(2).

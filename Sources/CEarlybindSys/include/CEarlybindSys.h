@@ -83,6 +83,7 @@ static inline int eb_o_append_wronly(void) { return O_APPEND | O_WRONLY; }
 /// C libraries; these do not).
 struct eb_file_status {
   uint32_t mode;
+  uint32_t owner;
   uint64_t device;
   uint64_t represented_device;
   int64_t size;
@@ -94,6 +95,7 @@ static inline int eb_stat(const char *path, int follow, struct eb_file_status *o
   int result = fstatat(AT_FDCWD, path, &info, follow ? 0 : AT_SYMLINK_NOFOLLOW);
   if (result == 0) {
     out->mode = (uint32_t)info.st_mode;
+    out->owner = (uint32_t)info.st_uid;
     out->device = (uint64_t)info.st_dev;
     out->represented_device = (uint64_t)info.st_rdev;
     out->size = (int64_t)info.st_size;
@@ -124,6 +126,13 @@ static inline void eb_sleep_ms(unsigned int milliseconds) {
   struct timespec ts = {milliseconds / 1000, (long)(milliseconds % 1000) * 1000000L};
   nanosleep(&ts, NULL);
 }
+
+static inline unsigned int eb_geteuid(void) { return (unsigned int)geteuid(); }
+static inline int eb_fchown(int fd, unsigned int owner) {
+  return fchown(fd, (uid_t)owner, (gid_t)-1);
+}
+/// kill(pid, 0): 0 while the process exists, -1 with ESRCH once it is gone.
+static inline int eb_kill_probe(int pid) { return kill((pid_t)pid, 0); }
 
 static inline int eb_isatty(int fd) { return isatty(fd); }
 static inline const char *eb_getenv(const char *name) { return getenv(name); }

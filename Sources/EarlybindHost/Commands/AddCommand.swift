@@ -43,7 +43,8 @@ struct AddCommand: HostCommand {
     let path = config.path(in: environment)
     var place = (line: 0, replaced: false)
     let rules = try ConfigEdit(
-      path: path, fileSystem: environment.fileSystem, lockTimeout: environment.lockTimeout
+      path: path, fileSystem: environment.fileSystem, lockTimeout: environment.lockTimeout,
+      trustedUID: environment.trustedUID
     ).apply {
       editor throws(CommandFailure) in
       place = editor.upsert(rule)
@@ -72,7 +73,8 @@ struct RemoveCommand: HostCommand {
     let path = config.path(in: environment)
     var removed = 0
     let rules = try ConfigEdit(
-      path: path, fileSystem: environment.fileSystem, lockTimeout: environment.lockTimeout
+      path: path, fileSystem: environment.fileSystem, lockTimeout: environment.lockTimeout,
+      trustedUID: environment.trustedUID
     ).apply {
       editor throws(CommandFailure) in
       guard let line = editor.remove(rule.selector) else {

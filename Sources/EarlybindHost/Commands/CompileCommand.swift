@@ -11,6 +11,8 @@ struct CompileCommand: HostCommand {
       Every driver a rule names must exist for the target kernel, as a module
       or built in; the vfio modules are added to the table's load list. The
       table is written atomically: the old one stays until the new one is complete.
+      A config (or its folder) that root does not own, or that group or others
+      can write, is refused.
       """)
 
   @OptionGroup var config: ConfigOptions
@@ -68,6 +70,13 @@ struct CompileCommand: HostCommand {
     let lock = try ConfigLock.acquireForReading(target, waitingAtMost: environment.lockTimeout)
     defer { lock?.release() }
     let rules = try ConfigFile.load(path, fileSystem: fileSystem)
+    let problems = TrustedFile(trustedUID: environment.trustedUID, fileSystem: fileSystem)
+      .problems(path)
+    if !problems.isEmpty {
+      throw .message(
+        "refusing " + path + ": whoever can change it chooses drivers at boot: "
+          + problems.joined(separator: "; "))
+    }
     var modules = BindingTable.modules(for: rules)
     if !skipModuleCheck {
       let kernel = kernel ?? environment.kernelRelease

@@ -9,6 +9,8 @@ struct ConfigEdit {
   var fileSystem: PosixFileSystem
   /// How long to wait for another edit's lock.
   var lockTimeout: Double = 10
+  /// Who the written config belongs to, when this process may give it away.
+  var trustedUID: UInt32 = 0
 
   /// The file the edit replaces: `path`, or the target it links to.
   func target() throws(CommandFailure) -> String {
@@ -58,9 +60,16 @@ struct ConfigEdit {
     } catch {
       throw .config(error)
     }
-    let mode = (try? fileSystem.status(target))?.permissions ?? 0o644
+    // The old mode without set-id and sticky bits, never wider; a new
+    // config is 0644. Root writes it for the trusted user (root itself
+    // outside tests); anyone else writes their own file.
+    let mode = (try? fileSystem.status(target)).map { $0.permissions & 0o777 } ?? 0o644
     do {
-      try fileSystem.replaceFile(target, with: bytes, mode: mode)
+      if ProcessEnvironment.effectiveUID == 0 {
+        try fileSystem.replaceFile(target, with: bytes, mode: mode, owner: trustedUID)
+      } else {
+        try fileSystem.replaceFile(target, with: bytes, mode: mode)
+      }
     } catch {
       throw .system(error)
     }

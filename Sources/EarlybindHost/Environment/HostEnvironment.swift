@@ -39,6 +39,9 @@ struct HostEnvironment {
   /// How long add, remove and compile wait for another run's lock on the
   /// config before they give up.
   var lockTimeout: Double = 10
+  /// The only user who may own or write the config, the table and their
+  /// folders (root); tests set their own to check both sides.
+  var trustedUID: UInt32 = 0
 
   /// The running system.
   static func system() -> HostEnvironment {
