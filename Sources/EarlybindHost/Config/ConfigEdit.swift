@@ -35,6 +35,7 @@ struct ConfigEdit {
     }
     let lock = try ConfigLock.acquire(target, waitingAtMost: lockTimeout)
     defer { lock.release() }
+    fileSystem.removeStaleTemporaryFiles(of: target)
     var editor = ConfigEditor(bytes: try read(target))
     try change(&editor)
     return try write(editor.bytes, to: target)
