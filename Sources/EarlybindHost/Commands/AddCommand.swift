@@ -100,6 +100,6 @@ extension ConfigEdit {
         PlanReport(plan: plan, options: BootOptions(), source: .config, path: "").text())
     }
     environment.output.line(
-      "Rebuild the initramfs to use it at boot: earlybind install --regenerate")
+      Regenerator.rebuildHint(root: environment.paths.root, fileSystem: environment.fileSystem))
   }
 }
