@@ -63,6 +63,16 @@ import Testing
     #expect(dir.read("earlybind.conf") == "non-boot-vga\n10de:13c2\n")
   }
 
+  @Test func compilingAMissingConfigLeavesNoLockFile() throws {
+    let dir = try TemporaryDirectory()
+    let host = try TestHost()
+    let compile = try host.run(
+      CompileCommand.self,
+      ["--config", dir.file("none.conf"), "--skip-module-check", "--output", dir.file("t.tbl")])
+    #expect(compile.status == .failure && compile.errors.contains(dir.file("none.conf")))
+    #expect(dir.list(".") == [])
+  }
+
   @Test func theLockOfASymlinkedConfigIsBesideItsTarget() throws {
     let dir = try TemporaryDirectory()
     try dir.write("real/earlybind.conf", "non-boot-vga\n")

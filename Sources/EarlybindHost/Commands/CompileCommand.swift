@@ -67,7 +67,10 @@ struct CompileCommand: HostCommand {
     } catch {
       throw .system(error)
     }
-    let lock = try ConfigLock.acquireForReading(target, waitingAtMost: environment.lockTimeout)
+    // A missing config gets no lock file beside it: loading it fails anyway.
+    let lock =
+      fileSystem.exists(target)
+      ? try ConfigLock.acquireForReading(target, waitingAtMost: environment.lockTimeout) : nil
     defer { lock?.release() }
     let rules = try ConfigFile.load(path, fileSystem: fileSystem)
     let problems = TrustedFile(trustedUID: environment.trustedUID, fileSystem: fileSystem)
