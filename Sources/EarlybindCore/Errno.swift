@@ -14,10 +14,16 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
   public static let busy = Errno(rawValue: 16)
   public static let notADirectory = Errno(rawValue: 20)
   public static let nameTooLong = Errno(rawValue: 36)
+  public static let tooManyLinks = Errno(rawValue: 40)
+  public static let wouldBlock = Errno(rawValue: 11)
+  public static let noSuchProcess = Errno(rawValue: 3)
+  public static let accessDenied = Errno(rawValue: 13)
+  public static let readOnlyFileSystem = Errno(rawValue: 30)
 
   static let names: [(Int32, String, String)] = [
     (1, "EPERM", "Operation not permitted"),
     (2, "ENOENT", "No such file or directory"),
+    (3, "ESRCH", "No such process"),
     (4, "EINTR", "Interrupted system call"),
     (5, "EIO", "Input/output error"),
     (6, "ENXIO", "No such device or address"),

@@ -28,6 +28,35 @@ import EarlybindCore
       }
     }
 
+    /// Locks the lock file `path` (created 0600 when missing; a symlink,
+    /// FIFO or device there is refused), waiting at most `seconds` for
+    /// another holder: then it fails with EWOULDBLOCK, naming the file.
+    public init(lockFile path: String, waitingAtMost seconds: Double) throws(SystemError) {
+      descriptor = try FileDescriptor.open(
+        path, flags: eb_o_creat_rdwr() | eb_o_nofollow(), mode: 0o600)
+      let fd = descriptor.rawValue
+      do throws(SystemError) {
+        try descriptor.requireRegularFile()
+        let deadline = eb_monotonic_ns() + UInt64(max(seconds, 0) * 1e9)
+        while true {
+          let (_, errno) = retryingOnInterrupt { eb_flock_try(fd) }
+          guard let errno else { return }
+          guard errno == .wouldBlock else {
+            throw SystemError(syscall: "flock", path: path, errno: errno)
+          }
+          if eb_monotonic_ns() >= deadline {
+            throw SystemError(
+              syscall: "flock", path: path, errno: .wouldBlock,
+              detail: "still locked by another process")
+          }
+          eb_sleep_ms(10)
+        }
+      } catch {
+        descriptor.close()
+        throw error
+      }
+    }
+
     public func release() {
       _ = eb_flock_release(descriptor.rawValue)
       descriptor.close()

@@ -36,12 +36,30 @@ import EarlybindCore
       case symlink
       case blockDevice
       case characterDevice
+      case fifo
+      case socket
       case other
+
+      /// `a FIFO`, for messages.
+      public var name: String {
+        switch self {
+        case .regular: return "a regular file"
+        case .directory: return "a directory"
+        case .symlink: return "a symbolic link"
+        case .blockDevice: return "a block device"
+        case .characterDevice: return "a character device"
+        case .fifo: return "a FIFO"
+        case .socket: return "a socket"
+        case .other: return "a special file"
+        }
+      }
     }
 
     public var kind: Kind
     /// Permission bits (`0o644`), set-id and sticky bits included, no type.
     public var permissions: UInt32
+    /// The owner's uid (`st_uid`).
+    public var owner: UInt32
     /// The device of the filesystem holding the path (`st_dev`).
     public var device: DeviceNumber
     /// For a device node, the device it stands for (`st_rdev`).
@@ -55,9 +73,12 @@ import EarlybindCore
       case eb_s_iflnk(): kind = .symlink
       case eb_s_ifblk(): kind = .blockDevice
       case eb_s_ifchr(): kind = .characterDevice
+      case eb_s_ififo(): kind = .fifo
+      case eb_s_ifsock(): kind = .socket
       default: kind = .other
       }
       permissions = raw.mode & 0o7777
+      owner = raw.owner
       device = DeviceNumber(encoded: raw.device)
       representedDevice = DeviceNumber(encoded: raw.represented_device)
       size = raw.size
@@ -104,6 +125,45 @@ import EarlybindCore
         return .success(String(cString: buffer))
       }
       return try resolved.get()
+    }
+
+    /// `path` with symlinks in its last component followed (a dangling
+    /// one too), so that a file replaced by rename is replaced at its
+    /// target and the link stays. Relative targets are taken from the
+    /// link's folder. Parent directories are left as they are.
+    public func linkTarget(_ path: String) throws(SystemError) -> String {
+      var current = path
+      for _ in 0..<40 {
+        guard (try? status(current, followingLinks: false))?.kind == .symlink else {
+          return current
+        }
+        let target = try readLink(current)
+        if target.hasPrefix("/") {
+          current = target
+        } else {
+          let parent = Paths.parent(current)
+          current = parent.isEmpty ? target : Paths.join(parent, target)
+        }
+      }
+      throw SystemError(syscall: "readlink", path: path, errno: .tooManyLinks)
+    }
+
+    /// Throws unless `path` is a regular file or absent: what is replaced
+    /// by rename must not be a FIFO, socket, device or directory.
+    public func requireRegularOrAbsent(_ path: String) throws(SystemError) {
+      guard let status = try? status(path, followingLinks: false) else { return }
+      guard status.kind == .regular else {
+        throw SystemError(
+          syscall: "lstat", path: path, errno: .invalidArgument,
+          detail: status.kind.name + " where a regular file was expected")
+      }
+    }
+
+    /// Writes `path` atomically (see `replaceFile`), owned by `owner`.
+    public func replaceFile(_ path: String, with bytes: [UInt8], mode: UInt32, owner: UInt32)
+      throws(SystemError)
+    {
+      try replace(path, with: bytes, mode: mode, durable: true, owner: owner)
     }
 
     /// unlink(2).

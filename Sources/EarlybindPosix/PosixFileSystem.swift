@@ -111,15 +111,20 @@ public struct PosixFileSystem: FileSystem, FileCreating {
     try replace(path, with: bytes, mode: 0o644, durable: false)
   }
 
-  func replace(_ path: String, with bytes: [UInt8], mode: UInt32, durable: Bool)
-    throws(SystemError)
-  {
+  func replace(
+    _ path: String, with bytes: [UInt8], mode: UInt32, durable: Bool, owner: UInt32? = nil
+  ) throws(SystemError) {
     let temporary = path + ".tmp." + String(eb_getpid())
     let fd = try FileDescriptor.open(temporary, flags: eb_o_creat_excl_wronly(), mode: 0o600)
     var open = true
     do throws(SystemError) {
       // fchmod, not the open mode: the umask must not change what we install.
       _ = try retryingOnInterrupt("fchmod", temporary) { eb_fchmod(fd.rawValue, mode) }
+      #if !hasFeature(Embedded)
+        if let owner {
+          _ = try retryingOnInterrupt("fchown", temporary) { eb_fchown(fd.rawValue, owner) }
+        }
+      #endif
       try fd.write(bytes)
       if durable { try fd.sync() }
       fd.close()

@@ -17,6 +17,16 @@ import EarlybindCore
       return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
+    /// The effective uid.
+    public static var effectiveUID: UInt32 { eb_geteuid() }
+
+    /// Whether a process with `pid` exists (kill(pid, 0) is not ESRCH; a
+    /// process of another user, EPERM, exists too).
+    public static func processExists(_ pid: Int32) -> Bool {
+      guard pid > 0 else { return false }
+      return eb_kill_probe(pid) == 0 || eb_errno() != Errno.noSuchProcess.rawValue
+    }
+
     /// Whether standard output (1) or error (2) is a terminal.
     public static func isTerminal(_ fd: Int32) -> Bool { eb_isatty(fd) == 1 }
 

@@ -27,6 +27,21 @@ struct RuleParserTests {
     #expect(try parse("# nothing here\n   # indented\n\t#tabbed\n \t \n").isEmpty)
   }
 
+  /// A config saved with CRLF endings compiles to the same table as the
+  /// LF one: the "\r" before each line end is a blank.
+  @Test func crlfConfigCompilesLikeTheLFOne() throws {
+    let lf =
+      "# header\n\nnon-boot-vga   # GPUs\n0000:03:00.0 driver=pci-stub functions=none\n"
+      + "10de:13c2 group rebind\n  \t\n# end\n"
+    let crlf = lf.replacing("\n", with: "\r\n")
+    let rules = try parse(lf)
+    #expect(rules.count == 3)
+    #expect(try parse(crlf) == rules)
+    #expect(
+      try BindingTableCodec.encode(BindingTable(rules: try parse(crlf)))
+        == BindingTableCodec.encode(BindingTable(rules: rules)))
+  }
+
   @Test func parsesAFullConfig() throws {
     let text = """
       # earlybind configuration

@@ -62,4 +62,99 @@ import Testing
     #expect(remove.errors == "earlybind: no rule for 0000:09:00.0 in \(config)\n")
     #expect(try String(contentsOfFile: config, encoding: .utf8) == "non-boot-vga\n")
   }
+
+  /// The config's exact bytes (not decoded: some tests hold non-UTF-8).
+  func bytes(_ path: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+  }
+
+  @Test func removeAndAddKeepCRLFLinesByteForByte() throws {
+    let dir = try TemporaryDirectory()
+    let config = dir.path + "/c.conf"
+    try dir.write("c.conf", "0000:02:00.0 rebind\r\n# c\r\n10de:13c2\r\n")
+    let host = try TestHost()
+
+    let removed = try host.run(RemoveCommand.self, ["0000:02:00.0", "--config", config])
+    #expect(removed.status == .success, "\(removed.errors)")
+    #expect(removed.output.hasPrefix("removed \(config):1\n"))
+    #expect(try bytes(config) == Array("# c\r\n10de:13c2\r\n".utf8))
+
+    // The same selector is replaced in place, its CRLF kept; a new rule
+    // gets the file's CRLF too.
+    let replaced = try host.run(AddCommand.self, ["10de:13c2", "group", "--config", config])
+    #expect(replaced.status == .success, "\(replaced.errors)")
+    #expect(replaced.output.hasPrefix("replaced \(config):2: 10de:13c2 group\n"))
+    let added = try host.run(AddCommand.self, ["class:0c0330", "--config", config])
+    #expect(added.status == .success, "\(added.errors)")
+    #expect(
+      try bytes(config) == Array("# c\r\n10de:13c2 group\r\nclass:0c0330\r\n".utf8))
+  }
+
+  @Test func editsKeepOtherBytesExactly() throws {
+    let dir = try TemporaryDirectory()
+    let config = dir.path + "/c.conf"
+    // A Latin-1 comment (not UTF-8), trailing blanks, no final newline.
+    let head: [UInt8] = Array("# caf".utf8) + [0xE9, 0xFF] + Array(" \t\n".utf8)
+    let middle = Array("0000:02:00.0 rebind   # mine\t \nnon-boot-vga  \t".utf8)
+    try dir.write("c.conf", head + middle)
+    let host = try TestHost()
+
+    let added = try host.run(AddCommand.self, ["10de:13c2", "--config", config])
+    #expect(added.status == .success, "\(added.errors)")
+    #expect(try bytes(config) == head + middle + Array("\n10de:13c2\n".utf8))
+
+    let replaced = try host.run(
+      AddCommand.self, ["0000:02:00.0", "driver=pci-stub", "--no-expect", "--config", config])
+    #expect(replaced.status == .success, "\(replaced.errors)")
+    let rule = Array("0000:02:00.0 driver=pci-stub  # mine\t \n".utf8)
+    let tail = Array("non-boot-vga  \t\n10de:13c2\n".utf8)
+    #expect(try bytes(config) == head + rule + tail)
+
+    let removed = try host.run(RemoveCommand.self, ["02:00.0", "--config", config])
+    #expect(removed.status == .success, "\(removed.errors)")
+    #expect(try bytes(config) == head + tail)
+
+    // The last line, without its newline, goes without touching the rest.
+    try dir.write("c.conf", head + middle)
+    let last = try host.run(RemoveCommand.self, ["non-boot-vga", "--config", config])
+    #expect(last.status == .success, "\(last.errors)")
+    #expect(try bytes(config) == head + Array("0000:02:00.0 rebind   # mine\t \n".utf8))
+  }
+
+  @Test func aSymlinkedConfigIsEditedAtItsTarget() throws {
+    let dir = try TemporaryDirectory()
+    try dir.write("real/earlybind.conf", "non-boot-vga\n")
+    try dir.link("etc/earlybind.conf", to: "../real/earlybind.conf")
+    let config = dir.file("etc/earlybind.conf")
+    let host = try TestHost()
+
+    let added = try host.run(AddCommand.self, ["10de:13c2", "--config", config])
+    #expect(added.status == .success, "\(added.errors)")
+    let link = try FileManager.default.destinationOfSymbolicLink(atPath: config)
+    #expect(link == "../real/earlybind.conf")
+    #expect(dir.read("real/earlybind.conf") == "non-boot-vga\n10de:13c2\n")
+    #expect(dir.list("etc") == ["earlybind.conf"])
+    #expect(dir.list("real") == ["earlybind.conf", "earlybind.conf.lock"])
+
+    let removed = try host.run(RemoveCommand.self, ["non-boot-vga", "--config", config])
+    #expect(removed.status == .success, "\(removed.errors)")
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: config) == link)
+    #expect(dir.read("real/earlybind.conf") == "10de:13c2\n")
+  }
+
+  @Test func controlCharactersInArgumentsAreRefused() throws {
+    let dir = try TemporaryDirectory()
+    let config = dir.path + "/c.conf"
+    try dir.write("c.conf", "non-boot-vga\n")
+    let host = try TestHost()
+    for words in [["0000:02:00.0", "rebind\ndriver=nouveau"], ["10de:13c2\tgroup"]] {
+      let add = try host.run(AddCommand.self, words + ["--config", config])
+      #expect(add.status == .failure)
+      #expect(add.errors.contains("argument \(words.count) (\(words.last!.debugDescription))"))
+      #expect(add.errors.contains("control character"))
+    }
+    let remove = try host.run(RemoveCommand.self, ["non-boot-vga\r", "--config", config])
+    #expect(remove.status == .failure && remove.errors.contains("control character 0x0d"))
+    #expect(dir.read("c.conf") == "non-boot-vga\n")
+  }
 }

@@ -103,6 +103,8 @@ final class TestHost {
       moduleTree: { _ in FakeModuleTree() }, moduleLoader: { NoModuleLoader() }, runner: runner,
       output: output, kernelRelease: "6.1.0-test", colour: false,
       executable: "/usr/sbin/earlybind")
+    // The files a test makes are its own: trusted, whoever runs the tests.
+    environment.trustedUID = ProcessEnvironment.effectiveUID
   }
 
   /// Parses `arguments` as the command line would and runs the command.

@@ -83,6 +83,7 @@ static inline int eb_o_append_wronly(void) { return O_APPEND | O_WRONLY; }
 /// C libraries; these do not).
 struct eb_file_status {
   uint32_t mode;
+  uint32_t owner;
   uint64_t device;
   uint64_t represented_device;
   int64_t size;
@@ -94,6 +95,7 @@ static inline int eb_stat(const char *path, int follow, struct eb_file_status *o
   int result = fstatat(AT_FDCWD, path, &info, follow ? 0 : AT_SYMLINK_NOFOLLOW);
   if (result == 0) {
     out->mode = (uint32_t)info.st_mode;
+    out->owner = (uint32_t)info.st_uid;
     out->device = (uint64_t)info.st_dev;
     out->represented_device = (uint64_t)info.st_rdev;
     out->size = (int64_t)info.st_size;
@@ -115,7 +117,22 @@ static inline int eb_x_ok(void) { return X_OK; }
 
 static inline int eb_flock_exclusive(int fd) { return flock(fd, LOCK_EX); }
 static inline int eb_flock_release(int fd) { return flock(fd, LOCK_UN); }
+/// flock(LOCK_EX | LOCK_NB): 0, or -1 with errno EWOULDBLOCK while held.
+static inline int eb_flock_try(int fd) { return flock(fd, LOCK_EX | LOCK_NB); }
 static inline int eb_o_creat_rdwr(void) { return O_CREAT | O_RDWR; }
+static inline int eb_o_nofollow(void) { return O_NOFOLLOW; }
+/// Sleeps `milliseconds` (a shorter sleep on a signal is fine for polling).
+static inline void eb_sleep_ms(unsigned int milliseconds) {
+  struct timespec ts = {milliseconds / 1000, (long)(milliseconds % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static inline unsigned int eb_geteuid(void) { return (unsigned int)geteuid(); }
+static inline int eb_fchown(int fd, unsigned int owner) {
+  return fchown(fd, (uid_t)owner, (gid_t)-1);
+}
+/// kill(pid, 0): 0 while the process exists, -1 with ESRCH once it is gone.
+static inline int eb_kill_probe(int pid) { return kill((pid_t)pid, 0); }
 
 static inline int eb_isatty(int fd) { return isatty(fd); }
 static inline const char *eb_getenv(const char *name) { return getenv(name); }

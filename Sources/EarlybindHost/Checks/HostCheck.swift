@@ -148,6 +148,7 @@ struct HostCheck {
       report.add(.warning, "config", "no \(config): the binder will do nothing")
       return
     }
+    checkPermissions(into: &report)
     let rules: [Rule]
     do {
       rules = try ConfigFile.load(config, fileSystem: fileSystem)
@@ -199,6 +200,19 @@ struct HostCheck {
     }
     if !plan.targets.isEmpty && groups.checks.allSatisfy(\.complete) {
       report.add(.ok, "groups", "every target's IOMMU group goes with it")
+    }
+  }
+}
+
+extension HostCheck {
+  /// The config, the table and their folders: only root may change them,
+  /// or `compile` refuses the config and the image build fails.
+  func checkPermissions(into report: inout CheckReport) {
+    let trusted = TrustedFile(trustedUID: environment.trustedUID, fileSystem: fileSystem)
+    for (topic, path) in [("config", paths.config), ("table", paths.table)] {
+      for problem in trusted.problems(path) {
+        report.add(.error, topic, problem + " (anyone who can change it chooses drivers at boot)")
+      }
     }
   }
 }

@@ -42,7 +42,10 @@ struct AddCommand: HostCommand {
     }
     let path = config.path(in: environment)
     var place = (line: 0, replaced: false)
-    let rules = try ConfigEdit(path: path, fileSystem: environment.fileSystem).apply {
+    let rules = try ConfigEdit(
+      path: path, fileSystem: environment.fileSystem, lockTimeout: environment.lockTimeout,
+      trustedUID: environment.trustedUID
+    ).apply {
       editor throws(CommandFailure) in
       place = editor.upsert(rule)
     }
@@ -69,7 +72,10 @@ struct RemoveCommand: HostCommand {
     let rule = try RuleArguments.parse([selector])
     let path = config.path(in: environment)
     var removed = 0
-    let rules = try ConfigEdit(path: path, fileSystem: environment.fileSystem).apply {
+    let rules = try ConfigEdit(
+      path: path, fileSystem: environment.fileSystem, lockTimeout: environment.lockTimeout,
+      trustedUID: environment.trustedUID
+    ).apply {
       editor throws(CommandFailure) in
       guard let line = editor.remove(rule.selector) else {
         throw .message("no rule for " + rule.selector.description + " in " + path)
@@ -94,6 +100,6 @@ extension ConfigEdit {
         PlanReport(plan: plan, options: BootOptions(), source: .config, path: "").text())
     }
     environment.output.line(
-      "Rebuild the initramfs to use it at boot: earlybind install --regenerate")
+      Regenerator.rebuildHint(root: environment.paths.root, fileSystem: environment.fileSystem))
   }
 }

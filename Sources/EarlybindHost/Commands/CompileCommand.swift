@@ -11,6 +11,8 @@ struct CompileCommand: HostCommand {
       Every driver a rule names must exist for the target kernel, as a module
       or built in; the vfio modules are added to the table's load list. The
       table is written atomically: the old one stays until the new one is complete.
+      A config (or its folder) that root does not own, or that group or others
+      can write, is refused.
       """)
 
   @OptionGroup var config: ConfigOptions
@@ -56,7 +58,28 @@ struct CompileCommand: HostCommand {
 
   func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
     let fileSystem = environment.fileSystem
-    let rules = try ConfigFile.load(config.path(in: environment), fileSystem: fileSystem)
+    // Under the config's lock, so the table is made from a config no add
+    // or remove is halfway through.
+    let path = config.path(in: environment)
+    let target: String
+    do {
+      target = try fileSystem.linkTarget(path)
+    } catch {
+      throw .system(error)
+    }
+    // A missing config gets no lock file beside it: loading it fails anyway.
+    let lock =
+      fileSystem.exists(target)
+      ? try ConfigLock.acquireForReading(target, waitingAtMost: environment.lockTimeout) : nil
+    defer { lock?.release() }
+    let rules = try ConfigFile.load(path, fileSystem: fileSystem)
+    let problems = TrustedFile(trustedUID: environment.trustedUID, fileSystem: fileSystem)
+      .problems(path)
+    if !problems.isEmpty {
+      throw .message(
+        "refusing " + path + ": whoever can change it chooses drivers at boot: "
+          + problems.joined(separator: "; "))
+    }
     var modules = BindingTable.modules(for: rules)
     if !skipModuleCheck {
       let kernel = kernel ?? environment.kernelRelease

@@ -134,7 +134,11 @@ struct UninstallCommand: HostCommand {
   static let configuration = CommandConfiguration(
     commandName: "uninstall",
     abstract: "Remove the hook files earlybind installed (from its manifest).",
-    discussion: "Files edited since they were installed are left in place and listed.")
+    discussion: """
+      Files edited since they were installed are left in place and listed. Entries of the
+      manifest outside the folders install writes to, with '..', or below a symlinked
+      folder are refused and left alone; the exit status is then 1.
+      """)
 
   @OptionGroup var options: InstallOptions
 
@@ -144,8 +148,13 @@ struct UninstallCommand: HostCommand {
     for path in outcome.kept {
       environment.output.line("kept " + path + " (changed since install)")
     }
+    for refusal in outcome.refused {
+      environment.output.warn(
+        "refused " + refusal.path + ": " + refusal.reason + "; left alone")
+    }
     environment.output.line(
-      "earlybind: \(outcome.removed.count) file(s) removed, \(outcome.kept.count) kept")
-    return .success
+      "earlybind: \(outcome.removed.count) file(s) removed, \(outcome.kept.count) kept"
+        + (outcome.refused.isEmpty ? "" : ", \(outcome.refused.count) refused"))
+    return outcome.refused.isEmpty ? .success : .failure
   }
 }

@@ -2,49 +2,75 @@ import EarlybindCore
 import EarlybindPosix
 
 /// One locked edit of the config, shared by add and remove: read, change,
-/// validate the whole new text, write it atomically with the old mode.
+/// validate the whole new text, write it atomically with the old mode. A
+/// config that is a symlink is edited at its target, and the link stays.
 struct ConfigEdit {
   var path: String
   var fileSystem: PosixFileSystem
+  /// How long to wait for another edit's lock.
+  var lockTimeout: Double = 10
+  /// Who the written config belongs to, when this process may give it away.
+  var trustedUID: UInt32 = 0
 
-  /// Runs `change` on the current text under a lock on the config's
-  /// folder (the file itself is replaced by rename, so a lock on it would
-  /// lock the old copy), then writes the result. Returns the new rules.
-  func apply(_ change: (inout ConfigEditor) throws(CommandFailure) -> Void)
-    throws(CommandFailure) -> [Rule]
-  {
-    let folder = Paths.parent(path).isEmpty ? "." : Paths.parent(path)
-    let lock: FileLock
+  /// The file the edit replaces: `path`, or the target it links to.
+  func target() throws(CommandFailure) -> String {
     do {
-      try fileSystem.makeDirectories(folder)
-      lock = try FileLock(folder)
+      return try fileSystem.linkTarget(path)
     } catch {
       throw .system(error)
     }
-    defer { lock.release() }
-    var editor = ConfigEditor(text: try read())
-    try change(&editor)
-    return try write(editor.text)
   }
 
-  func read() throws(CommandFailure) -> String {
-    guard fileSystem.exists(path) else {
-      return "# earlybind rules: SELECTOR [OPTION ...], see earlybind.conf(5)\n"
+  /// Runs `change` on the current text and writes the result, all under
+  /// the config's lock (`ConfigLock`). Returns the new rules.
+  func apply(_ change: (inout ConfigEditor) throws(CommandFailure) -> Void)
+    throws(CommandFailure) -> [Rule]
+  {
+    let target = try target()
+    let folder = Paths.parent(target).isEmpty ? "." : Paths.parent(target)
+    do {
+      try fileSystem.makeDirectories(folder)
+    } catch {
+      throw .system(error)
     }
-    return String(decoding: try ConfigFile.read(path, fileSystem: fileSystem), as: UTF8.self)
+    let lock = try ConfigLock.acquire(target, waitingAtMost: lockTimeout)
+    defer { lock.release() }
+    fileSystem.removeStaleTemporaryFiles(of: target)
+    var editor = ConfigEditor(bytes: try read(target))
+    try change(&editor)
+    return try write(editor.bytes, to: target)
+  }
+
+  func read(_ target: String) throws(CommandFailure) -> [UInt8] {
+    do {
+      try fileSystem.requireRegularOrAbsent(target)
+    } catch {
+      throw .system(error)
+    }
+    guard fileSystem.exists(target) else {
+      return Array("# earlybind rules: SELECTOR [OPTION ...], see earlybind.conf(5)\n".utf8)
+    }
+    return try ConfigFile.read(target, fileSystem: fileSystem)
   }
 
   /// Validates the whole new text before anything is written.
-  func write(_ text: String) throws(CommandFailure) -> [Rule] {
+  func write(_ bytes: [UInt8], to target: String) throws(CommandFailure) -> [Rule] {
     let rules: [Rule]
     do {
-      rules = try RuleParser.parseConfig(Array(text.utf8), file: path)
+      rules = try RuleParser.parseConfig(bytes, file: path)
     } catch {
       throw .config(error)
     }
-    let mode = (try? fileSystem.status(path))?.permissions ?? 0o644
+    // The old mode without set-id and sticky bits, never wider; a new
+    // config is 0644. Root writes it for the trusted user (root itself
+    // outside tests); anyone else writes their own file.
+    let mode = (try? fileSystem.status(target)).map { $0.permissions & 0o777 } ?? 0o644
     do {
-      try fileSystem.replaceFile(path, with: Array(text.utf8), mode: mode)
+      if ProcessEnvironment.effectiveUID == 0 {
+        try fileSystem.replaceFile(target, with: bytes, mode: mode, owner: trustedUID)
+      } else {
+        try fileSystem.replaceFile(target, with: bytes, mode: mode)
+      }
     } catch {
       throw .system(error)
     }

@@ -4,6 +4,15 @@ import EarlybindCore
 /// (`arguments:1:14: unknown option ...`).
 enum RuleArguments {
   static func parse(_ words: [String]) throws(CommandFailure) -> Rule {
+    // Joined into one line, a newline would cut the rule short or start
+    // another one: refuse any control character instead.
+    for (index, word) in words.enumerated() {
+      if let byte = word.utf8.first(where: { $0 < 0x20 || $0 == 0x7F }) {
+        throw .message(
+          "argument \(index + 1) (\(word.debugDescription)) contains the control character 0x"
+            + ASCII.hex(UInt32(byte), width: 2) + "; a rule is one line of printable text")
+      }
+    }
     let rules: [Rule]
     do {
       rules = try RuleParser.parseConfig(

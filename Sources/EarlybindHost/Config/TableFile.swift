@@ -15,6 +15,9 @@ enum TableFile {
     do {
       let parent = Paths.parent(path)
       if !parent.isEmpty { try fileSystem.makeDirectories(parent) }
+      // A FIFO or device at the output is an error, not replaced.
+      try fileSystem.requireRegularOrAbsent(try fileSystem.linkTarget(path))
+      fileSystem.removeStaleTemporaryFiles(of: path)
       try fileSystem.replaceFile(path, with: bytes)
     } catch {
       throw .system(error)

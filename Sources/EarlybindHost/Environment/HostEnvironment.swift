@@ -36,6 +36,12 @@ struct HostEnvironment {
   var colour: Bool
   /// This executable's path, for the default install prefix.
   var executable: String
+  /// How long add, remove and compile wait for another run's lock on the
+  /// config before they give up.
+  var lockTimeout: Double = 10
+  /// The only user who may own or write the config, the table and their
+  /// folders (root); tests set their own to check both sides.
+  var trustedUID: UInt32 = 0
 
   /// The running system.
   static func system() -> HostEnvironment {

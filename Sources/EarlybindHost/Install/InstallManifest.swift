@@ -32,13 +32,14 @@ struct InstallManifest: Equatable {
     return out
   }
 
+  /// Paths are taken as written; uninstall decides which it may touch.
   static func parse(_ text: String, file: String) throws(CommandFailure) -> InstallManifest {
     var manifest = InstallManifest()
     for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
     where !line.isEmpty && !line.hasPrefix("#") {
       let fields = line.split(separator: " ", maxSplits: 3)
       guard fields.count == 4, let mode = UInt32(fields[1], radix: 8),
-        let checksum = UInt32(fields[2], radix: 16), fields[3].hasPrefix("/")
+        let checksum = UInt32(fields[2], radix: 16)
       else {
         throw .config(
           ConfigError(

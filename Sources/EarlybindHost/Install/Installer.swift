@@ -17,6 +17,13 @@ struct Installer {
     var unchanged: [String] = []
     var removed: [String] = []
     var kept: [String] = []
+    /// Manifest entries uninstall would not touch, and why.
+    var refused: [Refusal] = []
+  }
+
+  struct Refusal: Equatable {
+    var path: String
+    var reason: String
   }
 
   func rooted(_ path: String) -> String { root.isEmpty || root == "/" ? path : root + path }
@@ -95,13 +102,20 @@ struct Installer {
     return outcome
   }
 
-  /// Removes what the manifest lists, unless it was edited since.
+  /// Removes what the manifest lists, unless it was edited since. The
+  /// manifest is not trusted: an entry outside the places install writes
+  /// to, with `..` in it, or reached through a symlinked folder is refused
+  /// (and stays in the manifest); the others are still removed.
   func uninstall() throws(CommandFailure) -> Outcome {
     let lock = try self.lock(create: false)
     defer { lock?.release() }
     let manifest = try loadManifest()
     var outcome = Outcome()
     for entry in manifest.entries {
+      if let reason = refusal(of: entry.path) {
+        outcome.refused.append(Refusal(path: entry.path, reason: reason))
+        continue
+      }
       let target = rooted(entry.path)
       guard let bytes = try? fileSystem.readFile(target, limit: 1 << 20) else { continue }
       if CRC32.checksum(bytes) != entry.checksum {
@@ -116,24 +130,68 @@ struct Installer {
       outcome.removed.append(entry.path)
       removeEmptyOwnDirectories(above: target)
     }
-    if outcome.kept.isEmpty {
+    let remaining = outcome.kept + outcome.refused.map(\.path)
+    if remaining.isEmpty {
       try? fileSystem.removeFile(manifestPath)
       removeEmptyOwnDirectories(above: manifestPath)
     } else {
-      var remaining = InstallManifest()
-      for path in outcome.kept {
-        if let entry = manifest.entry(at: path) { remaining.record(entry) }
-      }
-      try saveManifest(remaining)
+      var left = InstallManifest()
+      for entry in manifest.entries where remaining.contains(entry.path) { left.record(entry) }
+      try saveManifest(left)
     }
     return outcome
   }
 
+  /// The files and folders install writes to, for every layout an earlier
+  /// install may have used (this one, the vendor one, the /usr/local one).
+  var installLocations: [String] {
+    var locations: [String] = []
+    for layout in [layout, InstallLayout(prefix: "/usr"), InstallLayout(prefix: "/usr/local")] {
+      let hookFiles = HookFiles(templates: templates, layout: layout, fileSystem: fileSystem)
+      for generator in InitramfsGenerator.allCases {
+        locations += hookFiles.mappings(for: generator).map(\.1)
+      }
+    }
+    return locations
+  }
+
+  /// Why uninstall must leave the manifest entry `path` alone, or nil.
+  func refusal(of path: String) -> String? {
+    let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+    guard path.hasPrefix("/"),
+      components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
+    else {
+      return "not a plain absolute path"
+    }
+    guard installLocations.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) else {
+      return "outside the folders earlybind installs to"
+    }
+    // Each folder below the root must be a real one: a symlink could lead
+    // anywhere. A missing one means there is nothing to remove.
+    var current = root.isEmpty || root == "/" ? "" : root
+    for (index, component) in components.enumerated() {
+      current += "/" + component
+      guard let status = try? fileSystem.status(current, followingLinks: false) else {
+        return nil
+      }
+      let last = index == components.count - 1
+      if status.kind == .symlink {
+        return last ? "a symbolic link" : "below the symbolic link " + current
+      }
+      if !last && status.kind != .directory { return nil }
+    }
+    return nil
+  }
+
   /// Directories named after earlybind (the dracut module, /var/lib/earlybind)
-  /// are ours; generator directories are not.
+  /// are ours; generator directories are not. Never the root or above it,
+  /// never through a symlink.
   func removeEmptyOwnDirectories(above path: String) {
+    let base = root.isEmpty || root == "/" ? "" : root
     var directory = Paths.parent(path)
-    while Paths.lastComponent(directory).contains("earlybind"),
+    while directory.count > base.count, directory.hasPrefix(base + "/"),
+      Paths.lastComponent(directory).contains("earlybind"),
+      (try? fileSystem.status(directory, followingLinks: false))?.kind == .directory,
       (try? fileSystem.listDirectory(directory))?.isEmpty == true
     {
       try? fileSystem.removeDirectory(directory)

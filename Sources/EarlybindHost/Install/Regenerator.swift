@@ -57,4 +57,36 @@ struct Regenerator {
       }
     }
   }
+
+  /// The step that takes a config change into the images. Where
+  /// `earlybind install` put the hooks (its manifest is there), `install
+  /// --regenerate` rebuilds them. Where a package did (hooks but no
+  /// manifest), that would claim the package's files for the manifest, so
+  /// each generator's own rebuild command is named instead.
+  static func rebuildHint(root: String, fileSystem: PosixFileSystem) -> String {
+    let base = root == "/" ? "" : root
+    if fileSystem.exists(base + InstallManifest.path) {
+      return "Rebuild the initramfs to use it at boot: earlybind install --regenerate"
+    }
+    let hooked = InitramfsGenerator.allCases.filter { generator in
+      generator.installedHookFiles.contains { fileSystem.exists(base + $0) }
+    }
+    guard !hooked.isEmpty else {
+      return "No initramfs hook is installed: earlybind install --regenerate adds one and"
+        + " rebuilds the initramfs"
+    }
+    return "Rebuild the initramfs to use it at boot: "
+      + hooked.map(\.rebuildAllCommand).joined(separator: "; ")
+  }
+}
+
+extension InitramfsGenerator {
+  /// Rebuilds the image of every installed kernel, as a person types it.
+  var rebuildAllCommand: String {
+    switch self {
+    case .initramfsTools: return "update-initramfs -u -k all"
+    case .dracut: return "dracut --regenerate-all --force"
+    case .mkinitcpio: return "mkinitcpio -P"
+    }
+  }
 }

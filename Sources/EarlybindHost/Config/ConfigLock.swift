@@ -1,0 +1,52 @@
+import EarlybindCore
+import EarlybindPosix
+
+/// The lock add, remove and compile hold on a config: a flock on
+/// `CONFIG.lock` beside the file they read (the target of a symlinked
+/// config). The config itself is replaced by rename, so a lock on it would
+/// lock the old copy.
+enum ConfigLock {
+  static func path(for target: String) -> String { target + ".lock" }
+
+  /// Waits at most `seconds` for another run to finish, then fails naming
+  /// the lock file.
+  static func acquire(_ target: String, waitingAtMost seconds: Double) throws(CommandFailure)
+    -> FileLock
+  {
+    do {
+      return try FileLock(lockFile: path(for: target), waitingAtMost: seconds)
+    } catch {
+      throw failure(error, seconds: seconds)
+    }
+  }
+
+  /// For a run that only reads the config: where no lock file can be made
+  /// (a read-only or missing folder, or no write access), the read goes on
+  /// unlocked, since the config is only ever replaced whole by rename.
+  static func acquireForReading(_ target: String, waitingAtMost seconds: Double)
+    throws(CommandFailure) -> FileLock?
+  {
+    do {
+      return try FileLock(lockFile: path(for: target), waitingAtMost: seconds)
+    } catch  where [.accessDenied, .readOnlyFileSystem, .noSuchFile].contains(error.errno) {
+      return nil
+    } catch {
+      throw failure(error, seconds: seconds)
+    }
+  }
+
+  static func failure(_ error: SystemError, seconds: Double) -> CommandFailure {
+    guard error.errno == .wouldBlock else { return .system(error) }
+    return .message(
+      "cannot lock " + error.path + ": another earlybind add, remove or compile has held it for "
+        + "over " + String(format: seconds) + " s; try again once it ends")
+  }
+}
+
+extension String {
+  /// `10`, `0.2`: seconds to a tenth.
+  fileprivate init(format seconds: Double) {
+    let tenths = Int((seconds * 10).rounded())
+    self = String(tenths / 10) + (tenths % 10 == 0 ? "" : "." + String(tenths % 10))
+  }
+}
