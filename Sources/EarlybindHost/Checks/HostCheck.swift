@@ -98,13 +98,18 @@ struct HostCheck {
       .filter { fileSystem.exists($0) }
   }
 
-  /// The file list of an initramfs image (`lsinitramfs` reads any cpio
-  /// image, early microcode parts included); nil when it cannot be read.
-  func listImage(_ image: String) -> [String]? {
-    guard let result = try? environment.runner.capture(["lsinitramfs", image]),
-      result.status == 0
-    else { return nil }
-    return String(decoding: result.output, as: UTF8.self).split(separator: "\n").map(String.init)
+  /// Where the hooks of every generator put the binder and its table.
+  static let binderPath = "usr/sbin/earlybind-init"
+  static let tablePath = "etc/earlybind/bindings.tbl"
+
+  /// The binder and the table in `image`, read until both are found.
+  static func inspect(_ image: String) throws(InitramfsImageError) -> ImageSearch {
+    var search = ImageSearch(wanted: [binderPath, tablePath], keepingDataOf: [tablePath])
+    try InitramfsImage.scan(image, keepsData: search.keepsData) { entry in
+      search.add(entry)
+      return !search.isComplete
+    }
+    return search
   }
 
   func checkImages(_ kernels: [String], into report: inout CheckReport) {
@@ -124,12 +129,15 @@ struct HostCheck {
         report.add(.warning, "image \(kernel)", "no initramfs image for \(kernel) in \(paths.boot)")
       }
       for image in found {
-        guard let files = listImage(image) else {
-          report.add(.warning, "image \(kernel)", "cannot list \(image) (lsinitramfs missing?)")
+        let search: ImageSearch
+        do {
+          search = try Self.inspect(image)
+        } catch {
+          report.add(.warning, "image \(kernel)", "cannot list the files of " + error.description)
           continue
         }
-        let hasBinder = files.contains { $0.hasSuffix("usr/sbin/earlybind-init") }
-        let hasTable = files.contains { $0.hasSuffix("etc/earlybind/bindings.tbl") }
+        let hasBinder = search.found[Self.binderPath] != nil
+        let hasTable = search.found[Self.tablePath] != nil
         if hasBinder && hasTable {
           report.add(.ok, "image \(kernel)", "\(image) carries the binder and its table")
         } else {
