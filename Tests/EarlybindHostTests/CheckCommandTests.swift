@@ -22,11 +22,20 @@ struct FakeHost {
     try host.directory.makeDirectory("lib/modules/" + kernel)
   }
 
-  /// An uncompressed image with these files, or one that is no image.
+  /// An uncompressed image with these files, or one that is no image. Its
+  /// table is what `earlybind compile` makes of the config now, as the
+  /// hooks would have written it (when the config compiles).
   func writeImage(_ files: [String]?) throws {
     let path = "boot/initrd.img-" + kernel
     if let files {
-      try host.directory.write(path, CpioArchive(files.map { .file($0) }).bytes())
+      let compiled = host.directory.file("compiled.tbl")
+      _ = try host.run(CompileCommand.self, ["--output", compiled, "--kernel", kernel])
+      let table = (try? Data(contentsOf: URL(fileURLWithPath: compiled))).map(Array.init)
+      let members = files.map { name in
+        name.hasSuffix("bindings.tbl") && table != nil
+          ? CpioArchive.Member.file(name, bytes: table!) : .file(name)
+      }
+      try host.directory.write(path, CpioArchive(members).bytes())
     } else {
       try host.directory.write(path, "not an image")
     }
@@ -102,6 +111,26 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
       warning.message == "cannot list the files of \(host.boot)/initrd.img-\(host.kernel): "
         + "unknown compression at byte 0 (starts 6e 6f 74 20 61 6e)")
     #expect(host.host.runner.calls.isEmpty)
+  }
+
+  /// A config changed since the image was built: its table is stale.
+  @Test func anImageWithAnOlderTableIsAWarningToRebuild() throws {
+    let host = try FakeHost(sysfs: try Workstation.build())
+    #expect(levels(try host.check(config: "non-boot-vga\n"), "image \(host.kernel)") == [.ok])
+    try host.host.directory.write("etc/earlybind.conf", "10de:1b80 allow-boot-vga\n")
+    let findings = HostCheck(environment: host.host.environment).run().findings
+    let image = try #require(findings.first { $0.topic == "image \(host.kernel)" })
+    #expect(image.level == .warning)
+    #expect(
+      image.message == "\(host.boot)/initrd.img-\(host.kernel) carries a binding table that "
+        + "differs from what \(host.config) compiles to now: rebuild the initramfs "
+        + "(earlybind install --regenerate)")
+    // Another protected controller changes the table too.
+    _ = try host.check(config: "non-boot-vga\n")
+    host.host.guarded.add(
+      PCIAddress("0000:03:00.0")!, what: "/", device: "nvme0n1p2", details: ["/dev/nvme0n1p2"])
+    let guarded = HostCheck(environment: host.host.environment).run().findings
+    #expect(levels(guarded, "image \(host.kernel)") == [.warning])
   }
 
   /// The hidden listing the e2e tests compare with lsinitramfs.

@@ -17,7 +17,8 @@
 # busybox HOOKS and its default zstd. For each, `earlybind check --json`
 # (its image in a --boot folder of its own) must report the binder and the
 # table found exactly when lsinitramfs lists them (an error for the image
-# without the hook), and the reader's complete member list
+# without the hook) and the table the same as the config compiles to (a
+# warning once the config has changed), and the reader's complete member list
 # (`earlybind check --list-image`) must equal lsinitramfs's.
 # Prints "ok"/"FAIL" per check and "N passed, N failed"; exits 1 on failure.
 set -uo pipefail
@@ -35,16 +36,17 @@ pick_kernel vmlinuz config
 make_work image-check
 write_configs
 
-# checked NAME IMAGE FILE: checks IMAGE as FILE (initrd.img-K or
-# initramfs-K.img) of a --boot folder of its own; prints the image
-# finding's level and message on one line.
+# checked NAME IMAGE FILE [CONF]: checks IMAGE as FILE (initrd.img-K or
+# initramfs-K.img) of a --boot folder of its own, against CONF (default: the
+# config the images are built with); prints the image finding's level and
+# message on one line.
 checked() {
-	local boot=$work/$1.boot
+	local boot=$work/$1.boot config=${4:-$conf}
 	rm -rf "$boot"
 	mkdir -p "$boot"
 	: >"$boot/vmlinuz-$kver"
 	ln -s "$2" "$boot/$3"
-	"$cli" check --json --boot "$boot" --modules /lib/modules --config "$conf" >"$work/$1.json"
+	"$cli" check --json --boot "$boot" --modules /lib/modules --config "$config" >"$work/$1.json"
 	python3 - "$work/$1.json" "image $kver" <<'EOF'
 import json, sys
 found = [f for f in json.load(open(sys.argv[1]))["findings"] if f["topic"] == sys.argv[2]]
@@ -119,6 +121,11 @@ if wants initramfs-tools; then
 	early_cpio "$work/early.cpio"
 	cat "$work/early.cpio" "$work/itools-xz.img" >"$work/itools-xz-early.img"
 	verify itools-zstd "$work/itools-zstd.img" "initrd.img-$kver" 1
+	# The config changed after the image was built: its table is stale.
+	printf '%s\n' '# e2e: another rule' '0000:00:05.0' >"$work/changed.conf"
+	is "a changed config makes the image's table stale" \
+		"$(checked itools-zstd-changed "$work/itools-zstd.img" "initrd.img-$kver" "$work/changed.conf")" \
+		"warning $work/itools-zstd-changed.boot/initrd.img-$kver carries a binding table that differs from what $work/changed.conf compiles to now: rebuild the initramfs (earlybind install --regenerate)"
 	verify itools-xz-early "$work/itools-xz-early.img" "initrd.img-$kver" 1
 	verify itools-gzip-plain "$work/itools-plain.img" "initrd.img-$kver" 0
 	case=itools-xz-early

@@ -112,6 +112,25 @@ struct HostCheck {
     return search
   }
 
+  /// The table the config compiles to now for `kernel`, byte for byte as
+  /// the hooks' `earlybind compile` writes it (same module tree, same
+  /// guarded controllers); nil when the config is missing or does not
+  /// compile, which other findings report.
+  func currentTable(for kernel: String, protected: [PCIAddress]) -> [UInt8]? {
+    guard fileSystem.exists(paths.config),
+      let rules = try? ConfigFile.load(paths.config, fileSystem: fileSystem)
+    else { return nil }
+    let directory = paths.modules + "/" + kernel
+    let check = ModuleCheck(
+      kernel: kernel, directory: directory, tree: environment.moduleTree(directory))
+    guard
+      let modules = try? check.resolve(rules: rules, modules: BindingTable.modules(for: rules))
+    else { return nil }
+    let table = BindingTable(
+      rules: rules, modules: modules, protectedAddresses: Array(Set(protected)).sorted())
+    return try? BindingTableCodec.encode(table)
+  }
+
   func checkImages(_ kernels: [String], into report: inout CheckReport) {
     let installed = InitramfsGenerator.allCases.filter { generator in
       generator.installedHookFiles.contains { fileSystem.exists(paths.root + $0) }
@@ -123,6 +142,8 @@ struct HostCheck {
     } else {
       report.add(.error, "hooks", "no initramfs hook installed: run earlybind install --regenerate")
     }
+    // The controllers the hooks' compile protected, looked up once.
+    lazy var protected = environment.rootGuard().addresses
     for kernel in kernels {
       let found = images(for: kernel)
       if found.isEmpty {
@@ -139,7 +160,16 @@ struct HostCheck {
         let hasBinder = search.found[Self.binderPath] != nil
         let hasTable = search.found[Self.tablePath] != nil
         if hasBinder && hasTable {
-          report.add(.ok, "image \(kernel)", "\(image) carries the binder and its table")
+          let table = search.found[Self.tablePath]?.data
+          let current = table == nil ? nil : currentTable(for: kernel, protected: protected)
+          if let table, let current, table != current {
+            report.add(
+              .warning, "image \(kernel)",
+              "\(image) carries a binding table that differs from what \(paths.config) compiles "
+                + "to now: rebuild the initramfs (earlybind install --regenerate)")
+          } else {
+            report.add(.ok, "image \(kernel)", "\(image) carries the binder and its table")
+          }
         } else {
           report.add(
             .error, "image \(kernel)",
