@@ -33,9 +33,9 @@ import Testing
     return out
   }
 
-  func names(_ path: String) throws -> [String] {
+  func names(_ path: String, inProcess: Bool = true) throws -> [String] {
     var names: [String] = []
-    try InitramfsImage.scan(path) { entry in
+    try InitramfsImage.scan(path, inProcess: inProcess) { entry in
       names.append(entry.name)
       return true
     }
@@ -56,6 +56,7 @@ import Testing
     let packed = try compress(main, compressor, in: directory)
     try directory.write("image", early + packed)
     #expect(try names(directory.file("image")) == expected)
+    #expect(try names(directory.file("image"), inProcess: false) == expected)
     try directory.write("main-only", packed)
     #expect(try names(directory.file("main-only")) == Array(expected[4...]))
     let search = try HostCheck.inspect(directory.file("image"))
@@ -101,6 +102,26 @@ import Testing
     let cut = try failure(early + packed.prefix(packed.count / 2))
     #expect(cut?.compression == .gzip && cut?.partOffset == Int64(early.count))
     #expect(cut?.description.hasPrefix("\(path): the gzip part at byte \(early.count): ") == true)
+    // The same for zstd, read in this process and by the program.
+    let zstd = try compress(main, ["zstd", "-q", "-c"], in: directory)
+    try directory.write("image", early + zstd.prefix(zstd.count / 2))
+    let cutZstd = #expect(throws: InitramfsImageError.self) { try names(path) }
+    #expect(
+      cutZstd?.description
+        == "\(path): the zstd part at byte \(early.count): zstd: truncated data at byte "
+        + "\(early.count + zstd.count / 2)")
+    let cutByProgram = #expect(throws: InitramfsImageError.self) {
+      try names(path, inProcess: false)
+    }
+    #expect(
+      cutByProgram?.description.hasPrefix(
+        "\(path): the zstd part at byte \(early.count): zstd -dcq failed with status 1") == true)
+    var corrupt = zstd
+    corrupt[corrupt.count / 2] ^= 0xFF
+    corrupt[corrupt.count / 2 + 1] ^= 0xFF
+    try directory.write("image", early + corrupt)
+    let broken = #expect(throws: InitramfsImageError.self) { try names(path) }
+    #expect(broken?.description.contains(": zstd: ") == true, "\(String(describing: broken))")
     // A cut early archive, and an empty file.
     let truncated = try failure(Array(early.prefix(300)))
     #expect(truncated?.reason == .cpio(CpioError(reason: .truncated("cpio header"), offset: 244)))

@@ -18,10 +18,11 @@ enum InitramfsImage {
   /// Gives every member of the image at `path` to `visit` in archive order
   /// until `visit` returns false. The data of members `keepsData` chooses
   /// comes with them. Returns whether the whole image was read.
+  /// `inProcess: false` runs `zstd -dc` even where libzstd is there.
   @discardableResult
   static func scan(
-    _ path: String, keepsData: @escaping (CpioEntry) -> Bool = { _ in false },
-    visit: (CpioEntry) -> Bool
+    _ path: String, inProcess: Bool = true,
+    keepsData: @escaping (CpioEntry) -> Bool = { _ in false }, visit: (CpioEntry) -> Bool
   ) throws(InitramfsImageError) -> Bool {
     let file: ReadOnlyFile
     do {
@@ -68,12 +69,12 @@ enum InitramfsImage {
       return true
     }
     return try scanCompressed(
-      file, from: start, keepsData: keepsData, visit: visit)
+      file, from: start, inProcess: inProcess, keepsData: keepsData, visit: visit)
   }
 
   static func scanCompressed(
-    _ file: ReadOnlyFile, from start: Int64, keepsData: @escaping (CpioEntry) -> Bool,
-    visit: (CpioEntry) -> Bool
+    _ file: ReadOnlyFile, from start: Int64, inProcess: Bool,
+    keepsData: @escaping (CpioEntry) -> Bool, visit: (CpioEntry) -> Bool
   ) throws(InitramfsImageError) -> Bool {
     let path = file.path
     let magic: [UInt8]
@@ -91,26 +92,39 @@ enum InitramfsImage {
         path: path, partOffset: start, compression: compression, reason: reason)
     }
     let command = compression.decompressor
-    let child: ChildOutput
-    do {
-      child = try ChildOutput(command, input: file, from: start)
-    } catch {
-      if error.syscall == "posix_spawnp" && error.errno == .noSuchFile {
-        throw failure(.decompressorMissing(command[0]))
+    // zstd (every generator's default) in this process when libzstd is
+    // there; the others, and zstd without it, through their programs.
+    let library = compression == .zstd && inProcess ? ZstdStream(file, from: start) : nil
+    var child: ChildOutput? = nil
+    if library == nil {
+      do {
+        child = try ChildOutput(command, input: file, from: start)
+      } catch {
+        if error.syscall == "posix_spawnp" && error.errno == .noSuchFile {
+          throw failure(.decompressorMissing(command[0]))
+        }
+        throw failure(.system(error))
       }
-      throw failure(.system(error))
     }
-    defer { child.stop() }
+    defer { child?.stop() }
     var scanner = CpioScanner(stopsAtForeignData: false, keepsData: keepsData)
     var entries: [CpioEntry] = []
     var buffer = [UInt8](repeating: 0, count: streamChunk)
     var cpioError: CpioError? = nil
     while true {
       let count: Int
-      do {
-        count = try child.read(into: &buffer)
-      } catch {
-        throw failure(.system(error))
+      if let library {
+        do {
+          count = try library.read(into: &buffer)
+        } catch {
+          throw failure(.decompressionFailed(error.description))
+        }
+      } else {
+        do {
+          count = try child!.read(into: &buffer)
+        } catch {
+          throw failure(.system(error))
+        }
       }
       if count == 0 { break }
       do {
@@ -123,16 +137,18 @@ enum InitramfsImage {
       entries.removeAll(keepingCapacity: true)
     }
     if let cpioError { throw failure(.cpio(cpioError)) }
-    let exit: ChildOutput.Exit
-    do {
-      exit = try child.finish()
-    } catch {
-      throw failure(.system(error))
-    }
-    if exit.status != 0 {
-      throw failure(
-        .decompressorFailed(
-          command: command.joined(separator: " "), status: exit.status, message: exit.errors))
+    if let child {
+      let exit: ChildOutput.Exit
+      do {
+        exit = try child.finish()
+      } catch {
+        throw failure(.system(error))
+      }
+      if exit.status != 0 {
+        throw failure(
+          .decompressorFailed(
+            command: command.joined(separator: " "), status: exit.status, message: exit.errors))
+      }
     }
     do {
       try scanner.finish()

@@ -11,6 +11,8 @@ struct InitramfsImageError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The decompressor could not be started, or exited with an error.
     case decompressorMissing(String)
     case decompressorFailed(command: String, status: Int32, message: String)
+    /// The in-process decompressor's complaint (corrupt or cut data).
+    case decompressionFailed(String)
     case system(SystemError)
   }
 
@@ -36,6 +38,8 @@ struct InitramfsImageError: Error, Hashable, Sendable, CustomStringConvertible {
     case .decompressorFailed(let command, let status, let message):
       let text = message.split(separator: "\n").first.map { ": " + $0 } ?? ""
       return part + ": \(command) failed with status \(status)" + text
+    case .decompressionFailed(let message):
+      return part + ": " + message
     case .system(let error):
       return part + ": " + error.description
     }
