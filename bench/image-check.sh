@@ -123,8 +123,8 @@ A real mkinitramfs image for $kver (zstd, with earlybind's hook) carrying $pad M
 before the binder: $size B ($(awk -v b="$size" 'BEGIN { printf "%.1f MiB", b / 1048576 }')), $members members,
 the binder member $binder_at of them (mkinitramfs sorts the archive: the padding and the modules
 under usr/lib come before usr/sbin, so nearly all of it is decompressed before check can stop).
-check reads the image's cpio headers itself and streams the compressed part through \`zstd -dc\`,
-stopping it once the binder and the table are seen.
+check reads the image's cpio headers itself and decompresses the zstd part in its own process
+(libzstd, which libkmod loads), stopping once the binder and the table are seen.
 
 | Command | Median | Min | Runs | What it does |
 |---|--:|--:|--:|---|
