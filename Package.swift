@@ -31,7 +31,8 @@ var targets: [Target] = [
   ),
   .target(
     name: "EarlybindPosix",
-    dependencies: ["EarlybindCore", "CEarlybindSys", "CKmod"],
+    dependencies: ["EarlybindCore", "CEarlybindSys", "CKmod"]
+      + (embedded ? [] : ["CEarlybindZstd"]),
     path: "Sources/EarlybindPosix",
     swiftSettings: commonSettings + embeddedSettings
   ),
@@ -69,6 +70,11 @@ if !embedded {
       path: "Sources/CBlkid",
       pkgConfig: "blkid",
       providers: [.apt(["libblkid-dev"])]
+    ),
+    // zstd for the host's image reader, from the libzstd libkmod loads.
+    .target(
+      name: "CEarlybindZstd",
+      path: "Sources/CEarlybindZstd"
     ),
     .target(
       name: "EarlybindHost",

@@ -12,6 +12,9 @@
 # Environment:
 #   BENCH_RUNS     timed runs per command (default 30, at least 20)
 #   BENCH_ROUNDS   hyperfine rounds they are split into (default 5)
+#   BENCH_STAGE    the staged install (default .build-stage) whose hook builds
+#                  the large image of bench/image-check.sh, which measures
+#                  `earlybind check` beside lsinitramfs
 #
 # The commands are measured side by side: each round runs every command
 # (hyperfine -N: no shell in between, 2 warm-up runs), so load elsewhere on
@@ -89,6 +92,8 @@ EOF
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
+image_check=$("$bench_dir/image-check.sh" "$bin" "${BENCH_STAGE:-$repo/.build-stage}")
+
 human() { awk -v b="$1" 'BEGIN { printf "%.2f MiB", b / 1048576 }'; }
 
 cat <<EOF
@@ -116,4 +121,6 @@ $rows
 hyperfine $(hyperfine --version | cut -d' ' -f2) \`-N\` (no shell in between), side by side in $rounds rounds
 of every command, 2 warm-up runs each per round; output discarded. Machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 ($(nproc) CPUs online), $(uname -sr); load average (1/5/15 min) before: $load_before, after: $load_after.
+
+$image_check
 EOF

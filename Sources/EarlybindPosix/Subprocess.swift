@@ -43,7 +43,8 @@ import EarlybindCore
       }
       let pid: Int32
       do {
-        pid = try spawn(arguments, output: pipe?.write ?? -1, error: null?.rawValue ?? -1)
+        pid = try spawn(
+          arguments, input: -1, output: pipe?.write ?? -1, error: null?.rawValue ?? -1)
       } catch {
         null?.close()
         if let pipe {
@@ -65,15 +66,15 @@ import EarlybindCore
       return Result(status: eb_exit_status(status), output: output)
     }
 
-    static func spawn(_ arguments: [String], output: Int32, error: Int32) throws(SystemError)
-      -> Int32
+    static func spawn(_ arguments: [String], input: Int32, output: Int32, error: Int32)
+      throws(SystemError) -> Int32
     {
       var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { $0.withCString { eb_strdup($0) } }
       argv.append(nil)
       defer { for pointer in argv { eb_free(pointer) } }
       var pid: Int32 = 0
       let result = argv.withUnsafeBufferPointer { buffer in
-        eb_spawnp(&pid, buffer[0], buffer.baseAddress, output, error)
+        eb_spawnp(&pid, buffer[0], buffer.baseAddress, input, output, error)
       }
       if result != 0 {
         throw SystemError(

@@ -6,7 +6,7 @@ import Testing
 @testable import EarlybindHost
 
 /// A host around a fake sysfs: /proc, /boot, a module tree and a config in
-/// the test host's temp tree; images listed by a fake lsinitramfs.
+/// the test host's temp tree; an initramfs image written as a cpio archive.
 struct FakeHost {
   let sysfs: FakeSysfs
   let host: TestHost
@@ -20,6 +20,25 @@ struct FakeHost {
     try host.directory.write("boot/vmlinuz-" + kernel, "")
     try host.directory.write("boot/initrd.img-" + kernel, "")
     try host.directory.makeDirectory("lib/modules/" + kernel)
+  }
+
+  /// An uncompressed image with these files, or one that is no image. Its
+  /// table is what `earlybind compile` makes of the config now, as the
+  /// hooks would have written it (when the config compiles).
+  func writeImage(_ files: [String]?) throws {
+    let path = "boot/initrd.img-" + kernel
+    if let files {
+      let compiled = host.directory.file("compiled.tbl")
+      _ = try host.run(CompileCommand.self, ["--output", compiled, "--kernel", kernel])
+      let table = (try? Data(contentsOf: URL(fileURLWithPath: compiled))).map(Array.init)
+      let members = files.map { name in
+        name.hasSuffix("bindings.tbl") && table != nil
+          ? CpioArchive.Member.file(name, bytes: table!) : .file(name)
+      }
+      try host.directory.write(path, CpioArchive(members).bytes())
+    } else {
+      try host.directory.write(path, "not an image")
+    }
   }
 
   var proc: String { host.environment.paths.proc }
@@ -37,12 +56,7 @@ struct FakeHost {
       guarded.add(address, what: "/", device: "nvme0n1p2", details: ["/dev/nvme0n1p2"])
     }
     host.guarded = guarded
-    if let image {
-      host.runner.outputs["lsinitramfs"] = image.joined(separator: "\n") + "\n"
-      host.runner.statuses["lsinitramfs"] = 0
-    } else {
-      host.runner.statuses["lsinitramfs"] = 1
-    }
+    try writeImage(image)
     return HostCheck(environment: host.environment).run().findings
   }
 }
@@ -91,7 +105,44 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
     #expect(image.level == .error)
     #expect(image.message.contains("has no earlybind binder"))
     let unreadable = try host.check(config: nil, image: nil)
-    #expect(levels(unreadable, "image \(host.kernel)") == [.warning])
+    let warning = try #require(unreadable.first { $0.topic == "image \(host.kernel)" })
+    #expect(warning.level == .warning)
+    #expect(
+      warning.message == "cannot list the files of \(host.boot)/initrd.img-\(host.kernel): "
+        + "unknown compression at byte 0 (starts 6e 6f 74 20 61 6e)")
+    #expect(host.host.runner.calls.isEmpty)
+  }
+
+  /// A config changed since the image was built: its table is stale.
+  @Test func anImageWithAnOlderTableIsAWarningToRebuild() throws {
+    let host = try FakeHost(sysfs: try Workstation.build())
+    #expect(levels(try host.check(config: "non-boot-vga\n"), "image \(host.kernel)") == [.ok])
+    try host.host.directory.write("etc/earlybind.conf", "10de:1b80 allow-boot-vga\n")
+    let findings = HostCheck(environment: host.host.environment).run().findings
+    let image = try #require(findings.first { $0.topic == "image \(host.kernel)" })
+    #expect(image.level == .warning)
+    #expect(
+      image.message == "\(host.boot)/initrd.img-\(host.kernel) carries a binding table that "
+        + "differs from what \(host.config) compiles to now: rebuild the initramfs "
+        + "(earlybind install --regenerate)")
+    // Another protected controller changes the table too.
+    _ = try host.check(config: "non-boot-vga\n")
+    host.host.guarded.add(
+      PCIAddress("0000:03:00.0")!, what: "/", device: "nvme0n1p2", details: ["/dev/nvme0n1p2"])
+    let guarded = HostCheck(environment: host.host.environment).run().findings
+    #expect(levels(guarded, "image \(host.kernel)") == [.warning])
+  }
+
+  /// The hidden listing the e2e tests compare with lsinitramfs.
+  @Test func listImagePrintsEveryMemberAsTheCheckReadsIt() throws {
+    let host = try FakeHost(sysfs: try Workstation.build())
+    try host.writeImage(["./init", "/usr/sbin/earlybind-init"])
+    let image = host.boot + "/initrd.img-" + host.kernel
+    let run = try host.host.run(CheckCommand.self, ["--list-image", image])
+    #expect(run.status == .success && run.output == "init\nusr/sbin/earlybind-init\n")
+    try host.writeImage(nil)
+    let failed = try host.host.run(CheckCommand.self, ["--list-image", image])
+    #expect(failed.status != .success && failed.errors.contains("unknown compression at byte 0"))
   }
 
   @Test func takingEveryDisplayLeavesTheHostBlind() throws {
@@ -123,8 +174,7 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
   @Test func exitCodesFollowTheWorstFinding() throws {
     let host = try FakeHost(sysfs: try Workstation.build())
     try host.host.directory.write("etc/earlybind.conf", "non-boot-vga\n")
-    host.host.runner.outputs["lsinitramfs"] =
-      "usr/sbin/earlybind-init\netc/earlybind/bindings.tbl\n"
+    try host.writeImage(["usr/sbin/earlybind-init", "etc/earlybind/bindings.tbl"])
     // No hook is installed under the test root: an error, so 2.
     let run = try host.host.run(CheckCommand.self, ["--json"])
     #expect(run.status.rawValue == 2)

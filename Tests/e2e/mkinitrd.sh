@@ -1,8 +1,12 @@
 #!/bin/bash
 # Builds an initramfs with the real mkinitramfs from a private CONFDIR and the
 # hook files and binaries of a staging dir (make install DESTDIR=STAGE).
-# Usage: mkinitrd.sh [--plain] [--kms] [--corrupt] STAGE CONF KVER OUT.img
+# Usage: mkinitrd.sh [--plain] [--kms] [--corrupt] [--compress C] [--pad MIB] STAGE CONF KVER OUT.img
 #   --plain    leave earlybind's hook and boot script out (baseline image)
+#   --compress initramfs.conf's COMPRESS (default zstd)
+#   --pad MIB  add MIB MiB of random (incompressible) data as
+#              usr/lib/firmware/earlybind-padding.bin, which the archive
+#              holds before the binder (for benchmarks of large images)
 #   --kms      list bochs in CONFDIR/modules (early KMS)
 #   --corrupt  flip bytes of /etc/earlybind/bindings.tbl inside the image
 # CONF need not exist (then the hook must add nothing).
@@ -17,9 +21,17 @@
 # earlybind hook at all.
 set -euo pipefail
 
-plain='' kms='' corrupt=''
+plain='' kms='' corrupt='' compress=zstd pad=''
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--pad)
+		pad=${2:?--pad needs a size in MiB}
+		shift
+		;;
+	--compress)
+		compress=${2:?--compress needs a method}
+		shift
+		;;
 	--plain) plain=1 ;;
 	--kms) kms=1 ;;
 	--corrupt) corrupt=1 ;;
@@ -28,7 +40,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ $# -eq 4 ] || { echo "usage: mkinitrd.sh [--plain] [--kms] [--corrupt] STAGE CONF KVER OUT.img" >&2; exit 2; }
+[ $# -eq 4 ] || { echo "usage: mkinitrd.sh [--plain] [--kms] [--corrupt] [--compress C] [--pad MIB] STAGE CONF KVER OUT.img" >&2; exit 2; }
 stage=$(cd "$1" && pwd)
 conf=$2 kver=$3 out=$4
 
@@ -37,7 +49,7 @@ trap 'rm -rf "$tmp"' EXIT
 confdir=$tmp/conf share=$tmp/share
 mkdir -p "$confdir/conf.d" "$confdir/hooks" "$confdir/scripts"
 # Small and quick: only what root on virtio-blk/ext4 needs, plus the hooks.
-printf '%s\n' MODULES=list BUSYBOX=auto KEYMAP=n COMPRESS=zstd DEVICE= NFSROOT=auto \
+printf '%s\n' MODULES=list BUSYBOX=auto KEYMAP=n "COMPRESS=$compress" DEVICE= NFSROOT=auto \
 	RUNSIZE=10% FSTYPE=auto >"$confdir/initramfs.conf"
 printf '%s\n' virtio_pci virtio_blk ext4 >"$confdir/modules"
 echo "RESUME=none" >"$confdir/conf.d/zz-e2e"
@@ -74,6 +86,14 @@ for off in $((size / 2)) $((size - 1)); do
 	printf "\\$(printf %03o $((b ^ 0xff)))" |
 		dd of="$t" bs=1 seek="$off" conv=notrunc status=none
 done
+HOOK
+fi
+if [ -n "$pad" ]; then
+	cat >"$confdir/hooks/e2e-pad" <<HOOK
+#!/bin/sh
+[ "\$1" = prereqs ] && exit 0
+mkdir -p "\$DESTDIR/usr/lib/firmware"
+head -c $((pad * 1048576)) /dev/urandom >"\$DESTDIR/usr/lib/firmware/earlybind-padding.bin"
 HOOK
 fi
 chmod 0755 "$confdir"/hooks/*

@@ -148,13 +148,13 @@ static inline int eb_uname_release(char *buffer, size_t size) {
 /// pipe2(2) with O_CLOEXEC: the child gets the write end only through dup2.
 static inline int eb_pipe(int fds[2]) { return (int)syscall(SYS_pipe2, fds, O_CLOEXEC); }
 
-/// posix_spawnp(3) with this process's environment; `out_fd` and `err_fd`
-/// (when not -1) become the child's standard output and error. The child
+/// posix_spawnp(3) with this process's environment; `in_fd`, `out_fd` and
+/// `err_fd` (when not -1) become the child's standard input, output and error. The child
 /// starts with no blocked signals and every signal at its default, whatever
 /// this process inherited. Returns 0 or the error number (posix_spawnp does
 /// not set errno).
-static inline int eb_spawnp(int *pid, const char *file, char *const argv[], int out_fd,
-                            int err_fd) {
+static inline int eb_spawnp(int *pid, const char *file, char *const argv[], int in_fd,
+                            int out_fd, int err_fd) {
   extern char **environ;
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attributes;
@@ -171,7 +171,8 @@ static inline int eb_spawnp(int *pid, const char *file, char *const argv[], int 
   posix_spawnattr_setsigmask(&attributes, &none);
   posix_spawnattr_setsigdefault(&attributes, &all);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  if (out_fd >= 0) result = posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  if (in_fd >= 0) result = posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+  if (result == 0 && out_fd >= 0) result = posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
   if (result == 0 && err_fd >= 0) result = posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
   pid_t child = 0;
   if (result == 0) result = posix_spawnp(&child, file, &actions, &attributes, argv, environ);
@@ -182,6 +183,23 @@ static inline int eb_spawnp(int *pid, const char *file, char *const argv[], int 
 }
 
 static inline int eb_waitpid(int pid, int *status) { return (int)waitpid((pid_t)pid, status, 0); }
+
+/// kill(2) with SIGKILL: ends a child whose output is no longer wanted.
+static inline int eb_kill_child(int pid) { return kill((pid_t)pid, SIGKILL); }
+
+/// pread(2): reads at `offset` without moving the file position, which a
+/// child reading the same open file through its standard input shares.
+static inline ssize_t eb_pread(int fd, void *buf, size_t count, long long offset) {
+  return pread(fd, buf, count, (off_t)offset);
+}
+/// lseek(2) to `offset` from the start; the new position, or -1.
+static inline long long eb_seek(int fd, long long offset) {
+  return (long long)lseek(fd, (off_t)offset, SEEK_SET);
+}
+/// memfd_create(2) with MFD_CLOEXEC (1): an anonymous file for a child's
+/// standard error, which never fills up and blocks the child the way a
+/// pipe nobody reads would.
+static inline int eb_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, 1u); }
 
 /// The exit status as a shell reports it: the code, or 128 + the signal.
 static inline int eb_exit_status(int status) {

@@ -98,13 +98,37 @@ struct HostCheck {
       .filter { fileSystem.exists($0) }
   }
 
-  /// The file list of an initramfs image (`lsinitramfs` reads any cpio
-  /// image, early microcode parts included); nil when it cannot be read.
-  func listImage(_ image: String) -> [String]? {
-    guard let result = try? environment.runner.capture(["lsinitramfs", image]),
-      result.status == 0
+  /// Where the hooks of every generator put the binder and its table.
+  static let binderPath = "usr/sbin/earlybind-init"
+  static let tablePath = "etc/earlybind/bindings.tbl"
+
+  /// The binder and the table in `image`, read until both are found.
+  static func inspect(_ image: String) throws(InitramfsImageError) -> ImageSearch {
+    var search = ImageSearch(wanted: [binderPath, tablePath], keepingDataOf: [tablePath])
+    try InitramfsImage.scan(image, keepsData: search.keepsData) { entry in
+      search.add(entry)
+      return !search.isComplete
+    }
+    return search
+  }
+
+  /// The table the config compiles to now for `kernel`, byte for byte as
+  /// the hooks' `earlybind compile` writes it (same module tree, same
+  /// guarded controllers); nil when the config is missing or does not
+  /// compile, which other findings report.
+  func currentTable(for kernel: String, protected: [PCIAddress]) -> [UInt8]? {
+    guard fileSystem.exists(paths.config),
+      let rules = try? ConfigFile.load(paths.config, fileSystem: fileSystem)
     else { return nil }
-    return String(decoding: result.output, as: UTF8.self).split(separator: "\n").map(String.init)
+    let directory = paths.modules + "/" + kernel
+    let check = ModuleCheck(
+      kernel: kernel, directory: directory, tree: environment.moduleTree(directory))
+    guard
+      let modules = try? check.resolve(rules: rules, modules: BindingTable.modules(for: rules))
+    else { return nil }
+    let table = BindingTable(
+      rules: rules, modules: modules, protectedAddresses: Array(Set(protected)).sorted())
+    return try? BindingTableCodec.encode(table)
   }
 
   func checkImages(_ kernels: [String], into report: inout CheckReport) {
@@ -118,20 +142,34 @@ struct HostCheck {
     } else {
       report.add(.error, "hooks", "no initramfs hook installed: run earlybind install --regenerate")
     }
+    // The controllers the hooks' compile protected, looked up once.
+    lazy var protected = environment.rootGuard().addresses
     for kernel in kernels {
       let found = images(for: kernel)
       if found.isEmpty {
         report.add(.warning, "image \(kernel)", "no initramfs image for \(kernel) in \(paths.boot)")
       }
       for image in found {
-        guard let files = listImage(image) else {
-          report.add(.warning, "image \(kernel)", "cannot list \(image) (lsinitramfs missing?)")
+        let search: ImageSearch
+        do {
+          search = try Self.inspect(image)
+        } catch {
+          report.add(.warning, "image \(kernel)", "cannot list the files of " + error.description)
           continue
         }
-        let hasBinder = files.contains { $0.hasSuffix("usr/sbin/earlybind-init") }
-        let hasTable = files.contains { $0.hasSuffix("etc/earlybind/bindings.tbl") }
+        let hasBinder = search.found[Self.binderPath] != nil
+        let hasTable = search.found[Self.tablePath] != nil
         if hasBinder && hasTable {
-          report.add(.ok, "image \(kernel)", "\(image) carries the binder and its table")
+          let table = search.found[Self.tablePath]?.data
+          let current = table == nil ? nil : currentTable(for: kernel, protected: protected)
+          if let table, let current, table != current {
+            report.add(
+              .warning, "image \(kernel)",
+              "\(image) carries a binding table that differs from what \(paths.config) compiles "
+                + "to now: rebuild the initramfs (earlybind install --regenerate)")
+          } else {
+            report.add(.ok, "image \(kernel)", "\(image) carries the binder and its table")
+          }
         } else {
           report.add(
             .error, "image \(kernel)",

@@ -24,9 +24,27 @@ struct CheckCommand: HostCommand {
   @Option(name: .long, help: "Where the kernels' module trees are.", completion: .directory)
   var modules: String?
 
+  /// Lists an image's members as the check reads them, one path a line,
+  /// for comparing the reader with lsinitramfs.
+  @Option(name: .long, help: .hidden)
+  var listImage: String?
+
   var printsJSON: Bool { output.json }
 
   func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
+    if let listImage {
+      var names = ""
+      do {
+        try InitramfsImage.scan(listImage) { entry in
+          names += entry.name + "\n"
+          return true
+        }
+      } catch {
+        throw .message(error.description)
+      }
+      environment.output.write(names)
+      return .success
+    }
     var paths = environment.paths
     paths.sysfs = sysfs.path(in: environment)
     paths.config = config.path(in: environment)
