@@ -33,7 +33,7 @@ for kind in $kinds; do
 done
 
 version=$(sed -n 's/^  static let current = "\(.*\)"$/\1/p' "$top/Sources/EarlybindHost/Environment/EarlybindVersion.swift")
-[ -n "$version" ] || { echo "build-packages: no version in Sources/EarlybindHost/Version.swift" >&2; exit 1; }
+[ -n "$version" ] || { echo "build-packages: no version in Sources/EarlybindHost/Environment/EarlybindVersion.swift" >&2; exit 1; }
 
 if [ -n "${EARLYBIND_SOURCES:-}" ]; then
 	EARLYBIND_SOURCES=$(cd "$EARLYBIND_SOURCES" && pwd)

@@ -133,6 +133,23 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
     #expect(levels(guarded, "image \(host.kernel)") == [.warning])
   }
 
+  /// Hooks a package put there are rebuilt with the generator's own command:
+  /// `install --regenerate` would claim the package's files.
+  @Test func imageFindingsNameTheRebuildThatFitsHowTheHooksGotThere() throws {
+    let host = try FakeHost(sysfs: try Workstation.build())
+    try host.host.directory.write("usr/share/initramfs-tools/hooks/earlybind", "#!/bin/sh\n")
+    _ = try host.check(config: "non-boot-vga\n")
+    try host.host.directory.write("etc/earlybind.conf", "10de:1b80 allow-boot-vga\n")
+    let stale = HostCheck(environment: host.host.environment).run().findings
+    let image = try #require(stale.first { $0.topic == "image \(host.kernel)" })
+    #expect(image.message.hasSuffix("rebuild the initramfs (update-initramfs -u -k all)"))
+    let missing = try host.check(config: "non-boot-vga\n", image: ["init"])
+    let error = try #require(missing.first { $0.topic == "image \(host.kernel)" })
+    #expect(error.level == .error)
+    #expect(
+      error.message.hasSuffix("has no earlybind binder: rebuild it (update-initramfs -u -k all)"))
+  }
+
   /// The hidden listing the e2e tests compare with lsinitramfs.
   @Test func listImagePrintsEveryMemberAsTheCheckReadsIt() throws {
     let host = try FakeHost(sysfs: try Workstation.build())

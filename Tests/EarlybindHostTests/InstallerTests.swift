@@ -16,7 +16,7 @@ func listFiles(_ root: String) -> [String] {
   var files: [String] = []
   for case let path as String in enumerator {
     var isDirectory: ObjCBool = false
-    FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
+    _ = FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
     if !isDirectory.boolValue { files.append(path) }
   }
   return files.sorted()

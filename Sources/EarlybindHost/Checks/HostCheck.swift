@@ -142,6 +142,9 @@ struct HostCheck {
     } else {
       report.add(.error, "hooks", "no initramfs hook installed: run earlybind install --regenerate")
     }
+    let rebuild =
+      Regenerator.rebuildCommand(root: paths.root, fileSystem: fileSystem)
+      ?? "earlybind install --regenerate"
     // The controllers the hooks' compile protected, looked up once.
     lazy var protected = environment.rootGuard().addresses
     for kernel in kernels {
@@ -166,7 +169,7 @@ struct HostCheck {
             report.add(
               .warning, "image \(kernel)",
               "\(image) carries a binding table that differs from what \(paths.config) compiles "
-                + "to now: rebuild the initramfs (earlybind install --regenerate)")
+                + "to now: rebuild the initramfs (\(rebuild))")
           } else {
             report.add(.ok, "image \(kernel)", "\(image) carries the binder and its table")
           }
@@ -174,7 +177,7 @@ struct HostCheck {
           report.add(
             .error, "image \(kernel)",
             "\(image) has no " + (hasBinder ? "binding table" : "earlybind binder")
-              + ": rebuild it (earlybind install --regenerate)")
+              + ": rebuild it (\(rebuild))")
         }
       }
     }

@@ -62,21 +62,26 @@ struct Regenerator {
   /// `earlybind install` put the hooks (its manifest is there), `install
   /// --regenerate` rebuilds them. Where a package did (hooks but no
   /// manifest), that would claim the package's files for the manifest, so
-  /// each generator's own rebuild command is named instead.
-  static func rebuildHint(root: String, fileSystem: PosixFileSystem) -> String {
+  /// each generator's own rebuild command is named instead. Nil when no
+  /// hook is installed.
+  static func rebuildCommand(root: String, fileSystem: PosixFileSystem) -> String? {
     let base = root == "/" ? "" : root
     if fileSystem.exists(base + InstallManifest.path) {
-      return "Rebuild the initramfs to use it at boot: earlybind install --regenerate"
+      return "earlybind install --regenerate"
     }
     let hooked = InitramfsGenerator.allCases.filter { generator in
       generator.installedHookFiles.contains { fileSystem.exists(base + $0) }
     }
-    guard !hooked.isEmpty else {
+    guard !hooked.isEmpty else { return nil }
+    return hooked.map(\.rebuildAllCommand).joined(separator: "; ")
+  }
+
+  static func rebuildHint(root: String, fileSystem: PosixFileSystem) -> String {
+    guard let command = rebuildCommand(root: root, fileSystem: fileSystem) else {
       return "No initramfs hook is installed: earlybind install --regenerate adds one and"
         + " rebuilds the initramfs"
     }
-    return "Rebuild the initramfs to use it at boot: "
-      + hooked.map(\.rebuildAllCommand).joined(separator: "; ")
+    return "Rebuild the initramfs to use it at boot: " + command
   }
 }
 
