@@ -1,4 +1,5 @@
 import EarlybindCore
+import EarlybindTestSupport
 import Testing
 
 /// The table encoding is canonical: encode accepts exactly the tables

@@ -1,4 +1,5 @@
 import EarlybindCore
+import EarlybindTestSupport
 import Testing
 
 @Suite("BindingTableCodec")

@@ -1,25 +1,5 @@
 import EarlybindCore
 
-/// Deterministic pseudo-random numbers (SplitMix64), so fuzz-style tests
-/// see the same inputs on every run and failures can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  mutating func bytes(_ count: Int) -> [UInt8] {
-    (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
-  }
-}
-
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 func slice(_ text: String) -> ArraySlice<UInt8> { ArraySlice(text.utf8) }

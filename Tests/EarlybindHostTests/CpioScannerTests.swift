@@ -1,3 +1,4 @@
+import EarlybindTestSupport
 import Testing
 
 @testable import EarlybindHost
@@ -117,7 +118,7 @@ import Testing
   /// Random bytes, and valid archives with random bytes changed, never
   /// trap: each is read or refused.
   @Test func randomInputNeverTraps() {
-    var random = SplitMix64(state: 0x6561_726C_7962_696E)
+    var random = SplitMix64(seed: 0x6561_726C_7962_696E)
     let valid = sample.bytes()
     var read = 0
     var refused = 0
