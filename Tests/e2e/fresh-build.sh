@@ -49,6 +49,13 @@ deb ${DEBIAN_MIRROR:-http://deb.debian.org/debian} bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOF
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+# The machine's trust anchors for HTTPS (pip fetches meson from PyPI), which
+# may include a CA of its network: copied like resolv.conf, and named by the
+# variables pip and Python read, as on the machine.
+ca_bundle=${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}
+mkdir -p "$root/etc/ssl"
+cp -L "$ca_bundle" "$root/etc/ssl/machine-ca.crt" ||
+	{ echo "$me: cannot copy the CA bundle $ca_bundle (set PIP_CERT)" >&2; exit 2; }
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
 # The machine's own provisioning: the toolchain, and GitHub mapped to the mirror.
@@ -75,6 +82,7 @@ unshare --mount --propagation private -- bash -c '
 	mount --bind -o ro "$upstream" "$r/src/shared/upstream"
 	if [ -n "$mirror" ]; then mount --bind -o ro "$mirror" "$r$mirror"; fi
 	exec chroot "$r" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+		PIP_CERT=/etc/ssl/machine-ca.crt SSL_CERT_FILE=/etc/ssl/machine-ca.crt \
 		PATH="$swift/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
 		sh -c "cd /src/earlybind && scripts/deps.sh && make $*"' \
 	bash "$root" "$swift_dir" "$mirror_dir" "$upstream" "$targets" >"$work/build.log" 2>&1
