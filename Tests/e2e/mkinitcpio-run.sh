@@ -38,7 +38,9 @@ arch=$(mktemp -d "${TMPDIR:-/tmp}/earlybind-arch-usr.XXXXXX")
 trap 'rm -rf "$arch"' EXIT
 mkdir -p "$arch/usr/lib"
 if [ ! -e /usr/lib/libkmod.so.2 ]; then
-	libkmod=$(/sbin/ldconfig -p | awk '$1 == "libkmod.so.2" && /x86-64/ { print $NF; exit }')
+	# awk reads to the end: leaving early could kill ldconfig with SIGPIPE,
+	# which pipefail and set -e would make this script's exit status (141).
+	libkmod=$(/sbin/ldconfig -p | awk '$1 == "libkmod.so.2" && /x86-64/ && !found { found = $NF } END { print found }')
 	[ -n "$libkmod" ] || { echo "$me: libkmod.so.2 not found (ldconfig -p)" >&2; exit 2; }
 	ln -s "$libkmod" "$arch/usr/lib/libkmod.so.2"
 fi
