@@ -53,13 +53,7 @@ enum StaticBinary {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let deadline = Date().addingTimeInterval(seconds)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
-      process.terminate()
-      process.waitUntilExit()
-      return false
-    }
+    guard process.waitUntilExit(seconds: seconds) else { return false }
     #expect(process.terminationStatus == 0)
     return true
   }

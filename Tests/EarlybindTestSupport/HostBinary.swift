@@ -61,13 +61,6 @@ extension HostBinary.Run {
   /// Waits at most `seconds`; nil (and the process killed) if it had not
   /// ended by then. For output that fits a pipe's buffer.
   public func wait(seconds: Double) -> (status: Int32, output: String, errors: String)? {
-    let deadline = Date().addingTimeInterval(seconds)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
-      process.terminate()
-      process.waitUntilExit()
-      return nil
-    }
-    return wait()
+    process.waitUntilExit(seconds: seconds) ? wait() : nil
   }
 }
