@@ -111,8 +111,9 @@ struct Installer {
     defer { lock?.release() }
     let manifest = try loadManifest()
     var outcome = Outcome()
+    let locations = installLocations
     for entry in manifest.entries {
-      if let reason = refusal(of: entry.path) {
+      if let reason = refusal(of: entry.path, locations: locations) {
         outcome.refused.append(Refusal(path: entry.path, reason: reason))
         continue
       }
@@ -156,14 +157,15 @@ struct Installer {
   }
 
   /// Why uninstall must leave the manifest entry `path` alone, or nil.
-  func refusal(of path: String) -> String? {
+  /// `locations` are the `installLocations`.
+  func refusal(of path: String, locations: [String]) -> String? {
     let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
     guard path.hasPrefix("/"),
       components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
     else {
       return "not a plain absolute path"
     }
-    guard installLocations.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) else {
+    guard locations.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) else {
       return "outside the folders earlybind installs to"
     }
     // Each folder below the root must be a real one: a symlink could lead
