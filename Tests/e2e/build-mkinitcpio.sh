@@ -18,10 +18,8 @@ release=mkinitcpio-41
 version=${release#mkinitcpio-}
 
 tarball=$(upstream_tarball "$release.tar.gz") || exit 2
-key="$release $(sha256sum <"$tarball" | cut -d' ' -f1) $(sha256sum <"$0" | cut -d' ' -f1)"
-if [ "$(cat "$out/root/.built" 2>/dev/null)" = "$key" ]; then
-	exit 0
-fi
+key=$(upstream_build_key "$tarball")
+upstream_built "$out" "$key" && exit 0
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -68,6 +68,16 @@ upstream_tarball() {
 	echo "$(cd "$dir" && pwd)/$1"
 }
 
+# upstream_build_key TARBALL: names a build of TARBALL by the running script:
+# the tarball's and the script's hashes, so a change to either rebuilds.
+upstream_build_key() {
+	echo "$(basename "$1") $(sha256sum <"$1" | cut -d' ' -f1) $(sha256sum <"$0" | cut -d' ' -f1)"
+}
+
+# upstream_built OUT KEY: whether OUT/root holds a finished build named KEY
+# (the build scripts write OUT/root/.built last).
+upstream_built() { [ "$(cat "$1/root/.built" 2>/dev/null)" = "$2" ]; }
+
 # --- results ---------------------------------------------------------------------
 # ok WHAT: counts and prints a passed check.
 ok() { echo "ok   $case: $*"; passed=$((passed + 1)); }
