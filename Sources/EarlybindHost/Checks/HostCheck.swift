@@ -132,9 +132,7 @@ struct HostCheck {
   }
 
   func checkImages(_ kernels: [String], into report: inout CheckReport) {
-    let installed = InitramfsGenerator.allCases.filter { generator in
-      generator.installedHookFiles.contains { fileSystem.exists(paths.root + $0) }
-    }
+    let installed = InitramfsGenerator.hooked(root: paths.root, fileSystem: fileSystem)
     if !installed.isEmpty {
       report.add(
         .ok, "hooks",
@@ -143,7 +141,7 @@ struct HostCheck {
       report.add(.error, "hooks", "no initramfs hook installed: run earlybind install --regenerate")
     }
     let rebuild =
-      Regenerator.rebuildCommand(root: paths.root, fileSystem: fileSystem)
+      Regenerator.rebuildCommand(root: paths.root, fileSystem: fileSystem, hooked: installed)
       ?? "earlybind install --regenerate"
     // The controllers the hooks' compile protected, looked up once.
     lazy var protected = environment.rootGuard().addresses

@@ -1,3 +1,5 @@
+import EarlybindPosix
+
 /// The initramfs generators earlybind plugs into.
 enum InitramfsGenerator: String, CaseIterable, Sendable {
   case initramfsTools = "initramfs-tools"
@@ -12,6 +14,15 @@ enum InitramfsGenerator: String, CaseIterable, Sendable {
     case .dracut: return ["/usr/lib/dracut/modules.d/52earlybind/module-setup.sh"]
     case .mkinitcpio:
       return ["/usr/lib/initcpio/install/earlybind", "/etc/initcpio/install/earlybind"]
+    }
+  }
+
+  /// The generators whose earlybind hook is installed under `root` ("" or
+  /// "/" for the running system).
+  static func hooked(root: String, fileSystem: PosixFileSystem) -> [InitramfsGenerator] {
+    let base = root == "/" ? "" : root
+    return allCases.filter { generator in
+      generator.installedHookFiles.contains { fileSystem.exists(base + $0) }
     }
   }
 

@@ -63,21 +63,21 @@ struct Regenerator {
   /// --regenerate` rebuilds them. Where a package did (hooks but no
   /// manifest), that would claim the package's files for the manifest, so
   /// each generator's own rebuild command is named instead. Nil when no
-  /// hook is installed.
-  static func rebuildCommand(root: String, fileSystem: PosixFileSystem) -> String? {
+  /// hook is installed. `hooked` is `InitramfsGenerator.hooked` of `root`.
+  static func rebuildCommand(
+    root: String, fileSystem: PosixFileSystem, hooked: [InitramfsGenerator]
+  ) -> String? {
     let base = root == "/" ? "" : root
     if fileSystem.exists(base + InstallManifest.path) {
       return "earlybind install --regenerate"
-    }
-    let hooked = InitramfsGenerator.allCases.filter { generator in
-      generator.installedHookFiles.contains { fileSystem.exists(base + $0) }
     }
     guard !hooked.isEmpty else { return nil }
     return hooked.map(\.rebuildAllCommand).joined(separator: "; ")
   }
 
   static func rebuildHint(root: String, fileSystem: PosixFileSystem) -> String {
-    guard let command = rebuildCommand(root: root, fileSystem: fileSystem) else {
+    let hooked = InitramfsGenerator.hooked(root: root, fileSystem: fileSystem)
+    guard let command = rebuildCommand(root: root, fileSystem: fileSystem, hooked: hooked) else {
       return "No initramfs hook is installed: earlybind install --regenerate adds one and"
         + " rebuilds the initramfs"
     }
