@@ -26,7 +26,10 @@ struct Installer {
     var reason: String
   }
 
-  func rooted(_ path: String) -> String { root.isEmpty || root == "/" ? path : root + path }
+  /// The root as a prefix of absolute paths: "" for the running system.
+  var base: String { root.isEmpty || root == "/" ? "" : root }
+
+  func rooted(_ path: String) -> String { base + path }
 
   var manifestPath: String { rooted(InstallManifest.path) }
 
@@ -170,7 +173,7 @@ struct Installer {
     }
     // Each folder below the root must be a real one: a symlink could lead
     // anywhere. A missing one means there is nothing to remove.
-    var current = root.isEmpty || root == "/" ? "" : root
+    var current = base
     for (index, component) in components.enumerated() {
       current += "/" + component
       guard let status = try? fileSystem.status(current, followingLinks: false) else {
@@ -189,7 +192,6 @@ struct Installer {
   /// are ours; generator directories are not. Never the root or above it,
   /// never through a symlink.
   func removeEmptyOwnDirectories(above path: String) {
-    let base = root.isEmpty || root == "/" ? "" : root
     var directory = Paths.parent(path)
     while directory.count > base.count, directory.hasPrefix(base + "/"),
       Paths.lastComponent(directory).contains("earlybind"),
