@@ -111,10 +111,14 @@ public struct PosixFileSystem: FileSystem, FileCreating {
     try replace(path, with: bytes, mode: 0o644, durable: false)
   }
 
+  /// `replace` writes PATH + this + PID; `removeStaleTemporaryFiles`
+  /// looks for exactly that name.
+  static let temporaryMarker = ".tmp."
+
   func replace(
     _ path: String, with bytes: [UInt8], mode: UInt32, durable: Bool, owner: UInt32? = nil
   ) throws(SystemError) {
-    let temporary = path + ".tmp." + String(eb_getpid())
+    let temporary = path + Self.temporaryMarker + String(eb_getpid())
     let fd = try FileDescriptor.open(temporary, flags: eb_o_creat_excl_wronly(), mode: 0o600)
     var open = true
     do throws(SystemError) {

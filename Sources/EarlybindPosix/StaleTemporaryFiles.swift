@@ -13,7 +13,7 @@ import EarlybindCore
     @discardableResult
     public func removeStaleTemporaryFiles(of path: String) -> [String] {
       let folder = Paths.parent(path)
-      let prefix = Paths.lastComponent(path) + ".tmp."
+      let prefix = Paths.lastComponent(path) + Self.temporaryMarker
       guard let names = try? listDirectory(folder.isEmpty ? "." : folder) else { return [] }
       var removed: [String] = []
       for name in names where name.hasPrefix(prefix) {
