@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # earlybind: `make` builds, `make test` runs every test, `make demo` boots
 # the identical-GPU demo, `make install PREFIX=/usr DESTDIR=...` installs,
 # `make packages` builds the Debian, Arch and RPM packages.
@@ -71,7 +72,8 @@ unit-test:
 
 # shellcheck follows sourced files within one invocation.
 lint:
-	shellcheck -x scripts/*.sh initramfs-tools/hooks/earlybind \
+	scripts/check-spdx.sh
+	shellcheck -x .ci/run scripts/*.sh initramfs-tools/hooks/earlybind \
 		initramfs-tools/scripts/init-top/earlybind dracut/52earlybind/*.sh \
 		mkinitcpio/install/earlybind mkinitcpio/hooks/earlybind mkinitcpio/earlybind.conf \
 		Tests/e2e/*.sh Tests/e2e/guest-init bench/*.sh debian/postinst debian/postrm \

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark copy of the loop from the ArchWiki "vfio-pci-override.sh"
 # (PCI passthrough via OVMF, "Using identical guest and host GPUs"),
 # re-pointed at a synthetic tree:

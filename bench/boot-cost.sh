@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # What earlybind costs a real boot: the binder's own wall time, from the
 # report it writes at boot (elapsed_us), and what it adds to the initramfs.
 # Builds two images with the real mkinitramfs exactly as the e2e tests do

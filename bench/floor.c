@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The syscall floor of earlybind-init: a static C program that makes the
  * binder's system calls for one rule and nothing else (no parser, no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Measures the host tool as it ships: its size and the start-up time of a
 # few commands beside `lspci -nnk`, on this machine's /sys, and prints a
 # markdown section for BENCHMARKS.md.

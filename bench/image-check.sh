@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Measures `earlybind check --json` on a large initramfs image beside the
 # lister it replaced (lsinitramfs) and the decompressor alone, and prints a
 # markdown subsection for the host section of BENCHMARKS.md (bench/host.sh

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Synthetic sysfs trees for the earlybind benchmarks (stdlib only).
 
     mktree.py build ROOT N      N PCI functions under ROOT/sys, plus

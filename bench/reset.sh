@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Puts a bench tree back as it was before a run of the binder, its floor or
 # the shell loop (they write overrides only on 0000:02:00.0 and 0000:02:00.1,
 # which bench/run.py checks once per rule and size); run before every timed

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmarks earlybind-init against its syscall floor and the ArchWiki
 vfio-pci-override.sh loop on synthetic sysfs trees, and writes BENCHMARKS.md.
 
@@ -288,6 +289,7 @@ class Bench:
         def verdict(ok):
             return "met" if ok else "**not met**"
 
+        add("<!-- SPDX-License-Identifier: Apache-2.0 -->")
         add("# Benchmarks")
         add("")
         add("earlybind-init against its syscall floor and the ArchWiki `vfio-pci-override.sh` loop,")

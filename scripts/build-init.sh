@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds earlybind-init, the initramfs binder: Embedded Swift, linked fully
 # statically against musl, with libkmod, libzstd and liblzma built by
 # scripts/build-static-deps.sh into .build-static.

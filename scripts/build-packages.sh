@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the distribution packages from this checkout: the Debian package
 # (dpkg-buildpackage), the Arch package (makepkg) and the RPM (rpmbuild).
 #

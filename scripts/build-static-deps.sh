@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the static C libraries that the initramfs binder (earlybind-init)
 # links against, compiled with musl-gcc so that the binary can be linked fully
 # statically against musl instead of glibc:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The demo: a host with two identical GPUs (QEMU std VGA, 1234:1111) and an
 # HDMI-style audio function beside the second one. It boots twice with a
 # real initramfs made by mkinitramfs: once without earlybind, once with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs what building, testing, the demo and the benchmark need, from
 # Debian's archive. (The static binder's kmod, zstd and xz sources are
 # fetched by build-static-deps.sh, which needs no deb-src entry.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // malloc and its family for the static initramfs binder only (Package.swift
 // adds this target when EMBEDDED is set): they replace musl's, for the
 // binder's Swift code, libkmod and libc alike, with the arena of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // arc4random_buf for the Embedded Swift runtime, which seeds Hasher with it.
 // musl (the C library of the static initramfs binary) has no arc4random_buf
 // before 1.2.5, so it is provided here on top of the getrandom system call.

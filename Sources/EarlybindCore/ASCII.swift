@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Byte-level helpers: the core parses sysfs files, the config and the
 /// kernel command line as ASCII bytes, which keeps Unicode machinery out of
 /// the initramfs binary.

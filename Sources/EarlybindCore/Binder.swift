@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Paths and switches for one binder run.
 public struct BinderSettings: Sendable {
   public var layout: SysfsLayout

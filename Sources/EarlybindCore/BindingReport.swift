@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What the binder did at boot, written to `/run/earlybind/report.json` for
 /// `earlybind status` and for people. The file is the one contract between
 /// the boot binary and the host tool: the host decodes exactly these keys.

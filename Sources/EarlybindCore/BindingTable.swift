@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A kernel module the binder loads before it verifies.
 public struct ModuleRequest: Hashable, Sendable {
   public var name: String

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The binary form of a `BindingTable`, little-endian throughout:
 ///
 ///     header   32 bytes  magic "EBTB", version, header size, total size,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The binder's switches from the kernel command line.
 ///
 /// `earlybind=off` disables everything; `earlybind.dry_run` decides and logs

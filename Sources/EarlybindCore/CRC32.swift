@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// CRC-32 (IEEE 802.3, reflected, as zlib computes it): catches the torn or
 /// bit-flipped tables a checksum is for, with no table or dependency.
 public enum CRC32 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A config or command-line problem, located to the byte.
 ///
 /// The description is the compiler-style line users see:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The kernel's per-device binding controls, in the words of libvirt's
 /// sequence: override, unbind, probe, read back. One place for the sysfs
 /// writes, shared by the boot binder, `apply` and `release`.

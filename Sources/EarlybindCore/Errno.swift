@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// An errno value with its symbolic name, so messages read
 /// `No such file or directory (ENOENT)` without libc's strerror.
 public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertible {

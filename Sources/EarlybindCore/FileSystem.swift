@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The file operations the scanner and binder need, kept small so the posix
 /// implementation is the one place for raw calls. Tests run that
 /// implementation on sysfs-shaped trees in temp directories, wrapped when

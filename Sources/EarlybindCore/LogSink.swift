@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Syslog levels, as `/dev/kmsg` takes them in a `<N>` prefix.
 public enum LogLevel: UInt8, Sendable {
   case error = 3

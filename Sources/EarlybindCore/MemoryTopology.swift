@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Host and tests only: the binder plans against sysfs, and leaving this out
 // of the Embedded build keeps it out of the binary every initramfs carries.
 #if !hasFeature(Embedded)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Loads kernel modules (libkmod at boot; fakes in tests).
 public protocol ModuleLoader {
   mutating func load(_ module: ModuleRequest) -> ModuleLoadResult

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A PCI function's place on the bus: `domain:bus:device.function`.
 ///
 /// Domains are 32-bit because VMD and some hypervisors expose domains above

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What a device's `boot_vga` attribute says.
 public enum BootFlag: Hashable, Sendable {
   /// Reads 1: the GPU the firmware initialised (and shows the console).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A vendor:device pair, as `lspci -n` prints it: `10de:1b80`. The one
 /// place it is packed into a word is the binding table codec.
 public struct PCIID: Hashable, Comparable, Sendable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What a PCI function is: IDs and class, all read from one `modalias` file.
 public struct PCIIdentity: Hashable, Sendable {
   /// Vendor and device: the chip.

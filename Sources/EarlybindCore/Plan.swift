@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Why a device is a target.
 public enum TargetReason: Hashable, Sendable {
   /// A rule's selector matched it.

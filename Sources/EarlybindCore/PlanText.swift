@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The words the binder logs and `earlybind plan` prints, in one place so
 /// both say the same thing.
 public enum PlanText {

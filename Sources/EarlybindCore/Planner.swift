@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Turns (devices, rules, boot options) into a `Plan`. Pure apart from the
 /// topology lookups, which it makes only for selected devices.
 public struct Planner<Topology: DeviceTopology> {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Whether the other functions of a selected device's slot go with it.
 public enum FunctionPolicy: UInt8, Hashable, Sendable {
   /// Follow display devices (their HDMI audio, USB-C controller), not others.

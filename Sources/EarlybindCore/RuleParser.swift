@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Parses rules: `SELECTOR [OPTION ...]`, one per config line, or items of
 /// `earlybind.bind=` whose words are joined by `+`. One grammar, two spellings.
 public enum RuleParser {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Which devices a rule picks.
 public enum Selector: Hashable, Sendable, CustomStringConvertible {
   /// One function by address; the domain defaults to 0 when omitted.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Where things live under a sysfs mount. The root is injectable so tests
 /// and benchmarks run on trees built in temp directories.
 public struct SysfsLayout: Hashable, Sendable {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Reads the PCI devices from sysfs with as few calls as possible, through
 /// one descriptor of the devices directory: one getdents64 listing, then
 /// per device one `modalias` read (IDs and class in one file) relative to

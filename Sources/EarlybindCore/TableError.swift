@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Why a binding table was refused. Any of these means: bind nothing.
 public struct TableError: Error, Hashable, Sendable, CustomStringConvertible {
   public enum Code: Hashable, Sendable {

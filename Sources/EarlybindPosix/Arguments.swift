@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CEarlybindSys
 
 /// The process arguments (Embedded Swift has no `CommandLine`).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
 
 /// A PCI function as a fake sysfs tree shows it (`FakeSysfs`) and as the

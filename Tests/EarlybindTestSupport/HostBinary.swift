@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// The `earlybind` executable `swift build --build-tests` puts beside the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
 
 /// A typical two-GPU workstation: identical GPUs with HDMI audio, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Deterministic pseudo-random numbers (SplitMix64), so fuzz-style tests
 /// see the same inputs on every run and a failing case can be replayed.
 public struct SplitMix64: RandomNumberGenerator {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// A throwaway directory, removed with the value. On tmpfs when there is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Boots the e2e guest once and writes the serial console to LOG.
 # Usage: boot.sh KVER INITRD ROOT.img LOG [EXTRA KERNEL ARGS...]
 #        boot.sh --probe-accel     (prints kvm or tcg)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds dracut-ng from its release tarball (upstream_tarball in lib.sh) into
 # OUT/root/usr/bin/dracut and OUT/root/usr/lib/dracut, with upstream's
 # defaults (no distribution profile). dracut.sh runs it from there, as it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds Arch's mkinitcpio from its release tarball (upstream_tarball in
 # lib.sh) into OUT/root, laid out as Arch installs it (prefix /usr, config in
 # /etc); mkinitcpio-run.sh runs it from there. Once built, OUT is reused

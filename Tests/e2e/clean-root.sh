@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The Debian package on a clean Debian 12: installed, used and purged with
 # dpkg in a debootstrapped root that has no Swift toolchain, which is then
 # booted in QEMU through the initramfs the package's trigger built, into the

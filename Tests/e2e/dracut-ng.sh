@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end test of earlybind's dracut module with dracut-ng 111, the dracut
 # Fedora, Arch and openSUSE ship: builds it once from its release tarball
 # (build-dracut-ng.sh, into .build-dracut-ng) and runs the cases of dracut.sh

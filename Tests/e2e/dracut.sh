@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end test of earlybind's dracut module with the real dracut and the
 # QEMU guest of run.sh.
 #

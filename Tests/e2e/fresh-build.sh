@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # A build on a fresh Debian 12: a clone of this repository in a clean
 # debootstrapped root (the tarball clean-root.sh caches), where only the
 # Swift toolchain, the upstream tarballs (at ../shared/upstream beside the

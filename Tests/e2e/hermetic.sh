@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The test images and the demo's do not depend on what is installed on the
 # machine that builds them: this installs earlybind system-wide, with a
 # config, and poisons /etc/initramfs-tools, all inside a private mount

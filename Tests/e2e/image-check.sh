@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end test of `earlybind check` reading real initramfs images: one
 # image per generator and compression, no boot.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # What the end-to-end tests run.sh, dracut.sh and mkinitcpio.sh have in
 # common: the command line, kernel and work dir, the check counters, the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the mkinitcpio that build-mkinitcpio.sh built, at the paths Arch gives
 # it (/usr/bin/mkinitcpio, /usr/lib/initcpio), without touching the machine:
 # in a private mount namespace /usr becomes a read-only overlay of

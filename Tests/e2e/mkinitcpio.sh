@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end test of earlybind's mkinitcpio hooks with the real mkinitcpio v41
 # (built from its release tarball by build-mkinitcpio.sh and run at Arch's
 # paths by mkinitcpio-run.sh) and the QEMU guest of run.sh.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds an initramfs with the real mkinitramfs from a private CONFDIR and the
 # hook files and binaries of a staging dir (make install DESTDIR=STAGE).
 # Usage: mkinitrd.sh [--plain] [--kms] [--corrupt] [--compress C] [--pad MIB] STAGE CONF KVER OUT.img

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the guest root filesystem: busybox-static, tests/e2e/guest-init as
 # /sbin/init, the vfio modules (to check that vfio_pci loads) and the HDA
 # audio driver (e2e.modprobe=snd_hda_intel loads it the way the real root's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks the distribution packages built by scripts/build-packages.sh.
 #
 # Usage: Tests/e2e/packages.sh PKGDIR [CASE...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end test of earlybind with the real mkinitramfs and a QEMU guest.
 #
 # Usage: Tests/e2e/run.sh STAGE [CASE...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The installed host tool as a user's machine runs it: no Swift toolchain,
 # only a minimal Debian 12 with libkmod2 and libblkid1.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # dracut cmdline hook 00 (images without systemd), sourced by /init: runs the
 # earlybind binder before 01-parse-kernel.sh loads rd.driver.pre and
 # force_drivers and before udev coldplug, so driver_override is set before

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # dracut module: adds the earlybind binder, its compiled binding table and
 # the vfio modules to the image, and runs the binder before anything loads
 # drivers: a cmdline hook that sorts before 01-parse-kernel.sh (rd.driver.pre,

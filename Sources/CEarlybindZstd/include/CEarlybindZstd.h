@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef CEARLYBINDZSTD_H
 #define CEARLYBINDZSTD_H
 

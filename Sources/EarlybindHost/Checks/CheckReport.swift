@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Every finding of one `earlybind check`, in the order they were made.
 struct CheckReport {
   var findings: [Finding]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One result of `earlybind check`.
 struct Finding: Equatable {
   /// In rising severity: the worst one decides check's exit status.

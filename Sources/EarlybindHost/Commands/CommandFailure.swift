@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
 
 /// Why a command could not do its job. Every command fails with one of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindPosix
 
 /// Where a command's words go: standard output for what scripts read,

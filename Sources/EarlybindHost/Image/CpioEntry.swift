@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One member of a newc cpio archive, as an initramfs carries it.
 struct CpioEntry: Hashable, Sendable {
   /// The path without its leading `./` or `/` (`usr/sbin/earlybind-init`).

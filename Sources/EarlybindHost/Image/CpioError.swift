@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Why a cpio stream cannot be read, and where: `offset` counts bytes from
 /// the start of the stream (the image file, or a decompressed part).
 struct CpioError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Reads newc cpio archives ("070701", and "070702" whose checksum it does
 /// not verify) from a stream fed in chunks of any size, as an initramfs
 /// image or its decompressed part arrives: one archive after another, each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// How the main archive of an initramfs image is compressed, told by its
 /// first bytes (the formats the kernel's initramfs unpacker accepts), and
 /// the program that decompresses it to standard output.

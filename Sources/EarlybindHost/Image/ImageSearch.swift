@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Looks for paths among an image's members as the unpacked tree will
 /// have them: through the symlinks the archive carries, so that
 /// `usr/sbin/earlybind-init` is found in a usr-merged image whose

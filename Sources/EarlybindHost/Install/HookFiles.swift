@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindPosix
 
 /// One file to install: its template (relative to the templates root),

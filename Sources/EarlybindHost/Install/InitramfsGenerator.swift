@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindPosix
 
 /// The initramfs generators earlybind plugs into.

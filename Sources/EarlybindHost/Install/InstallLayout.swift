@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Where the hook files of each generator go, and the paths rendered into
 /// them. With prefix /usr (distribution packages) the vendor directories
 /// are used; otherwise the local ones each generator reads from /etc.

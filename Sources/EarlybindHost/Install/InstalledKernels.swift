@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindPosix
 
 /// The kernels installed on a machine: a module tree and an image in /boot.

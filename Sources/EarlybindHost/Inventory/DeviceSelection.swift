@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
 
 /// How the config's rules treat one device, as the planner decided it.

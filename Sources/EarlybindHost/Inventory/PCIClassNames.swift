@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Short class names built in, so listings read the same with or without
 /// pci.ids (whose class names are long and vary between versions).
 enum PCIClassNames {

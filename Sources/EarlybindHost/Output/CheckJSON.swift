@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// `earlybind check --json`:
 ///
 ///     {version, result: ok|warning|error, findings: [{level, topic, message}]}

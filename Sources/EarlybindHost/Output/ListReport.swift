@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
 
 /// What `earlybind list` shows, computed once for the table and for JSON.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// `earlybind status --json`, printed whether or not the binder ran:
 ///
 ///     {version, state: ran|not-run|unreadable, message, healthy (bool),

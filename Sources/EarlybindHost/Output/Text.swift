@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Small text helpers the host needs without Foundation.
 enum Text {
   /// Without leading and trailing blanks, newlines and NULs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Aligned columns for terminal listings. Widths come from the plain text,
 /// so colour codes never shift a column.
 struct TextTable {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// `UUID=…`, `LABEL=…`, `PARTUUID=…` or `PARTLABEL=…`, as fstab and the
 /// kernel's `root=` name a filesystem.
 struct BlockTag: Hashable, CustomStringConvertible {

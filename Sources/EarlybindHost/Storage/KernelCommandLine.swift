@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
 
 /// /proc/cmdline as the kernel splits it (the core's `KernelParameters`),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One line of /proc/self/mounts or /etc/fstab.
 struct MountEntry: Hashable {
   var source: String
