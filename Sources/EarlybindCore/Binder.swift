@@ -266,7 +266,11 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       }
     }
     for target in members {
-      guard case .rebind(let from) = target.action else { continue }
+      let from: String
+      switch target.action {
+      case .rebind(let holder), .takeFromBuiltIn(let holder): from = holder
+      default: continue
+      }
       do {
         try control.unbind(target.device.address)
       } catch {
@@ -301,8 +305,12 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       return entry(target, outcome: .alreadyBound)
     }
     let before = control.driver(of: address)
-    if case .heldBy(let holder) = target.action, let before, ASCII.equal(before, holder) {
-      return entry(target, outcome: .held, detail: "bound to " + holder + " (no rebind)")
+    switch target.action {
+    case .heldBy(let holder), .beforeModule(let holder):
+      if let before, ASCII.equal(before, holder) {
+        return entry(target, outcome: .held, detail: "bound to " + holder + " (no rebind)")
+      }
+    default: break
     }
     if !isDriver(before, target.driver) {
       do {

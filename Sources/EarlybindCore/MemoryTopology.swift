@@ -9,11 +9,21 @@
   public struct MemoryTopology: DeviceTopology, Hashable, Sendable {
     public var drivers: [PCIAddress: String]
     public var groups: [PCIAddress: String]
+    /// Drivers whose origin is known; any other is `otherDrivers`.
+    public var origins: [String: DriverOrigin]
+    public var otherDrivers: DriverOrigin
 
-    public init(drivers: [PCIAddress: String] = [:], groups: [PCIAddress: String] = [:]) {
+    public init(
+      drivers: [PCIAddress: String] = [:], groups: [PCIAddress: String] = [:],
+      origins: [String: DriverOrigin] = [:], otherDrivers: DriverOrigin = .loadedModule
+    ) {
       self.drivers = drivers
       self.groups = groups
+      self.origins = origins
+      self.otherDrivers = otherDrivers
     }
+
+    public func origin(ofDriver name: String) -> DriverOrigin { origins[name] ?? otherDrivers }
 
     public func currentDriver(of address: PCIAddress) -> String? { drivers[address] }
 

@@ -17,8 +17,17 @@ public enum TargetAction: Hashable, Sendable {
   case alreadyBound
   /// Held by another driver and the rule says `rebind`: unbind it first.
   case rebind(from: String)
-  /// Held by another driver without `rebind`: override written, no unbind.
+  /// Held by a driver built into the kernel, which bound it before the
+  /// binder ran: the binder unbinds it, as the config asks for the device
+  /// whatever holds it and no later override could move it.
+  case takeFromBuiltIn(String)
+  /// Held by a module already loaded, without `rebind`: override written,
+  /// no unbind.
   case heldBy(String)
+  /// Held now by a module the image loads after the binder (the host's
+  /// view of the next boot): the override is in place first, so nothing
+  /// needs unbinding.
+  case beforeModule(String)
 }
 
 public struct Target: Hashable, Sendable {

@@ -19,8 +19,12 @@ public enum PlanText {
     case .bind: break
     case .alreadyBound: line += ", already bound"
     case .rebind(let from): line += ", unbinding " + from
+    case .takeFromBuiltIn(let driver):
+      line += ", taken from " + driver + " (built into the kernel, it binds before the binder runs)"
     case .heldBy(let driver):
-      line += ", but " + driver + " holds it (add rebind to take it)"
+      line += ", but " + driver + " is loaded and holds it (add rebind to take it)"
+    case .beforeModule(let driver):
+      line += " (" + driver + " holds it now; at boot it loads after the binder)"
     }
     return line
   }

@@ -52,6 +52,17 @@ public struct Planner<Topology: DeviceTopology> {
     presumedBootGPU(devices: devices, rules: rules) != nil
   }
 
+  static func action(taking holder: String, from topology: Topology, rebind: Bool)
+    -> TargetAction
+  {
+    if rebind { return .rebind(from: holder) }
+    switch topology.origin(ofDriver: holder) {
+    case .builtIn: return .takeFromBuiltIn(holder)
+    case .loadedModule: return .heldBy(holder)
+    case .loadsAfterBinder: return .beforeModule(holder)
+    }
+  }
+
   public func plan(
     devices: [PCIDevice], rules: [Rule], options: BootOptions = BootOptions(),
     modules: [ModuleRequest] = []
@@ -109,7 +120,7 @@ public struct Planner<Topology: DeviceTopology> {
         if ASCII.equal(current, rule.driver) {
           action = .alreadyBound
         } else {
-          action = rule.rebind ? .rebind(from: current) : .heldBy(current)
+          action = Self.action(taking: current, from: topology, rebind: rule.rebind)
         }
       } else {
         action = .bind

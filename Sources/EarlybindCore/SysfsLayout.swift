@@ -36,6 +36,16 @@ public struct SysfsLayout: Hashable, Sendable {
     return path
   }
 
+  /// The link from a PCI driver to its module's directory.
+  public func driverModule(_ driver: String) -> String {
+    Paths.join(Paths.join(Paths.join(sysfs, "bus/pci/drivers"), driver), "module")
+  }
+
+  /// Present for loadable modules only.
+  public func moduleInitState(_ module: String) -> String {
+    Paths.join(Paths.join(Paths.join(sysfs, "module"), module), "initstate")
+  }
+
   public func groupDevices(_ group: String) -> String {
     Paths.join(Paths.join(iommuGroups, group), "devices")
   }

@@ -112,6 +112,25 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
     fileSystem.linkName(layout.attribute(address, "iommu_group"))
   }
 
+  /// A loadable module's driver links to `/sys/module/NAME`, which has
+  /// `initstate`; a built-in driver has either no link or a module
+  /// directory without `initstate`. Anything unreadable counts as a loaded
+  /// module: the binder then leaves the device where it is.
+  public func origin(ofDriver name: String) -> DriverOrigin {
+    let module: String
+    do {
+      module = Paths.lastComponent(try fileSystem.readLink(layout.driverModule(name)))
+    } catch {
+      return error.errno == .noSuchFile ? .builtIn : .loadedModule
+    }
+    do {
+      _ = try fileSystem.readFile(layout.moduleInitState(module), limit: 32)
+      return .loadedModule
+    } catch {
+      return error.errno == .noSuchFile ? .builtIn : .loadedModule
+    }
+  }
+
   public func members(ofGroup group: String) -> [PCIAddress] {
     guard let names = try? fileSystem.listDirectory(layout.groupDevices(group)) else { return [] }
     var members: [PCIAddress] = []
@@ -128,6 +147,8 @@ public protocol DeviceTopology {
   func currentDriver(of address: PCIAddress) -> String?
   func iommuGroup(of address: PCIAddress) -> String?
   func members(ofGroup group: String) -> [PCIAddress]
+  /// Asked only for drivers holding a device a rule selected.
+  func origin(ofDriver name: String) -> DriverOrigin
 }
 
 /// The scanner's reusable buffers: `NAME/ATTRIBUTE\0` for openat(2), and

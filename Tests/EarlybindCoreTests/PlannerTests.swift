@@ -140,6 +140,23 @@ struct PlannerTests {
     #expect(stub.target(at: address("0000:02:00.0"))?.action == .heldBy("vfio-pci"))
   }
 
+  @Test func theHoldersOriginDecidesTheAction() throws {
+    let machine = Machine.replacing(Machine.nvme.bound(to: "nvme"))
+    let selected = try rules("03:00.0")
+    func action(_ topology: MemoryTopology, _ rules: [Rule] = selected) -> TargetAction? {
+      Planner(topology: topology).plan(devices: machine.pciDevices, rules: rules)
+        .target(at: address("0000:03:00.0"))?.action
+    }
+    var topology = machine.topology()
+    #expect(action(topology) == .heldBy("nvme"))
+    topology.origins["nvme"] = .builtIn
+    #expect(action(topology) == .takeFromBuiltIn("nvme"))
+    #expect(action(topology, try rules("03:00.0 rebind")) == .rebind(from: "nvme"))
+    topology.origins = [:]
+    topology.otherDrivers = .loadsAfterBinder
+    #expect(action(topology) == .beforeModule("nvme"))
+  }
+
   @Test func conflictingRulesFirstWins() throws {
     let plan = try plan(Machine.all, "02:00.0\n10de:1b80 driver=pci-stub\n")
     let first = try rules("02:00.0")[0]

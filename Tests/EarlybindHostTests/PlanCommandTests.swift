@@ -55,7 +55,8 @@ import Testing
     let run = try host.run(PlanCommand.self, ["--json"])
     #expect(run.status == .success)
     let json = try run.json()
-    #expect(json["version"] as? Int == 1)
+    #expect(json["version"] as? Int == 2)
+    #expect(json["kernel"] as? String == "6.1.0-test")
     #expect(json["source"] as? String == "config")
     #expect(json["path"] as? String == host.environment.paths.config)
     #expect(json["disabled"] as? Bool == false && json["dry_run"] as? Bool == false)
@@ -115,5 +116,61 @@ import Testing
     #expect(error["kind"] as? String == "config")
     #expect(error["file"] as? String == host.environment.paths.config)
     #expect(error["line"] as? Int == 2 && error["column"] as? Int == 9)
+  }
+}
+
+/// The plan is for the next boot: a driver holding a device now is judged
+/// by whether the kernel booted has it built in.
+@Suite struct NextBootPlanTests {
+  /// The storage controller on virtio-pci, the second GPU on bochs-drm.
+  func makeHost(builtIn: String) throws -> TestHost {
+    let tree = try PlanCommandTests().makeTree()
+    try tree.bind("0000:00:04.0", to: "virtio-pci")
+    try tree.bind("0000:00:05.0", to: "bochs-drm")
+    let host = try TestHost(sysfs: tree)
+    try host.directory.write(
+      "lib/modules/6.12.0-test/modules.builtin", "kernel/drivers/virtio/" + builtIn + "\n")
+    try host.directory.write("etc/earlybind.conf", "non-boot-vga\n0000:00:04.0\n")
+    return host
+  }
+
+  @Test func aBuiltInHolderIsTakenAndAModuleNeedsNoRebind() throws {
+    let host = try makeHost(builtIn: "virtio_pci.ko")
+    let run = try host.run(PlanCommand.self, ["--kernel", "6.12.0-test"])
+    #expect(run.status == .success)
+    #expect(run.output.contains("At the next boot with kernel 6.12.0-test:"))
+    #expect(
+      run.output.contains(
+        "0000:00:04.0 [1af4:1001] -> vfio-pci (line 2: 0000:00:04.0), taken from virtio-pci"
+          + " (built into the kernel, it binds before the binder runs)"))
+    #expect(
+      run.output.contains(
+        "0000:00:05.0 [1234:1111] -> vfio-pci (line 1: non-boot-vga) (bochs-drm holds it now;"
+          + " at boot it loads after the binder)"))
+    #expect(!run.output.contains("add rebind"))
+    let json = try host.run(PlanCommand.self, ["--kernel", "6.12.0-test", "--json"]).json()
+    let actions = (json["targets"] as? [[String: Any]] ?? []).map { $0["action"] as? String }
+    #expect(actions == ["take-from-built-in", "before-module", "bind"])
+  }
+
+  @Test func theSameDriverAsAModuleIsNotTaken() throws {
+    let host = try makeHost(builtIn: "virtio_blk.ko")
+    let run = try host.run(PlanCommand.self, ["--kernel", "6.12.0-test"])
+    #expect(
+      run.output.contains(
+        "0000:00:04.0 [1af4:1001] -> vfio-pci (line 2: 0000:00:04.0) (virtio-pci holds it now;"))
+  }
+
+  @Test func compileWarnsPerKernel() throws {
+    let host = try makeHost(builtIn: "virtio_pci.ko")
+    let run = try host.run(
+      CompileCommand.self,
+      ["--kernel", "6.12.0-test", "--output", host.directory.file("out.tbl")])
+    #expect(run.status == .success)
+    #expect(
+      run.errors.contains(
+        "earlybind: 6.12.0-test: 0000:00:04.0 is held by virtio-pci, built into this kernel:"
+          + " the binder unbinds it at boot before binding vfio-pci"))
+    #expect(!run.errors.contains("0000:00:05.0"))
   }
 }

@@ -276,9 +276,36 @@ struct BinderTests {
     #expect(entry["detail"] as? String == "bound to nouveau (no rebind)")
     #expect(
       result.kmsg.contains(
-        "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: 0000:02:00.0), but nouveau holds it (add rebind to take it)"
+        "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: 0000:02:00.0), but nouveau is loaded and holds it (add rebind to take it)"
       ))
     #expect(result.kmsg.last == "<5>earlybind: 0 bound, 1 failed, 0 refused")
+  }
+
+  /// A built-in driver binds during kernel init, before the binder: the
+  /// binder takes the device without `rebind`, as nothing later could.
+  @Test func aBuiltInHolderIsUnboundWithoutRebind() throws {
+    let fake = try Machine.build(Machine.all)
+    try fake.addDriver("virtio-pci", builtIn: true)
+    try fake.bind("0000:03:00.0", to: "virtio-pci")
+    let result = try run(fake, table: "03:00.0")
+    #expect(fake.unbindRequests("virtio-pci") == "0000:03:00.0")
+    #expect(fake.driver(of: "0000:03:00.0") == "vfio-pci")
+    #expect(result.entry("0000:03:00.0")?["outcome"] as? String == "bound")
+    #expect(
+      result.kmsg.contains(
+        "<5>earlybind: 0000:03:00.0 [144d:a808] -> vfio-pci (line 1: 0000:03:00.0), taken from virtio-pci (built into the kernel, it binds before the binder runs)"
+      ))
+  }
+
+  /// The same device held by a loaded module stays with it: that module was
+  /// loaded on purpose before the binder, and only `rebind` overrides that.
+  @Test func aLoadedModuleHolderIsNotUnbound() throws {
+    let fake = try Machine.build(Machine.all)
+    try fake.bind("0000:03:00.0", to: "nvme")
+    let result = try run(fake, table: "03:00.0")
+    #expect(fake.unbindRequests("nvme") == "")
+    #expect(fake.driver(of: "0000:03:00.0") == "nvme")
+    #expect(result.entry("0000:03:00.0")?["outcome"] as? String == "held")
   }
 
   @Test func alreadyBoundDevicesAreNotTouched() throws {

@@ -11,6 +11,8 @@ import Foundation
 ///     <BDF>/driver -> <root>/sys/bus/pci/drivers/<name>, which has bind and unbind
 ///     <BDF>/iommu_group -> <root>/sys/kernel/iommu_groups/<N>
 ///     <root>/sys/kernel/iommu_groups/<N>/devices/<BDF> -> the device directory
+///     <root>/sys/bus/pci/drivers/<name>/module -> ../../../../module/<name>,
+///         which has initstate unless the driver is built in
 ///     <root>/sys/bus/pci/drivers_probe, <root>/proc/cmdline, <root>/dev/kmsg (a plain file)
 ///
 /// Plain files do not behave like sysfs attributes: a write does not
@@ -61,11 +63,18 @@ public final class FakeSysfs {
 
   public func driverPath(_ name: String) -> String { sys + "/bus/pci/drivers/" + name }
 
-  public func addDriver(_ name: String) throws {
+  /// A driver as the kernel lists it: `module` links to `sys/module/NAME`
+  /// (the driver's name with `-` as `_`), which has `initstate` only for a
+  /// loadable module; `builtIn` leaves it out, as for `CONFIG_...=y`.
+  public func addDriver(_ name: String, builtIn: Bool = false) throws {
     let relative = "sys/bus/pci/drivers/" + name
     if FileManager.default.fileExists(atPath: directory.file(relative)) { return }
     try directory.write(relative + "/bind", "")
     try directory.write(relative + "/unbind", "")
+    let module = String(name.map { $0 == "-" ? "_" : $0 })
+    try directory.makeDirectory("sys/module/" + module)
+    if !builtIn { try directory.write("sys/module/" + module + "/initstate", "live\n") }
+    try directory.link(relative + "/module", to: "../../../../module/" + module)
   }
 
   public func add(_ device: FakeDevice) throws {

@@ -93,12 +93,17 @@ extension ConfigEdit {
   /// What the edited rules do on this machine now, and the step that
   /// takes them to the next boot.
   static func showPlan(_ rules: [Rule], sysfs: String, in environment: HostEnvironment) {
+    let nextBoot = NextBoot.read(
+      kernel: environment.kernelRelease, modules: environment.paths.modules,
+      fileSystem: environment.fileSystem)
     if let plan = try? Planning.plan(
       Planning.table(rules), options: BootOptions(), sysfs: sysfs,
-      fileSystem: environment.fileSystem)
+      fileSystem: environment.fileSystem, nextBoot: nextBoot)
     {
       environment.output.write(
-        PlanReport(plan: plan, options: BootOptions(), source: .config, path: "").text())
+        PlanReport(
+          plan: plan, options: BootOptions(), source: .config, path: "", nextBoot: nextBoot
+        ).text())
     }
     environment.output.line(
       Regenerator.rebuildHint(root: environment.paths.root, fileSystem: environment.fileSystem))

@@ -101,6 +101,8 @@ struct CompileCommand: HostCommand {
     let table = BindingTable(rules: rules, modules: modules, protectedAddresses: protected)
     let output = output ?? environment.paths.table
     try TableFile.write(table, to: output, fileSystem: fileSystem)
+    NextBoot.warnAboutBuiltInHolders(
+      table, kernel: kernel ?? environment.kernelRelease, in: environment)
     if listModules {
       for module in modules { environment.output.line(module.name) }
     } else {

@@ -11,7 +11,10 @@ struct PlanCommand: HostCommand {
     discussion: """
       Reads the rules (from the config, or from a compiled table with --table),
       scans the PCI devices and prints every decision, exactly as the binder
-      would log it at boot. Nothing is written. Planning from the config guards
+      would log it at the next boot: a driver holding a device now is judged by
+      whether it is built into the kernel (--kernel, default the running one),
+      which binds before the binder, or a module, which loads after it. Nothing
+      is written. Planning from the config guards
       this machine's root-disk controllers, as the compiled table would.
       The JSON document is described in earlybind(8).
       """)
@@ -27,6 +30,11 @@ struct PlanCommand: HostCommand {
   @Option(name: .long, help: "Kernel command line to apply (default: /proc/cmdline).")
   var cmdline: String?
 
+  @Option(
+    name: .long,
+    help: "Kernel release whose built-in drivers decide the next boot (default: the running one).")
+  var kernel: String?
+
   var printsJSON: Bool { output.json }
 
   func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
@@ -36,11 +44,15 @@ struct PlanCommand: HostCommand {
       ?? (try? environment.fileSystem.readFile(environment.paths.proc + "/cmdline", limit: 65536))
       ?? []
     let options = BootOptions.parse(cmdlineBytes)
+    let nextBoot = NextBoot.read(
+      kernel: kernel ?? environment.kernelRelease, modules: environment.paths.modules,
+      fileSystem: environment.fileSystem)
     let plan = try Planning.plan(
       loaded.table, options: options, sysfs: sysfs.path(in: environment),
-      fileSystem: environment.fileSystem)
+      fileSystem: environment.fileSystem, nextBoot: nextBoot)
     let report = PlanReport(
-      plan: plan, options: options, source: loaded.source, path: loaded.path)
+      plan: plan, options: options, source: loaded.source, path: loaded.path,
+      nextBoot: nextBoot)
     environment.output.write(output.json ? JSONOutput.render(report) : report.text())
     return .success
   }

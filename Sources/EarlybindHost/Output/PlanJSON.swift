@@ -3,10 +3,11 @@ import EarlybindCore
 
 /// `earlybind plan --json`:
 ///
-///     {version, source: config|table, path, disabled (bool), dry_run (bool),
+///     {version, source: config|table, path, kernel, disabled (bool), dry_run (bool),
 ///      command_line_problems: [string],
 ///      targets: [{address, id, driver, line, rule, reason: selected|function|group,
-///        of, group, action: bind|already-bound|rebind|held, holder, message}],
+///        of, group, action: bind|already-bound|rebind|take-from-built-in|held|before-module,
+///        holder, message}],
 ///      refused: [{address, id, line, rule, reason: boot-vga|protected|skipped|
 ///        conflict|guarded-member|address-moved, message}],
 ///      unmatched_rules: [{line, rule, message}],
@@ -14,13 +15,15 @@ import EarlybindCore
 ///
 /// `id` is vendor:device; `of` is the selected device a function or group
 /// member follows, `group` its IOMMU group, `holder` the driver that holds a
-/// target now (rebind, held); `message` is the line the binder would log.
-/// `line` is 0 for rules from earlybind.bind= on the command line.
+/// target now (rebind, take-from-built-in, held, before-module); `message` is the line the binder would log.
+/// `kernel` is the release whose built-in drivers the plan was judged by
+/// (null when judged as things are now). `line` is 0 for rules from earlybind.bind= on the command line.
 extension PlanReport: JSONDocument {
-  static let schemaVersion = 1
+  /// 2: `kernel`, and the actions take-from-built-in and before-module.
+  static let schemaVersion = 2
 
   enum Keys: String, CodingKey {
-    case version, source, path, disabled, targets, refused, modules
+    case version, source, path, kernel, disabled, targets, refused, modules
     case dryRun = "dry_run"
     case commandLineProblems = "command_line_problems"
     case unmatchedRules = "unmatched_rules"
@@ -33,6 +36,7 @@ extension PlanReport: JSONDocument {
     try container.encode(Self.schemaVersion, forKey: .version)
     try container.encode(source.rawValue, forKey: .source)
     try container.encode(path, forKey: .path)
+    try container.encode(nextBoot?.kernel, forKey: .kernel)
     try container.encode(options.disabled, forKey: .disabled)
     try container.encode(options.dryRun, forKey: .dryRun)
     try container.encode(options.problems.map(\.description), forKey: .commandLineProblems)
@@ -62,8 +66,14 @@ extension PlanReport: JSONDocument {
       case .rebind(let from):
         try object.encode("rebind", forKey: .action)
         holder = from
+      case .takeFromBuiltIn(let driver):
+        try object.encode("take-from-built-in", forKey: .action)
+        holder = driver
       case .heldBy(let driver):
         try object.encode("held", forKey: .action)
+        holder = driver
+      case .beforeModule(let driver):
+        try object.encode("before-module", forKey: .action)
         holder = driver
       }
       try object.encode(holder, forKey: .holder)

@@ -12,6 +12,8 @@ struct PlanReport {
   /// Where the rules came from.
   var source: Source
   var path: String
+  /// The boot the plan is for; nil: drivers are judged as they are now.
+  var nextBoot: NextBoot? = nil
 
   func text() -> String {
     var out = ""
@@ -20,6 +22,10 @@ struct PlanReport {
     }
     for problem in options.problems {
       out += "command line: " + problem.description + " (ignored)\n"
+    }
+    if let nextBoot {
+      out += "At the next boot with kernel " + nextBoot.kernel
+      out += nextBoot.builtInModules == nil ? " (its modules.builtin is unreadable):\n" : ":\n"
     }
     if plan.targets.isEmpty {
       out += "No device would be bound.\n"

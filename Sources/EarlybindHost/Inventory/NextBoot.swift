@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+import EarlybindCore
+import EarlybindPosix
+
+/// The host's view of who holds each device when the binder runs at the
+/// next boot with one kernel. The binder runs before every module list of
+/// every generator (initramfs-tools' modules file, dracut's force_drivers,
+/// mkinitcpio's MODULES=, modules-load.d), so only a driver built into that
+/// kernel is already bound then; any other driver holding a device now is a
+/// module that will find the override in place.
+struct NextBoot {
+  /// The kernel release the plan is for.
+  var kernel: String
+  /// Module names built into that kernel (its `modules.builtin`); nil when
+  /// the list could not be read, and then nothing counts as built in.
+  var builtInModules: Set<String>?
+
+  /// Reads `<modules>/<kernel>/modules.builtin`: one `kernel/…/NAME.ko` a line.
+  static func read(kernel: String, modules: String, fileSystem: PosixFileSystem) -> NextBoot {
+    let path = modules + "/" + kernel + "/modules.builtin"
+    guard let bytes = try? fileSystem.readFile(path, limit: 4 << 20) else {
+      return NextBoot(kernel: kernel, builtInModules: nil)
+    }
+    var names: Set<String> = []
+    for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+      var name = Substring(line.split(separator: "/").last ?? "")
+      if name.hasSuffix(".ko") { name = name.dropLast(3) }
+      if !name.isEmpty { names.insert(Self.moduleName(String(name))) }
+    }
+    return NextBoot(kernel: kernel, builtInModules: names)
+  }
+
+  /// The kernel writes module names with `_`; drivers often use `-`.
+  static func moduleName(_ name: String) -> String {
+    String(name.map { $0 == "-" ? "_" : $0 })
+  }
+
+  func isBuiltIn(module: String) -> Bool {
+    builtInModules?.contains(Self.moduleName(module)) ?? false
+  }
+}
+
+/// A topology whose drivers are judged for the next boot (`NextBoot`);
+/// drivers, groups and members come from the live one.
+struct NextBootTopology<Live: DeviceTopology>: DeviceTopology {
+  var live: Live
+  var nextBoot: NextBoot
+  /// The module a driver belongs to, as the live sysfs links it.
+  var moduleOf: (String) -> String
+
+  func currentDriver(of address: PCIAddress) -> String? { live.currentDriver(of: address) }
+  func iommuGroup(of address: PCIAddress) -> String? { live.iommuGroup(of: address) }
+  func members(ofGroup group: String) -> [PCIAddress] { live.members(ofGroup: group) }
+
+  func origin(ofDriver name: String) -> DriverOrigin {
+    nextBoot.isBuiltIn(module: moduleOf(name)) ? .builtIn : .loadsAfterBinder
+  }
+}
+
+extension NextBootTopology where Live == SysfsScanner<PosixFileSystem> {
+  init(live: Live, nextBoot: NextBoot) {
+    self.init(live: live, nextBoot: nextBoot) { driver in
+      if let module = live.fileSystem.linkName(live.layout.driverModule(driver)) { return module }
+      return NextBoot.moduleName(driver)
+    }
+  }
+}
+
+extension NextBoot {
+  /// Warns, for `compile` and `check`, about each selected device that a
+  /// driver built into `kernel` holds on this machine: the binder takes it
+  /// from that driver at boot (earlybind.conf(5)). Says nothing where sysfs
+  /// or the kernel's list cannot be read (a chroot, a foreign kernel).
+  static func warnAboutBuiltInHolders(
+    _ table: BindingTable, kernel: String, in environment: HostEnvironment
+  ) {
+    let nextBoot = read(
+      kernel: kernel, modules: environment.paths.modules, fileSystem: environment.fileSystem)
+    guard nextBoot.builtInModules != nil,
+      let plan = try? Planning.plan(
+        table, options: BootOptions(), sysfs: environment.paths.sysfs,
+        fileSystem: environment.fileSystem, nextBoot: nextBoot)
+    else { return }
+    for target in plan.targets {
+      guard case .takeFromBuiltIn(let driver) = target.action else { continue }
+      environment.output.warn(
+        kernel + ": " + target.device.address.description + " is held by " + driver
+          + ", built into this kernel: the binder unbinds it at boot before binding "
+          + target.driver)
+    }
+  }
+}
