@@ -4,9 +4,10 @@
 # Usage: boot.sh KVER INITRD ROOT.img LOG [EXTRA KERNEL ARGS...]
 #        boot.sh --probe-accel     (prints kvm or tcg)
 # Env: E2E_ACCEL=kvm|tcg|auto (default auto), E2E_TIMEOUT seconds (default 180),
-#      E2E_VMLINUZ kernel image (default /boot/vmlinuz-KVER).
+#      E2E_VMLINUZ kernel image (default /boot/vmlinuz-KVER),
+#      E2E_DATA_DISK a raw image attached as a second virtio-blk at 00:07.0.
 # PCI layout (q35): 00:03.0 VGA (firmware boot GPU), 00:04.0 virtio-blk root,
-# 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot).
+# 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot), [00:07.0 virtio-blk data].
 set -euo pipefail
 
 kvm_works() {
@@ -42,6 +43,13 @@ machine=q35
 # With KVM's in-kernel irqchip, intel-iommu wants the split irqchip.
 [ "$accel" = kvm ] && machine=q35,kernel-irqchip=split
 
+data=()
+if [ -n "${E2E_DATA_DISK:-}" ]; then
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	data=(-drive "file=$E2E_DATA_DISK,if=none,id=data,format=raw,snapshot=on"
+		-device virtio-blk-pci,drive=data,bus=pcie.0,addr=0x7)
+fi
+
 rm -f "$log"
 set +e
 timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
@@ -56,7 +64,7 @@ timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
 	-device VGA,bus=pcie.0,addr=0x5,multifunction=on \
 	-audiodev none,id=snd0 \
 	-device intel-hda,bus=pcie.0,addr=0x5.1 -device hda-duplex,audiodev=snd0 \
-	</dev/null 2>"$log.qemu"
+	"${data[@]}" </dev/null 2>"$log.qemu"
 rc=$?
 set -e
 [ "$rc" -eq 124 ] && echo "boot.sh: timed out after ${E2E_TIMEOUT:-180} s" >&2

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# The Debian package on a clean Debian 12: installed, used and purged with
+# The Debian package on a clean Debian 12 or 13: installed, used and purged with
 # dpkg in a debootstrapped root that has no Swift toolchain, which is then
 # booted in QEMU through the initramfs the package's trigger built, into the
 # root's own systemd.
@@ -9,6 +9,7 @@
 # Env:
 #   E2E_ROOT_CACHE  where the debootstrapped root is kept as a tarball
 #                   (default .build-clean-root at the top of the tree)
+#   E2E_SUITE       bookworm (Debian 12, the default) or trixie (Debian 13)
 #   DEBIAN_MIRROR   for debootstrap (default http://deb.debian.org/debian)
 #   E2E_ACCEL, E2E_TIMEOUT (default 300), E2E_JOBS, E2E_WORK as for run.sh
 #
@@ -24,8 +25,12 @@
 # out of the root's tables): dpkg --unpack, earlybind add non-boot-vga,
 # dpkg --configure (the trigger and postinst rebuild both images), an
 # upgrade to a newer version, then (for the second boot) dpkg -r and
-# dpkg --purge. Boot 1 (installed): the boot GPU on bochs-drm, the twin
-# and its audio on vfio-pci, never probed by their own drivers, the
+# dpkg --purge. The config also names a data disk's controller (a second
+# virtio-blk at 00:07.0): Debian 12's kernel has virtio-pci as a module,
+# which loads after the binder; Debian 13's has it built in, bound before
+# the binder, which must then take the device from it. Boot 1 (installed):
+# the boot GPU on bochs-drm, the twin and its audio and the data disk on
+# vfio-pci, the GPU's functions never probed by their own drivers, the
 # binder's report readable after switch_root, earlybind status --json exit
 # 0, earlybind check runs. Boot 2 (purged): every device on its own driver,
 # no binder in any image.
@@ -47,11 +52,19 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 2
 fi
 export E2E_TIMEOUT=${E2E_TIMEOUT:-300}
-make_work clean-root
+suite=${E2E_SUITE:-bookworm}
+case $suite in
+bookworm | trixie) ;;
+*) echo "$me: E2E_SUITE must be bookworm or trixie, not $suite" >&2; exit 2 ;;
+esac
+# Debian 13's systemd boots take longer under TCG.
+[ "$suite" = trixie ] && export E2E_TIMEOUT=${E2E_TIMEOUT_TRIXIE:-600}
+make_work "clean-root-$suite"
 t0=$(date +%s)
+data_disk=0000:00:07.0
+vfio_extra=$data_disk
 
 # --- the root, debootstrapped once ----------------------------------------------
-suite=bookworm
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 include=linux-image-amd64,initramfs-tools,udev,systemd-sysv
 cache=${E2E_ROOT_CACHE:-$repo/.build-clean-root}
@@ -176,7 +189,9 @@ in_root dpkg --unpack "/tmp/${deb##*/}" >"$work/install.log" 2>&1
 is "earlybind --version in the root" "$(in_root earlybind --version 2>&1)" "$version"
 check "the host tool finds every library" not grep -q 'not found' <(in_root ldd /usr/sbin/earlybind)
 in_root earlybind add non-boot-vga >>"$work/install.log" 2>&1
+in_root earlybind add "$data_disk" >>"$work/install.log" 2>&1
 check "earlybind add wrote /etc/earlybind.conf" grep -qx 'non-boot-vga' "$root/etc/earlybind.conf"
+check "earlybind add wrote the data disk's rule" grep -qx "$data_disk" "$root/etc/earlybind.conf"
 in_root dpkg --configure earlybind >>"$work/install.log" 2>&1
 is "dpkg status" "$(package_status)" "ii "
 check "the trigger rebuilt the initramfs of $kver" grep -q "Generating /boot/initrd.img-$kver" "$work/install.log"
@@ -213,7 +228,7 @@ disk_image() {
 boot() {
 	local name=$1 start
 	start=$(date +%s.%N)
-	E2E_VMLINUZ=$work/$name.vmlinuz "$here/boot.sh" "$kver" "$work/$name.initrd" "$work/$name.img" \
+	E2E_DATA_DISK=$work/data.img E2E_VMLINUZ=$work/$name.vmlinuz "$here/boot.sh" "$kver" "$work/$name.initrd" "$work/$name.img" \
 		"$work/$name.log" systemd.show_status=false 2>"$work/$name.boot.err"
 	echo "$?" >"$work/$name.boot.rc"
 	echo "$start $(date +%s.%N)" | awk '{ printf "%.1f\n", $2 - $1 }' >"$work/$name.time"
@@ -228,6 +243,7 @@ prepare_boot() {
 	disk_image "$1"
 }
 
+truncate -s 16M "$work/data.img"
 E2E_VMLINUZ=$root/boot/vmlinuz-$kver start_accel_probe
 wait_accel
 echo "# kernel $kver, accel $accel, work dir $work; packages installed after $(($(date +%s) - t0)) s"
@@ -272,6 +288,13 @@ for case in $cases; do
 	case $case in
 	installed)
 		to_vfio
+		if grep -qx 'kernel/drivers/virtio/virtio_pci.ko' "$root/lib/modules/$kver/modules.builtin"; then
+			check "the binder took $data_disk from virtio-pci, built into $kver" \
+				dmesg_has "earlybind: $data_disk .*taken from virtio-pci \\(built into the kernel"
+		else
+			check "virtio-pci is a module in $kver: nothing taken from a built-in driver" \
+				not dmesg_has 'taken from'
+		fi
 		is "earlybind status --json exits 0" "$(host_field status-rc)" 0
 		status=$(host_field status)
 		if python3 -c 'import json, sys; json.load(sys.stdin)' <<<"$status" 2>/dev/null; then
@@ -289,6 +312,7 @@ for case in $cases; do
 		;;
 	purged)
 		own_drivers
+		is "data disk $data_disk on virtio-pci" "$(field "$data_disk" driver)" virtio-pci
 		check "no earlybind in the root" grep -qx 'earlybind absent' "$work/$case.host"
 		check "no binder ran" not dmesg_has 'earlybind:'
 		check "no binder report" grep -qx 'report none' "$st"

@@ -12,6 +12,8 @@ me=${0##*/}
 # Guest layout (boot.sh): the firmware boot GPU, and an identical second
 # GPU with an HDA audio function in the same slot.
 boot_gpu=0000:00:03.0 guest_gpu=0000:00:05.0 guest_audio=0000:00:05.1
+# vfio_extra: an address beside the second GPU's slot a script expects on vfio-pci.
+vfio_extra=
 
 passed=0 failed=0 case=
 st=
@@ -257,8 +259,8 @@ to_vfio() {
 	is "boot GPU $boot_gpu on bochs-drm" "$(field "$boot_gpu" driver)" bochs-drm
 	is "second GPU $guest_gpu on vfio-pci" "$(field "$guest_gpu" driver)" vfio-pci
 	is "audio $guest_audio on vfio-pci" "$(field "$guest_audio" driver)" vfio-pci
-	is "overrides only on the second GPU's slot" "$(overrides)" \
-		"$guest_gpu=vfio-pci $guest_audio=vfio-pci "
+	is "overrides only on the second GPU's slot${vfio_extra:+ and $vfio_extra}" "$(overrides)" \
+		"$guest_gpu=vfio-pci $guest_audio=vfio-pci ${vfio_extra:+$vfio_extra=vfio-pci }"
 	check "binder logged $guest_gpu -> vfio-pci" dmesg_has "$(log_line "$guest_gpu" 1234:1111)"
 	check "binder logged $guest_audio -> vfio-pci" dmesg_has "$(log_line "$guest_audio" 8086:2668)"
 	check "bochs-drm never probed $guest_gpu" not gpu_probed
