@@ -140,7 +140,7 @@ deb arch rpm: $(SOURCES)/.complete
 
 # The tests of the packages `make packages` built: file lists against
 # `make install`, package metadata, lintian, the scripts under pacman and
-# rpm; then the .deb on a debootstrapped Debian 12 (cached in
+# rpm; then the .deb on a debootstrapped Debian 12 and 13 (cached in
 # .build-clean-root), booted in QEMU into its own systemd, before and after
 # purge.
 package-test:
@@ -148,6 +148,7 @@ package-test:
 
 clean-root-test:
 	Tests/e2e/clean-root.sh $(PKG)
+	E2E_SUITE=trixie Tests/e2e/clean-root.sh $(PKG)
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-dracut-ng .build-mkinitcpio .build-standalone \
