@@ -5,7 +5,9 @@
 #        boot.sh --probe-accel     (prints kvm or tcg)
 # Env: E2E_ACCEL=kvm|tcg|auto (default auto), E2E_TIMEOUT seconds (default 180),
 #      E2E_VMLINUZ kernel image (default /boot/vmlinuz-KVER),
-#      E2E_DATA_DISK a raw image attached as a second virtio-blk at 00:07.0.
+#      E2E_DATA_DISK a raw image attached as a second virtio-blk at 00:07.0,
+#      E2E_FIRMWARE=uefi boots through OVMF (a fresh copy of its variables
+#      beside LOG) instead of SeaBIOS.
 # PCI layout (q35): 00:03.0 VGA (firmware boot GPU), 00:04.0 virtio-blk root,
 # 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot), [00:07.0 virtio-blk data].
 set -euo pipefail
@@ -40,6 +42,8 @@ if [ "$accel" = auto ]; then
 	if kvm_works "$kver"; then accel=kvm; else accel=tcg; fi
 fi
 machine=q35
+# no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer test
+# can miss its window and, with interrupt remapping on, panic the boot.
 # With KVM's in-kernel irqchip, intel-iommu wants the split irqchip.
 [ "$accel" = kvm ] && machine=q35,kernel-irqchip=split
 
@@ -50,14 +54,22 @@ if [ -n "${E2E_DATA_DISK:-}" ]; then
 		-device virtio-blk-pci,drive=data,bus=pcie.0,addr=0x7)
 fi
 
+firmware=()
+if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$log.vars.fd"
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	firmware=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+		-drive "if=pflash,format=raw,file=$log.vars.fd")
+fi
+
 rm -f "$log"
 set +e
 timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
-	-machine "$machine" -accel "$accel" -m 1024 \
+	-machine "$machine" -accel "$accel" -m 1024 "${firmware[@]}" \
 	-device intel-iommu \
 	-display none -vga none -nic none -monitor none -serial "file:$log" -no-reboot \
 	-kernel "${E2E_VMLINUZ:-/boot/vmlinuz-$kver}" -initrd "$initrd" \
-	-append "console=ttyS0 intel_iommu=on root=/dev/vda rw panic=-1 $*" \
+	-append "console=ttyS0 intel_iommu=on no_timer_check root=/dev/vda rw panic=-1 $*" \
 	-drive "file=$root,if=none,id=root,format=raw,snapshot=on" \
 	-device virtio-blk-pci,drive=root,bus=pcie.0,addr=0x4 \
 	-device VGA,bus=pcie.0,addr=0x3 \

@@ -7,6 +7,7 @@
 #   STAGE  tree made by `make install DESTDIR=STAGE PREFIX=/usr`
 #   CASE   images noconf badconf
 #          bind pre off hostonly force                      (dracut without systemd)
+#          uefi                                             (bind, booted through OVMF)
 #          sd-bind sd-pre sd-off sd-hostonly sd-force        (dracut with systemd)
 #          (default: all)
 # Env:
@@ -41,7 +42,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=Tests/e2e/lib.sh
 . "$here/lib.sh"
 repo=$(cd "$here/../.." && pwd)
-all_cases="images noconf badconf bind pre off hostonly force sd-bind sd-pre sd-off sd-hostonly sd-force"
+all_cases="images noconf badconf bind pre off hostonly force uefi sd-bind sd-pre sd-off sd-hostonly sd-force"
 
 parse_args "$all_cases" "$@"
 module=$stage/usr/lib/dracut/modules.d/52earlybind
@@ -151,6 +152,7 @@ for sd in "" sd-; do
 	wants "${sd}hostonly" && add_boot "${sd}hostonly" "hostonly${sd:+-sd}"
 	wants "${sd}force" && add_boot "${sd}force" "force${sd:+-sd}"
 done
+wants uefi && add_boot uefi generic
 
 boot_one() { # NAME: waits for its image, boots it, extracts the state block
 	local name=$1 img=${boot_image[$1]}

@@ -155,12 +155,14 @@ declare -A boot_image=() boot_args=()
 add_boot() { boot_names+=("$1"); boot_image[$1]=$2; boot_args[$1]=${3:-}; }
 
 # boot_guest NAME INITRD [ARG...]: boots INITRD with the guest root into NAME.log, .console (no CRs), .boot.rc, .time and .state.
+# A NAME ending in "uefi" boots through OVMF.
 # shellcheck disable=SC2154 # here is set by the sourcing script
 boot_guest() {
 	local name=$1 initrd=$2 start end
 	shift 2
 	start=$(date +%s.%N)
-	"$here/boot.sh" "$kver" "$initrd" "$work/root.img" "$work/$name.log" \
+	E2E_FIRMWARE=$(case $name in *uefi) echo uefi ;; *) echo bios ;; esac) \
+		"$here/boot.sh" "$kver" "$initrd" "$work/root.img" "$work/$name.log" \
 		"$@" ${boot_args[$name]:+"${boot_args[$name]}"} 2>"$work/$name.boot.err"
 	echo "$?" >"$work/$name.boot.rc"
 	end=$(date +%s.%N)
@@ -265,6 +267,14 @@ to_vfio() {
 	check "binder logged $guest_audio -> vfio-pci" dmesg_has "$(log_line "$guest_audio" 8086:2668)"
 	check "bochs-drm never probed $guest_gpu" not gpu_probed
 	check "snd_hda_intel never probed $guest_audio" not audio_probed
+	case $case in *uefi) uefi_checks ;; esac
 	more_vfio_checks
 	check "report status done" report_status "done"
+}
+# uefi_checks: the boot went through UEFI, whose framebuffer sits on the boot GPU, and the kernel
+# still names the same boot GPU as under BIOS.
+uefi_checks() {
+	check "UEFI: efifb took the boot GPU's framebuffer" dmesg_has "$boot_gpu: BAR 0: assigned to efifb"
+	is "UEFI: boot_vga on $boot_gpu" "$(field "$boot_gpu" boot_vga)" 1
+	is "UEFI: boot_vga on $guest_gpu" "$(field "$guest_gpu" boot_vga)" 0
 }

@@ -8,6 +8,7 @@
 #   STAGE  tree made by `make install DESTDIR=STAGE PREFIX=/usr`
 #   CASE   images noconf dropin lint
 #          split modules off bind invalid                  (busybox init)
+#          uefi                                            (split, booted through OVMF)
 #          sd-split sd-modules sd-off sd-bind sd-invalid   (systemd init)
 #          (default: all)
 # Env: E2E_KVER, E2E_ACCEL, E2E_TIMEOUT, E2E_JOBS, E2E_WORK as for run.sh;
@@ -36,7 +37,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=Tests/e2e/lib.sh
 . "$here/lib.sh"
 repo=$(cd "$here/../.." && pwd)
-all_cases="images noconf dropin lint split modules off bind invalid sd-split sd-modules sd-off sd-bind sd-invalid"
+all_cases="images noconf dropin lint split modules off bind invalid uefi sd-split sd-modules sd-off sd-bind sd-invalid"
 
 parse_args "$all_cases" "$@"
 cli=$stage/usr/sbin/earlybind
@@ -131,6 +132,7 @@ for sd in "" sd-; do
 	wants "${sd}bind" && add_boot "${sd}bind" "${sd}fallback" "earlybind.bind=$boot_gpu+allow-boot-vga"
 	wants "${sd}invalid" && add_boot "${sd}invalid" "${sd}invalid"
 done
+wants uefi && add_boot uefi fallback
 
 boot_one() { # NAME: waits for its image, boots it, extracts the state block
 	local name=$1 img=${boot_image[$1]}
@@ -351,7 +353,7 @@ for case in $cases; do
 		*) to_vfio ;;
 		esac
 		case $case in
-		split | off | bind)
+		split | off | bind | uefi)
 			check "early hook [earlybind] ran after early hook [udev] (udevd started)" \
 				console_before "$console" ':: running early hook [udev]' ':: running early hook [earlybind]'
 			check "early hook [earlybind] ran before udev's coldplug (hook [udev])" \

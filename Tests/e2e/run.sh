@@ -4,7 +4,8 @@
 #
 # Usage: Tests/e2e/run.sh STAGE [CASE...]
 #   STAGE  tree made by `make install DESTDIR=STAGE PREFIX=/usr`
-#   CASE   image noconf badconf plain bind off dryrun corrupt kms (default: all)
+#   CASE   image noconf badconf plain bind off dryrun corrupt kms uefi (default: all;
+#          uefi: the bind case booted through OVMF)
 # Env:
 #   E2E_KVER     kernel (default: newest K with /boot/vmlinuz-K and /lib/modules/K)
 #   E2E_ACCEL    kvm, tcg or auto (default: kvm only if a probe boot works)
@@ -23,7 +24,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=Tests/e2e/lib.sh
 . "$here/lib.sh"
-all_cases="image noconf badconf plain bind off dryrun corrupt kms"
+all_cases="image noconf badconf plain bind off dryrun corrupt kms uefi"
 
 parse_args "$all_cases" "$@"
 for f in usr/sbin/earlybind usr/lib/earlybind/earlybind-init \
@@ -66,6 +67,7 @@ wants off && add_boot off eb earlybind=off
 wants dryrun && add_boot dryrun eb earlybind.dry_run
 wants corrupt && add_boot corrupt corrupt
 wants kms && add_boot kms kms
+wants uefi && add_boot uefi eb
 
 t0=$(date +%s)
 build_root
@@ -147,7 +149,7 @@ for case in $cases; do
 			check "vfio_pci module loads" grep -q '^modprobe vfio_pci=ok' "$st"
 			check "no earlybind in the image" not dmesg_has "earlybind:"
 			;;
-		bind | kms)
+		bind | kms | uefi)
 			to_vfio
 			if [ "$case" = kms ]; then
 				rm -rf "$work/kms.unpacked"
