@@ -149,6 +149,7 @@ package-test:
 clean-root-test:
 	Tests/e2e/clean-root.sh $(PKG)
 	E2E_SUITE=trixie Tests/e2e/clean-root.sh $(PKG)
+	E2E_SUITE=trixie E2E_GENERATOR=dracut Tests/e2e/clean-root.sh $(PKG)
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-dracut-ng .build-mkinitcpio .build-standalone \
