@@ -35,6 +35,9 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   public var settings: BinderSettings
   /// Nanosecond clock for the report; injectable so tests stay exact.
   public var clock: () -> UInt64
+  /// Leaders of the sets `carryOut` could neither bind nor give back to
+  /// their drivers: each needs `earlybind release`.
+  public private(set) var stranded: [PCIAddress] = []
 
   public init(
     fileSystem: FS, loader: Loader, log: Log, settings: BinderSettings,
@@ -164,7 +167,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   /// form a set, which goes to its driver whole or not at all: when one of
   /// its overrides cannot be written (a write error, a device gone), the
   /// overrides already written for it are cleared again and the set is
-  /// reported failed, so that no follower is given away alone.
+  /// reported failed, so that no follower is given away alone. When one of
+  /// its devices cannot be unbound, the set is given back: overrides
+  /// cleared, the devices already unbound bound again to the drivers they
+  /// had (see `restore`).
   public mutating func carryOut(_ plan: Plan, into report: inout BindingReport) {
     var leaders: [PCIAddress] = []
     for target in plan.targets where !leaders.contains(Self.leader(of: target)) {
@@ -265,17 +271,66 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
         return detail
       }
     }
+    var unbound: [(address: PCIAddress, driver: String)] = []
     for target in members {
       guard case .rebind(let from) = target.action else { continue }
+      let address = target.device.address
       do {
-        try control.unbind(target.device.address)
+        try control.unbind(address)
+        unbound.append((address, from))
       } catch {
-        say(
-          .error,
-          target.device.address.description + ": cannot unbind " + from + ": " + error.description)
+        say(.error, address.description + ": cannot unbind " + from + ": " + error.description)
+        // The unbind may have half happened: the device is checked too.
+        unbound.append((address, from))
+        return restore(set: members, of: leader, unbound: unbound, failed: address)
       }
     }
     return nil
+  }
+
+  /// Undoes `prepare` for a set whose device `failed` could not be
+  /// unbound: clears the set's overrides and gives each unbound device back
+  /// to the driver it had. What cannot be restored is logged with the
+  /// `release` command that finishes the job, and its leader is noted in
+  /// `stranded`. Returns why the set failed.
+  mutating func restore(
+    set members: [Target], of leader: PCIAddress,
+    unbound: [(address: PCIAddress, driver: String)], failed: PCIAddress
+  ) -> String {
+    var lost = false
+    for target in members where target.needsBinding {
+      let address = target.device.address
+      do {
+        try control.clearOverride(address)
+      } catch {
+        say(.error, address.description + ": cannot clear the override: " + error.description)
+        lost = true
+      }
+    }
+    for (address, driver) in unbound where !isDriver(control.driver(of: address), driver) {
+      do {
+        if control.driver(of: address) == nil { try control.bind(address, to: driver) }
+      } catch {
+        say(
+          .error, address.description + ": cannot bind " + driver + " again: " + error.description)
+      }
+      if !isDriver(control.driver(of: address), driver) {
+        say(.error, address.description + " is not back on " + driver)
+        lost = true
+      }
+    }
+    let start = "cannot unbind " + failed.description + "; "
+    if !lost {
+      let detail = start + "the set of " + leader.description + " was given back to its drivers"
+      say(.error, detail)
+      return detail
+    }
+    stranded.append(leader)
+    let detail =
+      start + "the set of " + leader.description + " could not be given back to its drivers;"
+      + " run: earlybind release " + leader.description
+    say(.error, detail)
+    return detail
   }
 
   mutating func loadModules(_ modules: [ModuleRequest], into report: inout BindingReport) {
