@@ -67,22 +67,38 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
 
   mutating func execute() -> BindingReport {
     var report = BindingReport()
+    var problems = ProblemList()
+    decideAndBind(into: &report, problems: &problems)
+    recordProblems(problems, into: &report)
+    return report
+  }
+
+  /// Everything `execute` does; what goes wrong is in `report` and
+  /// `problems`.
+  mutating func decideAndBind(into report: inout BindingReport, problems: inout ProblemList) {
     var options = BootOptions()
-    if let cmdline = try? fileSystem.readFile(settings.cmdlinePath, limit: 65536) {
+    let limit = BootOptions.maximumCommandLine
+    if var cmdline = try? fileSystem.readFile(settings.cmdlinePath, limit: limit + 1) {
+      if cmdline.count > limit {
+        cmdline.removeLast(cmdline.count - limit)
+        let problem =
+          settings.cmdlinePath + " is longer than " + ASCII.decimal(limit)
+          + " bytes; only its start was read"
+        if problems.append(problem) { say(.warning, problem) }
+      }
       options = BootOptions.parse(cmdline)
       log.setVerbose(options.debug)
     } else {
       let path = settings.cmdlinePath
       say(.warning, "cannot read " + path + "; using defaults")
     }
-    for problem in options.problems {
+    for problem in options.problems where problems.append(problem.description) {
       say(.error, problem.description + "; ignored")
-      report.problems.append(problem.description)
     }
     if options.disabled {
       say(.notice, "disabled by earlybind=off; nothing done")
       report.status = .disabled
-      return report
+      return
     }
 
     var table = BindingTable(rules: [])
@@ -96,12 +112,12 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       say(.error, message + "; binding nothing")
       report.status = .tableError
       report.message = message
-      return report
+      return
     }
     let rules = table.rules + options.extraRules
     if rules.isEmpty {
       say(.info, "no rules; nothing to do")
-      return report
+      return
     }
 
     let scanner = SysfsScanner(fileSystem: fileSystem, layout: settings.layout)
@@ -118,12 +134,12 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       say(.error, "cannot list PCI devices: " + error.description)
       report.status = .scanError
       report.message = error.description
-      return report
+      return
     }
-    for problem in scan.problems {
+    for problem in scan.problems where problems.append(problem) {
       say(.warning, problem)
-      report.problems.append(problem)
     }
+    problems.drop(scan.droppedProblems)
 
     let planner = Planner(topology: scanner, protectedAddresses: table.protectedAddresses)
     let plan = planner.plan(
@@ -153,11 +169,19 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
         report.entries.append(entry(target, outcome: .planned, detail: "dry run"))
       }
       report.status = .dryRun
-      return report
+      return
     }
 
     carryOut(plan, into: &report)
-    return report
+  }
+
+  /// Puts the kept problems in the report, and says how many were not.
+  mutating func recordProblems(_ problems: ProblemList, into report: inout BindingReport) {
+    report.problems = problems.kept
+    if let line = problems.droppedLine {
+      say(.warning, line)
+      report.problems.append(line)
+    }
   }
 
   /// Overrides and unbinds, module loading, probing and verification for

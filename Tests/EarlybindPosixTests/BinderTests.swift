@@ -526,6 +526,58 @@ struct BinderTests {
     #expect(result.kmsg.contains("<7>earlybind: 0000:02:00.1 bound to vfio-pci"))
   }
 
+  /// A devices directory full of junk names costs a fixed number of log
+  /// lines and report entries, and the rest is counted, not lost silently.
+  @Test func junkInTheDevicesDirectoryIsCappedInTheLogAndTheReport() throws {
+    let fake = try Machine.build()
+    for index in 0..<1000 {
+      try fake.write("sys/bus/pci/devices/junk-" + String(index), "")
+    }
+    let result = try run(fake, table: "non-boot-vga")
+    let junkLines = result.kmsg.filter { $0.contains("not a PCI address") }
+    #expect(junkLines.count == ProblemList.maximumKept)
+    let dropped = "968 more problems not logged (only the first 32 are)"
+    #expect(result.kmsg.contains("<4>earlybind: " + dropped))
+    #expect(result.strings("problems").count == ProblemList.maximumKept + 1)
+    #expect(result.strings("problems").last == dropped)
+    // The junk changes nothing else.
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+  }
+
+  @Test func aCommandLineCutAt64KiBIsLogged() throws {
+    let cmdline =
+      "ro earlybind.bind=02:00.0+functions=none "
+      + String(repeating: "x", count: BootOptions.maximumCommandLine)
+    let fake = try Machine.build(cmdline: cmdline)
+    let result = try run(fake)
+    let line =
+      fake.root + "/proc/cmdline is longer than 65536 bytes; only its start was read"
+    #expect(result.kmsg.contains("<4>earlybind: " + line))
+    #expect(result.strings("problems") == [line])
+    // What was read still counts.
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+  }
+
+  @Test func aBadBindItemIsDroppedAloneAndLogged() throws {
+    let fake = try Machine.build(
+      cmdline: "ro earlybind.bind=10de:zzzz,02:00.0+functions=none,03:00.0+bogus\n")
+    let result = try run(fake)
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(fake.driver(of: "0000:03:00.0") == nil)
+    #expect(result.entries.map { $0["address"] as? String } == ["0000:02:00.0"])
+    #expect(result.strings("problems").count == 2)
+    #expect(
+      result.kmsg.contains {
+        $0.hasPrefix("<3>earlybind: kernel command line:1:19: invalid selector")
+          && $0.hasSuffix("; ignored")
+      })
+    #expect(
+      result.kmsg.contains {
+        $0.hasPrefix("<3>earlybind: kernel command line:1:")
+          && $0.contains("unknown option 'bogus'")
+      })
+  }
+
   @Test func refusalsAndUnmatchedRulesAreReported() throws {
     let result = try run(try Machine.build(), table: "10de:1b80\n1002:73bf rebind")
     #expect(
