@@ -185,6 +185,24 @@ final class FakeKernel: ModuleLoader {
 
   /// Bridges are never bound, so release has nothing to give back; it
   /// says so, fails, and writes nothing.
+  @Test(arguments: ["0000:00:00.0", "0000:00:01.0"])
+  func releaseOfABridgeSaysBridgesStayWithTheHost(_ bridge: String) throws {
+    let sysfs = try Workstation.build()
+    let host = try TestHost(sysfs: sysfs)
+    let run = try host.run(ReleaseCommand.self, [bridge])
+    #expect(run.status == .failure)
+    #expect(run.output.isEmpty)
+    #expect(
+      run.errors
+        == "earlybind: \(bridge) is a bridge: bridges stay with the host and are never bound,"
+        + " so there is nothing to release (give the address of a device behind it)\n")
+    // Nothing of its group (the boot GPU behind 00:01.0) was touched.
+    #expect(sysfs.driver(of: "0000:01:00.0") == "nvidia")
+    let unbind = try? String(
+      contentsOfFile: sysfs.sys + "/bus/pci/drivers/nvidia/unbind", encoding: .utf8)
+    #expect(unbind ?? "" == "")
+  }
+
   /// The audio function's unbind fails (its unbind file is a directory):
   /// the GPU keeps its driver, no override is left, and apply exits 1.
   @Test func applyGivesTheSetBackWhenAnUnbindFails() throws {

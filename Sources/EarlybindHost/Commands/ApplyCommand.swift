@@ -49,6 +49,8 @@ struct ReleaseCommand: HostCommand {
     discussion: """
       Clears driver_override (the step that, when forgotten, keeps a device from ever
       returning), unbinds it from vfio-pci and asks the kernel to probe it again.
+      Bridges stay with the host and are never bound: given one, release says so and
+      exits 1.
       """)
 
   @Argument(help: "The PCI address, e.g. 0000:03:00.0 or 03:00.0.")

@@ -13,6 +13,9 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
   /// A system call that failed: which, on what path, and the errno.
   case system(SystemError)
   case message(String)
+  /// `release` was given a PCI bridge: bridges are never bound, so there
+  /// is nothing to give back.
+  case bridgeStaysWithHost(PCIAddress)
 
   var description: String {
     switch self {
@@ -20,6 +23,10 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
     case .table(let path, let error): return path + ": " + error.description
     case .system(let error): return error.description
     case .message(let text): return text
+    case .bridgeStaysWithHost(let address):
+      return address.description
+        + " is a bridge: bridges stay with the host and are never bound, so there is"
+        + " nothing to release (give the address of a device behind it)"
     }
   }
 

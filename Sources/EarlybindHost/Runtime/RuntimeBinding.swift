@@ -72,9 +72,10 @@ struct RuntimeBinding {
     } catch {
       throw .system(error)
     }
-    guard devices.contains(where: { $0.address == address }) else {
+    guard let device = devices.first(where: { $0.address == address }) else {
       throw .message("no PCI device at " + address.description)
     }
+    if device.identity.isBridge { throw .bridgeStaysWithHost(address) }
     var members: [PCIAddress]
     if let group = scanner.iommuGroup(of: address) {
       members = scanner.members(ofGroup: group)
