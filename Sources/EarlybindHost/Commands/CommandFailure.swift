@@ -16,6 +16,8 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
   /// `release` was given a PCI bridge: bridges are never bound, so there
   /// is nothing to give back.
   case bridgeStaysWithHost(PCIAddress)
+  /// An edit would make the config larger than the parser reads.
+  case configTooLarge(path: String, size: Int, limit: Int)
 
   var description: String {
     switch self {
@@ -27,6 +29,10 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
       return address.description
         + " is a bridge: bridges stay with the host and are never bound, so there is"
         + " nothing to release (give the address of a device behind it)"
+    case .configTooLarge(let path, let size, let limit):
+      return path + ": the edited config would be " + ASCII.decimal(size)
+        + " bytes; a config must be smaller than " + ASCII.decimal(limit)
+        + " bytes; nothing written"
     }
   }
 

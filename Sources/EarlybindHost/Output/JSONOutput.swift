@@ -41,7 +41,7 @@ struct FailureDocument: JSONDocument {
 
   enum Keys: String, CodingKey {
     case version, error
-    case kind, message, file, line, column, path, offset, syscall, errno, address
+    case kind, message, file, line, column, path, offset, syscall, errno, address, size, limit
   }
 
   func encode(to encoder: any Encoder) throws {
@@ -69,6 +69,11 @@ struct FailureDocument: JSONDocument {
     case .bridgeStaysWithHost(let address):
       try error.encode("bridge", forKey: .kind)
       try error.encode(address.description, forKey: .address)
+    case .configTooLarge(let path, let size, let limit):
+      try error.encode("config-size", forKey: .kind)
+      try error.encode(path, forKey: .path)
+      try error.encode(size, forKey: .size)
+      try error.encode(limit, forKey: .limit)
     }
   }
 }
