@@ -29,7 +29,7 @@ public struct ProblemList: Sendable {
   public var droppedLine: String? {
     dropped == 0
       ? nil
-      : ASCII.decimal(dropped) + " more problems not logged (only the first "
-        + ASCII.decimal(Self.maximumKept) + " are)"
+      : ASCII.decimal(dropped) + " more problems left out (only the first "
+        + ASCII.decimal(Self.maximumKept) + " are kept)"
   }
 }

@@ -536,7 +536,7 @@ struct BinderTests {
     let result = try run(fake, table: "non-boot-vga")
     let junkLines = result.kmsg.filter { $0.contains("not a PCI address") }
     #expect(junkLines.count == ProblemList.maximumKept)
-    let dropped = "968 more problems not logged (only the first 32 are)"
+    let dropped = "968 more problems left out (only the first 32 are kept)"
     #expect(result.kmsg.contains("<4>earlybind: " + dropped))
     #expect(result.strings("problems").count == ProblemList.maximumKept + 1)
     #expect(result.strings("problems").last == dropped)
