@@ -35,6 +35,9 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   public var settings: BinderSettings
   /// Nanosecond clock for the report; injectable so tests stay exact.
   public var clock: () -> UInt64
+  /// Leaders of the sets `carryOut` could neither bind nor give back to
+  /// their drivers: each needs `earlybind release`.
+  public private(set) var stranded: [PCIAddress] = []
 
   public init(
     fileSystem: FS, loader: Loader, log: Log, settings: BinderSettings,
@@ -64,22 +67,38 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
 
   mutating func execute() -> BindingReport {
     var report = BindingReport()
+    var problems = ProblemList()
+    decideAndBind(into: &report, problems: &problems)
+    recordProblems(problems, into: &report)
+    return report
+  }
+
+  /// Everything `execute` does; what goes wrong is in `report` and
+  /// `problems`.
+  mutating func decideAndBind(into report: inout BindingReport, problems: inout ProblemList) {
     var options = BootOptions()
-    if let cmdline = try? fileSystem.readFile(settings.cmdlinePath, limit: 65536) {
+    let limit = BootOptions.maximumCommandLine
+    if var cmdline = try? fileSystem.readFile(settings.cmdlinePath, limit: limit + 1) {
+      if cmdline.count > limit {
+        cmdline.removeLast(cmdline.count - limit)
+        let problem =
+          settings.cmdlinePath + " is longer than " + ASCII.decimal(limit)
+          + " bytes; only its start was read"
+        if problems.append(problem) { say(.warning, problem) }
+      }
       options = BootOptions.parse(cmdline)
       log.setVerbose(options.debug)
     } else {
       let path = settings.cmdlinePath
       say(.warning, "cannot read " + path + "; using defaults")
     }
-    for problem in options.problems {
+    for problem in options.problems where problems.append(problem.description) {
       say(.error, problem.description + "; ignored")
-      report.problems.append(problem.description)
     }
     if options.disabled {
       say(.notice, "disabled by earlybind=off; nothing done")
       report.status = .disabled
-      return report
+      return
     }
 
     var table = BindingTable(rules: [])
@@ -93,12 +112,12 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       say(.error, message + "; binding nothing")
       report.status = .tableError
       report.message = message
-      return report
+      return
     }
     let rules = table.rules + options.extraRules
     if rules.isEmpty {
       say(.info, "no rules; nothing to do")
-      return report
+      return
     }
 
     let scanner = SysfsScanner(fileSystem: fileSystem, layout: settings.layout)
@@ -115,12 +134,12 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       say(.error, "cannot list PCI devices: " + error.description)
       report.status = .scanError
       report.message = error.description
-      return report
+      return
     }
-    for problem in scan.problems {
+    for problem in scan.problems where problems.append(problem) {
       say(.warning, problem)
-      report.problems.append(problem)
     }
+    problems.drop(scan.droppedProblems)
 
     let planner = Planner(topology: scanner, protectedAddresses: table.protectedAddresses)
     let plan = planner.plan(
@@ -150,11 +169,19 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
         report.entries.append(entry(target, outcome: .planned, detail: "dry run"))
       }
       report.status = .dryRun
-      return report
+      return
     }
 
     carryOut(plan, into: &report)
-    return report
+  }
+
+  /// Puts the kept problems in the report, and says how many were not.
+  mutating func recordProblems(_ problems: ProblemList, into report: inout BindingReport) {
+    report.problems = problems.kept
+    if let line = problems.droppedLine {
+      say(.warning, line)
+      report.problems.append(line)
+    }
   }
 
   /// Overrides and unbinds, module loading, probing and verification for
@@ -164,7 +191,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   /// form a set, which goes to its driver whole or not at all: when one of
   /// its overrides cannot be written (a write error, a device gone), the
   /// overrides already written for it are cleared again and the set is
-  /// reported failed, so that no follower is given away alone.
+  /// reported failed, so that no follower is given away alone. When one of
+  /// its devices cannot be unbound, the set is given back: overrides
+  /// cleared, the devices already unbound bound again to the drivers they
+  /// had (see `restore`).
   public mutating func carryOut(_ plan: Plan, into report: inout BindingReport) {
     var leaders: [PCIAddress] = []
     for target in plan.targets where !leaders.contains(Self.leader(of: target)) {
@@ -238,9 +268,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     }
   }
 
-  /// Writes the overrides of one set, then, with `rebind`, takes its
-  /// devices from their drivers. Returns why the set failed, after clearing
-  /// the overrides it had written; nothing is unbound then.
+  /// Writes the overrides of one set, then, with `rebind` or from a
+  /// built-in driver, takes its devices from their drivers. Returns why the
+  /// set failed, after clearing the overrides it had written and giving
+  /// back what it had unbound (`restore`).
   mutating func prepare(set members: [Target], of leader: PCIAddress) -> String? {
     var written: [PCIAddress] = []
     for target in members where target.needsBinding {
@@ -265,21 +296,70 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
         return detail
       }
     }
+    var unbound: [(address: PCIAddress, driver: String)] = []
     for target in members {
       let from: String
       switch target.action {
       case .rebind(let holder), .takeFromBuiltIn(let holder): from = holder
       default: continue
       }
+      let address = target.device.address
       do {
-        try control.unbind(target.device.address)
+        try control.unbind(address)
+        unbound.append((address, from))
       } catch {
-        say(
-          .error,
-          target.device.address.description + ": cannot unbind " + from + ": " + error.description)
+        say(.error, address.description + ": cannot unbind " + from + ": " + error.description)
+        // The unbind may have half happened: the device is checked too.
+        unbound.append((address, from))
+        return restore(set: members, of: leader, unbound: unbound, failed: address)
       }
     }
     return nil
+  }
+
+  /// Undoes `prepare` for a set whose device `failed` could not be
+  /// unbound: clears the set's overrides and gives each unbound device back
+  /// to the driver it had. What cannot be restored is logged with the
+  /// `release` command that finishes the job, and its leader is noted in
+  /// `stranded`. Returns why the set failed.
+  mutating func restore(
+    set members: [Target], of leader: PCIAddress,
+    unbound: [(address: PCIAddress, driver: String)], failed: PCIAddress
+  ) -> String {
+    var lost = false
+    for target in members where target.needsBinding {
+      let address = target.device.address
+      do {
+        try control.clearOverride(address)
+      } catch {
+        say(.error, address.description + ": cannot clear the override: " + error.description)
+        lost = true
+      }
+    }
+    for (address, driver) in unbound where !isDriver(control.driver(of: address), driver) {
+      do {
+        if control.driver(of: address) == nil { try control.bind(address, to: driver) }
+      } catch {
+        say(
+          .error, address.description + ": cannot bind " + driver + " again: " + error.description)
+      }
+      if !isDriver(control.driver(of: address), driver) {
+        say(.error, address.description + " is not back on " + driver)
+        lost = true
+      }
+    }
+    let start = "cannot unbind " + failed.description + "; "
+    if !lost {
+      let detail = start + "the set of " + leader.description + " was given back to its drivers"
+      say(.error, detail)
+      return detail
+    }
+    stranded.append(leader)
+    let detail =
+      start + "the set of " + leader.description + " could not be given back to its drivers;"
+      + " run: earlybind release " + leader.description
+    say(.error, detail)
+    return detail
   }
 
   mutating func loadModules(_ modules: [ModuleRequest], into report: inout BindingReport) {

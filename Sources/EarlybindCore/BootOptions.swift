@@ -7,6 +7,10 @@
 /// `earlybind.skip=ADDR[,...]` leaves addresses alone. As in the kernel's own
 /// parser, `-` and `_` are the same in names and values may be quoted.
 public struct BootOptions: Hashable, Sendable {
+  /// The most of /proc/cmdline the binder reads (the kernel's own limit,
+  /// COMMAND_LINE_SIZE, is far smaller on every architecture).
+  public static let maximumCommandLine = 65536
+
   public var disabled = false
   public var dryRun = false
   public var debug = false
@@ -52,11 +56,8 @@ public struct BootOptions: Hashable, Sendable {
           problem("earlybind.bind needs a value (earlybind.bind=SELECTOR[+OPTION...][,...])")
           continue
         }
-        do {
-          options.extraRules += try RuleParser.parseBindList(value, column: parameter.valueColumn)
-        } catch {
-          options.problems.append(error)
-        }
+        options.extraRules += RuleParser.parseBindList(
+          value, column: parameter.valueColumn, problems: &options.problems)
       } else if ASCII.equal(name, "earlybind.skip") {
         guard let value, !value.isEmpty else {
           problem("earlybind.skip needs a value (earlybind.skip=ADDRESS[,...])")

@@ -27,6 +27,12 @@ public struct DeviceControl<FS: FileSystem> {
       layout.attribute(address, "driver/unbind"), Array(address.description.utf8))
   }
 
+  /// Gives the device to `driver` by name; refused by the kernel while an
+  /// override names another driver.
+  public func bind(_ address: PCIAddress, to driver: String) throws(SystemError) {
+    try fileSystem.writeFile(layout.driverBind(driver), Array(address.description.utf8))
+  }
+
   /// Asks the PCI core to find a driver for an unbound device now; needed
   /// when the driver was already registered (built in or loaded earlier).
   public func probe(_ address: PCIAddress) throws(SystemError) {

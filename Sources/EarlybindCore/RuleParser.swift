@@ -60,10 +60,13 @@ public enum RuleParser {
   }
 
   /// Parses the value of `earlybind.bind=`: `SEL[+OPT...][,SEL[+OPT...]]`.
-  /// `column` is where the value starts on the command line.
+  /// `column` is where the value starts on the command line. A bad item is
+  /// dropped and added to `problems`; the others still count, as with
+  /// `earlybind.skip=`.
   public static func parseBindList(
-    _ value: ArraySlice<UInt8>, column: Int, file: String = "kernel command line"
-  ) throws(ConfigError) -> [Rule] {
+    _ value: ArraySlice<UInt8>, column: Int, file: String = "kernel command line",
+    problems: inout [ConfigError]
+  ) -> [Rule] {
     var rules: [Rule] = []
     var itemStart = value.startIndex
     var index = value.startIndex
@@ -81,8 +84,12 @@ public enum RuleParser {
                 column: column + (wordStart - value.startIndex)))
             wordStart = position + 1
           }
-          try checkCharacters(words, file: file, line: 1)
-          rules.append(try parseRule(words, file: file, line: 0, reportedLine: 1))
+          do {
+            try checkCharacters(words, file: file, line: 1)
+            rules.append(try parseRule(words, file: file, line: 0, reportedLine: 1))
+          } catch {
+            problems.append(error)
+          }
         }
         itemStart = index + 1
       }

@@ -22,6 +22,11 @@ public struct SysfsLayout: Hashable, Sendable {
   public var driversProbe: String { Paths.join(sysfs, "bus/pci/drivers_probe") }
   public var iommuGroups: String { Paths.join(sysfs, "kernel/iommu_groups") }
 
+  /// The `bind` file of the PCI driver `name`.
+  public func driverBind(_ name: String) -> String {
+    Paths.join(sysfs, "bus/pci/drivers/" + name + "/bind")
+  }
+
   public func device(_ address: PCIAddress) -> String {
     devicesPrefix + address.description
   }

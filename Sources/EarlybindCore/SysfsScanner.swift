@@ -17,8 +17,10 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
   public struct Result {
     /// Sorted by address.
     public var devices: [PCIDevice]
-    /// Entries that could not be read or parsed; logged, never fatal.
+    /// Entries that could not be read or parsed; logged, never fatal. At
+    /// most `ProblemList.maximumKept`; the rest are counted in `droppedProblems`.
     public var problems: [String]
+    public var droppedProblems = 0
   }
 
   /// `slots`, when given, limits the scan to the functions of these
@@ -30,7 +32,7 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
     var reader = AttributeReader()
     defer { reader.deallocate() }
     var devices: [PCIDevice] = []
-    var problems: [String] = []
+    var problems = ProblemList()
     if let slots {
       var seen: [PCIAddress] = []
       for slot in slots where !seen.contains(where: { $0.sharesSlot(with: slot) }) {
@@ -59,13 +61,13 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
       }
     }
     devices.sort { $0.address < $1.address }
-    return Result(devices: devices, problems: problems)
+    return Result(devices: devices, problems: problems.kept, droppedProblems: problems.dropped)
   }
 
   /// Reads the device whose name `reader` holds.
   func read(
     _ address: PCIAddress, _ directory: FS.Directory, _ reader: inout AttributeReader,
-    _ problems: inout [String], required: Bool
+    _ problems: inout ProblemList, required: Bool
   ) -> PCIDevice? {
     let identity: PCIIdentity?
     do {

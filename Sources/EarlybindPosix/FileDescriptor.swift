@@ -106,13 +106,28 @@ struct FileDescriptor {
   /// write(2) of the whole buffer; sysfs attributes need it in one call,
   /// which a short buffer always gets.
   func write(_ bytes: [UInt8]) throws(SystemError) {
+    try Self.writeAll(bytes, path: path) { base, count in
+      retryingOnInterrupt { eb_write(rawValue, base, count) }
+    }
+  }
+
+  /// Calls `write` until all of `bytes` is written. A call that writes
+  /// nothing is an error: asking again would only spin.
+  static func writeAll(
+    _ bytes: [UInt8], path: String,
+    write: (UnsafeRawPointer, Int) -> (Int, Errno?)
+  ) throws(SystemError) {
     var written = 0
     while written < bytes.count {
       let (count, errno) = bytes.withUnsafeBytes { buffer in
-        let base = buffer.baseAddress! + written
-        return retryingOnInterrupt { eb_write(rawValue, base, bytes.count - written) }
+        write(buffer.baseAddress! + written, bytes.count - written)
       }
       if let errno { throw SystemError(syscall: "write", path: path, errno: errno) }
+      if count <= 0 {
+        throw SystemError(
+          syscall: "write", path: path, errno: .ioError,
+          detail: "wrote 0 of " + ASCII.decimal(bytes.count - written) + " bytes")
+      }
       written += count
     }
   }

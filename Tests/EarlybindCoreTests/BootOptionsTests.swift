@@ -127,6 +127,11 @@ struct BootOptionsTests {
     let cmdline = Self.prefix + "earlybind.bind=03:00.0+rebind,10de:13c2+bogus earlybind.debug\n"
     let options = parse(cmdline)
     #expect(options.debug)
+    // Only the bad item is dropped, as earlybind.skip= drops only a bad address.
+    #expect(
+      options.extraRules == [
+        Rule(selector: .address(PCIAddress(bus: 3, device: 0, function: 0)), rebind: true)
+      ])
     let problem = try #require(options.problems.first)
     #expect(options.problems.count == 1)
     #expect(problem.code == .unknownOption)

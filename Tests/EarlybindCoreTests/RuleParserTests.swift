@@ -399,16 +399,21 @@ struct RuleParserTests {
       let item = rule.description.split(separator: " ").joined(separator: "+")
       var expected = rule
       expected.line = 0
-      let parsed = try RuleParser.parseBindList(slice(item), column: 1)
+      var problems: [ConfigError] = []
+      let parsed = RuleParser.parseBindList(slice(item), column: 1, problems: &problems)
       #expect(parsed == [expected], "\(item)")
+      #expect(problems.isEmpty)
     }
   }
 
   // MARK: earlybind.bind= values
 
   @Test func bindListSplitsItemsByCommaAndWordsByPlus() throws {
-    let rules = try RuleParser.parseBindList(
-      slice("03:00.0+rebind,,10de:13c2+driver=pci-stub+functions=none,"), column: 16)
+    var problems: [ConfigError] = []
+    let rules = RuleParser.parseBindList(
+      slice("03:00.0+rebind,,10de:13c2+driver=pci-stub+functions=none,"), column: 16,
+      problems: &problems)
+    #expect(problems.isEmpty)
     #expect(
       rules == [
         Rule(selector: .address(PCIAddress(bus: 3, device: 0, function: 0)), rebind: true),
@@ -419,31 +424,39 @@ struct RuleParserTests {
     #expect(rules.allSatisfy { $0.line == 0 && $0.origin == "earlybind.bind" })
   }
 
+  /// Parses `value` as an earlybind.bind= value starting at `column`.
+  static func bindList(_ value: String, column: Int) -> (rules: [Rule], problems: [ConfigError]) {
+    var problems: [ConfigError] = []
+    let rules = RuleParser.parseBindList(slice(value), column: column, problems: &problems)
+    return (rules, problems)
+  }
+
   @Test func bindListErrorsAreLocatedOnTheCommandLine() throws {
-    do {
-      _ = try RuleParser.parseBindList(slice("03:00.0+rebind,10de:13c2+drivr=x"), column: 16)
-      Issue.record("expected an error")
-    } catch {
-      #expect(error.code == .unknownOption)
-      #expect(
-        error.description
-          == "kernel command line:1:41: unknown option 'drivr' " + Self.expectedOptions)
-    }
+    let (rules, problems) = Self.bindList("03:00.0+rebind,10de:13c2+drivr=x", column: 16)
+    let error = try #require(problems.first)
+    #expect(problems.count == 1)
+    #expect(error.code == .unknownOption)
+    #expect(
+      error.description == "kernel command line:1:41: unknown option 'drivr' "
+        + Self.expectedOptions)
+    // Only the bad item is dropped.
+    #expect(
+      rules == [Rule(selector: .address(PCIAddress(bus: 3, device: 0, function: 0)), rebind: true)])
   }
 
   @Test func bindListRejectsEmptyWords() throws {
-    do {
-      _ = try RuleParser.parseBindList(slice("03:00.0++rebind"), column: 1)
-      Issue.record("expected an error")
-    } catch {
-      #expect(error.column == 9)
-    }
-    do {
-      _ = try RuleParser.parseBindList(slice("+rebind"), column: 5)
-      Issue.record("expected an error")
-    } catch {
-      #expect(error.code == .invalidSelector)
-      #expect(error.column == 5)
-    }
+    let doubled = Self.bindList("03:00.0++rebind", column: 1)
+    #expect(doubled.rules.isEmpty)
+    #expect(doubled.problems.map(\.column) == [9])
+    let leading = Self.bindList("+rebind", column: 5)
+    #expect(leading.rules.isEmpty)
+    #expect(leading.problems.map(\.code) == [.invalidSelector])
+    #expect(leading.problems.map(\.column) == [5])
+  }
+
+  @Test func eachBadItemIsDroppedAloneAndReported() {
+    let (rules, problems) = Self.bindList("zz,03:00.0,10de:13c2+bogus,non-boot-vga+x=", column: 1)
+    #expect(rules.map(\.selector) == [.address(PCIAddress(bus: 3, device: 0, function: 0))])
+    #expect(problems.map(\.column) == [1, 22, 41])
   }
 }

@@ -87,7 +87,20 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
     let findings = try host.check(config: "non-boot-vga\n")
     let iommu = try #require(findings.first { $0.topic == "iommu" })
     #expect(iommu.level == .error)
-    #expect(iommu.message.contains("amd_iommu=on iommu=pt"))
+    #expect(iommu.message.contains("AMD-Vi"))
+    #expect(iommu.message.contains("iommu=pt"))
+    // The kernel documents no amd_iommu=on: AMD's IOMMU is on by default.
+    #expect(!iommu.message.contains("amd_iommu"))
+  }
+
+  @Test(arguments: ["GenuineIntel", "SomethingElse"])
+  func iommuOffOnOtherCPUsNeverAdvisesAnUndocumentedValue(_ vendor: String) throws {
+    let host = try FakeHost(sysfs: try Workstation.build(iommu: false))
+    try host.host.directory.write("proc/cpuinfo", "vendor_id\t: \(vendor)\n")
+    let findings = try host.check(config: "non-boot-vga\n")
+    let iommu = try #require(findings.first { $0.topic == "iommu" })
+    #expect(iommu.message.contains("intel_iommu=on iommu=pt to the kernel command line"))
+    #expect(!iommu.message.contains("amd_iommu"))
   }
 
   @Test func missingInterruptRemappingIsAWarningNamingTheTradeOff() throws {

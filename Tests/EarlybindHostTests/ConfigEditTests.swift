@@ -160,4 +160,43 @@ import Testing
     #expect(remove.status == .failure && remove.errors.contains("control character 0x0d"))
     #expect(dir.read("c.conf") == "non-boot-vga\n")
   }
+
+  /// A config 5 bytes under the parser's limit: one more rule passes it.
+  static func nearlyFullConfig(at path: String, rules: String = "non-boot-vga\n") throws {
+    let padding = ConfigFile.limit - rules.utf8.count - 7
+    let text = rules + "#" + String(repeating: "x", count: padding) + "\n"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+  }
+
+  @Test func addRefusesToPassTheParsersLimit() throws {
+    let dir = try TemporaryDirectory()
+    let config = dir.path + "/earlybind.conf"
+    try Self.nearlyFullConfig(at: config)
+    let before = try Data(contentsOf: URL(fileURLWithPath: config))
+    let host = try TestHost()
+    let add = try host.run(AddCommand.self, ["0000:02:00.0", "--no-expect", "--config", config])
+    #expect(add.status == .failure)
+    let size = before.count + "0000:02:00.0\n".utf8.count
+    #expect(
+      add.errors
+        == "earlybind: \(config): the edited config would be \(size) bytes; a config must be"
+        + " smaller than 1048576 bytes; nothing written\n")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: config)) == before)
+    // What add left is still a config compile and add read.
+    #expect(try ConfigFile.load(config, fileSystem: PosixFileSystem()).count == 1)
+  }
+
+  @Test func removeWorksOnAConfigOverTheLimit() throws {
+    let dir = try TemporaryDirectory()
+    let config = dir.path + "/earlybind.conf"
+    let comment = "#" + String(repeating: "x", count: ConfigFile.limit) + "\n"
+    try ("non-boot-vga\n0000:02:00.0\n" + comment).write(
+      toFile: config, atomically: true, encoding: .utf8)
+    let host = try TestHost()
+    let removed = try host.run(RemoveCommand.self, ["02:00.0", "--config", config])
+    #expect(removed.status == .success, "\(removed.errors)")
+    #expect(removed.output.hasPrefix("removed \(config):2\n"))
+    #expect(
+      try String(contentsOfFile: config, encoding: .utf8) == "non-boot-vga\n" + comment)
+  }
 }

@@ -56,6 +56,22 @@ func listFiles(_ root: String) -> [String] {
     }
   }
 
+  /// The list install writes (and uninstall may remove) names every file
+  /// of the template folders, and nothing else.
+  @Test func theListNamesEveryTemplateFile() throws {
+    var listed: Set<String> = []
+    for generator in InitramfsGenerator.allCases {
+      let hookFiles = HookFiles(
+        templates: repositoryRoot, layout: layout, fileSystem: PosixFileSystem())
+      listed.formUnion(hookFiles.mappings(for: generator).map(\.0))
+    }
+    var found: Set<String> = []
+    for folder in ["initramfs-tools", "dracut", "mkinitcpio", "systemd"] {
+      found.formUnion(listFiles(repositoryRoot + "/" + folder).map { folder + "/" + $0 })
+    }
+    #expect(listed == found)
+  }
+
   @Test func initramfsToolsGoesToTheVendorDirectories() throws {
     let files = try HookFiles(
       templates: repositoryRoot, layout: layout, fileSystem: PosixFileSystem()

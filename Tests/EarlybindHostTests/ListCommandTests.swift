@@ -234,6 +234,17 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     #expect(stripped == (try host.render(ListCommand.self, arguments).text))
   }
 
+  /// Junk in the devices directory is listed up to a fixed number of
+  /// problems, then counted.
+  @Test func junkEntriesAreCappedAndCounted() throws {
+    let sysfs = try Workstation.build()
+    for index in 0..<100 { try sysfs.write("sys/bus/pci/devices/junk-" + String(index), "") }
+    let listing = try decode(try list(sysfs, config: nil, ["--json"]).text)
+    #expect(listing.problems.count == ProblemList.maximumKept + 1)
+    #expect(listing.problems.last == "68 more problems left out (only the first 32 are kept)")
+    #expect(listing.devices.contains { $0.address == "0000:02:00.0" })
+  }
+
   @Test func worksWithoutConfigOrPCIIDs() throws {
     let sysfs = try Workstation.build()
     let output = try TestHost(sysfs: sysfs).render(

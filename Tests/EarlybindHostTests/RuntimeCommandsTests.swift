@@ -98,7 +98,8 @@ final class FakeKernel: ModuleLoader {
     let rules = [try RuleArguments.parse(["0000:02:00.0", "functions=none"])]
     let host = try TestHost(sysfs: sysfs)
     let report = try RuntimeBinding(sysfs: sysfs.sys, environment: host.environment).apply(
-      rules: rules, protected: [], loader: &kernel, dryRun: false)
+      rules: rules, protected: [], loader: &kernel, dryRun: false
+    ).report
     // functions=none, but apply moves the whole IOMMU group (group 2).
     #expect(kernel.driver(of: "0000:02:00.0") == "vfio-pci")
     #expect(kernel.driver(of: "0000:02:00.1") == "vfio-pci")
@@ -114,7 +115,8 @@ final class FakeKernel: ModuleLoader {
       rules: [
         try RuleArguments.parse(["0000:01:00.0"]), try RuleArguments.parse(["0000:03:00.0"]),
       ],
-      protected: [PCIAddress("0000:03:00.0")!], loader: &kernel, dryRun: false)
+      protected: [PCIAddress("0000:03:00.0")!], loader: &kernel, dryRun: false
+    ).report
     #expect(report.entries.isEmpty)
     #expect(kernel.driver(of: "0000:01:00.0") == "nvidia")
     #expect(kernel.driver(of: "0000:03:00.0") == "nvme")
@@ -179,5 +181,53 @@ final class FakeKernel: ModuleLoader {
       _ = try RuntimeBinding(sysfs: sysfs.sys, environment: host.environment).release(
         PCIAddress("0000:0a:00.0")!)
     }
+  }
+
+  /// Bridges are never bound, so release has nothing to give back; it
+  /// says so, fails, and writes nothing.
+  @Test(arguments: ["0000:00:00.0", "0000:00:01.0"])
+  func releaseOfABridgeSaysBridgesStayWithTheHost(_ bridge: String) throws {
+    let sysfs = try Workstation.build()
+    let host = try TestHost(sysfs: sysfs)
+    let run = try host.run(ReleaseCommand.self, [bridge])
+    #expect(run.status == .failure)
+    #expect(run.output.isEmpty)
+    #expect(
+      run.errors
+        == "earlybind: \(bridge) is a bridge: bridges stay with the host and are never bound,"
+        + " so there is nothing to release (give the address of a device behind it)\n")
+    // Nothing of its group (the boot GPU behind 00:01.0) was touched.
+    #expect(sysfs.driver(of: "0000:01:00.0") == "nvidia")
+    let unbind = try? String(
+      contentsOfFile: sysfs.sys + "/bus/pci/drivers/nvidia/unbind", encoding: .utf8)
+    #expect(unbind ?? "" == "")
+  }
+
+  /// The audio function's unbind fails (its unbind file is a directory):
+  /// the GPU keeps its driver, no override is left, and apply exits 1.
+  @Test func applyGivesTheSetBackWhenAnUnbindFails() throws {
+    let sysfs = try Workstation.build()
+    try sysfs.write("sys/devices/pci0000:00/0000:02:00.0/driver_override", "(null)\n")
+    try sysfs.write("sys/devices/pci0000:00/0000:02:00.1/driver_override", "(null)\n")
+    try FileManager.default.removeItem(
+      atPath: sysfs.sys + "/devices/pci0000:00/0000:02:00.1/driver")
+    let kernel = try FakeKernel(sysfs: sysfs)
+    kernel.bind("0000:02:00.0", to: "nvidia")
+    try FileManager.default.createDirectory(
+      atPath: sysfs.sys + "/bus/pci/drivers/broken/unbind", withIntermediateDirectories: true)
+    kernel.bind("0000:02:00.1", to: "broken")
+    let host = try TestHost(sysfs: sysfs)
+    host.environment.moduleLoader = { kernel }
+    let run = try host.run(ApplyCommand.self, ["0000:02:00.0"])
+    #expect(run.status == .failure)
+    #expect(
+      run.output.contains(
+        "error: cannot unbind 0000:02:00.1; the set of 0000:02:00.0 was given back to its drivers"
+      ))
+    #expect(!run.output.contains("earlybind release"))
+    #expect(kernel.driver(of: "0000:02:00.0") == "nvidia")
+    #expect(kernel.override(of: "0000:02:00.0") == "")
+    #expect(kernel.override(of: "0000:02:00.1") == "")
+    #expect(kernel.loaded.isEmpty)
   }
 }

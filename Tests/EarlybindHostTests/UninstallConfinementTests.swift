@@ -110,8 +110,8 @@ import Testing
     #expect(run.status == .failure)
     #expect(
       run.warnings == [
-        "refused /etc/earlybind/keys: outside the folders earlybind installs to; left alone",
-        "refused /usr/lib/dracut/other: outside the folders earlybind installs to; left alone",
+        "refused /etc/earlybind/keys: not a file earlybind installs; left alone",
+        "refused /usr/lib/dracut/other: not a file earlybind installs; left alone",
         "refused relative/path: not a plain absolute path; left alone",
       ])
     #expect(outer.read("dest/etc/earlybind/keys") == "precious\n")
@@ -122,5 +122,47 @@ import Testing
       manifest.entries.map(\.path).sorted() == [
         "/etc/earlybind/keys", "/usr/lib/dracut/other", "relative/path",
       ])
+  }
+
+  /// The generators' folders hold other packages' files: a manifest that
+  /// names them, with matching checksums, must not get any deleted.
+  @Test func otherPackagesFilesInSharedFoldersAreRefused() throws {
+    let others = [
+      "/usr/share/initramfs-tools/scripts/local",
+      "/usr/share/initramfs-tools/hooks/cryptroot",
+      "/usr/lib/initcpio/hooks/encrypt",
+      "/usr/lib/dracut/modules.d/52earlybind/other.sh",
+      "/usr/lib/dracut/modules.d/90crypt/module-setup.sh",
+    ]
+    for path in others { try outer.write("dest" + path, "precious " + path + "\n") }
+    try install(adding: others.map { ($0, outer.file("dest" + $0)) })
+    let run = try uninstall()
+    #expect(run.status == .failure)
+    #expect(
+      run.warnings
+        == others.sorted().map { "refused " + $0 + ": not a file earlybind installs; left alone" })
+    for path in others { #expect(outer.read("dest" + path) == "precious " + path + "\n") }
+  }
+
+  @Test func aSymlinkedFileIsRefused() throws {
+    try outer.write("outside/earlybind.conf", "precious\n")
+    try install(adding: [])
+    let target = destdir + "/etc/dracut.conf.d/earlybind.conf"
+    try FileManager.default.removeItem(atPath: target)
+    try FileManager.default.createSymbolicLink(
+      atPath: target, withDestinationPath: outer.file("outside/earlybind.conf"))
+    let manifestFile = destdir + InstallManifest.path
+    var manifest = try InstallManifest.parse(
+      try String(contentsOfFile: manifestFile, encoding: .utf8), file: manifestFile)
+    var entry = try #require(manifest.entry(at: "/etc/dracut.conf.d/earlybind.conf"))
+    entry.checksum = CRC32.checksum(Array("precious\n".utf8))
+    manifest.record(entry)
+    try manifest.text().write(toFile: manifestFile, atomically: true, encoding: .utf8)
+    let run = try uninstall()
+    #expect(run.status == .failure)
+    #expect(
+      run.errors
+        == "earlybind: refused /etc/dracut.conf.d/earlybind.conf: a symbolic link; left alone\n")
+    #expect(outer.read("outside/earlybind.conf") == "precious\n")
   }
 }

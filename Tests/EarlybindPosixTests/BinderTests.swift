@@ -17,6 +17,8 @@ final class FakeKernelState {
   var results: [String: ModuleLoadResult] = [:]
   /// A driver that registers but whose probe never binds.
   var probeFails = false
+  /// Writes to paths ending so fail with EBUSY, before anything changes.
+  var failingWrites: [String] = []
 
   init(fake: FakeSysfs) { self.fake = fake }
 
@@ -55,6 +57,13 @@ final class FakeKernelState {
       try? Data(bytes).write(to: URL(fileURLWithPath: path))
     } else if path.hasSuffix("/driver/unbind") {
       fake.unbind(text)
+    } else if path.hasPrefix(fake.sys + "/bus/pci/drivers/"), path.hasSuffix("/bind") {
+      // A bind by name, which an override naming another driver refuses.
+      let driver = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+      let wanted = override(of: text)
+      if fake.driver(of: text) == nil, wanted.isEmpty || wanted == driver {
+        try? fake.bind(text, to: driver)
+      }
     } else if path == fake.sys + "/bus/pci/drivers_probe" {
       let wanted = override(of: text)
       if registered.contains(wanted) { probe(text, driver: wanted) }
@@ -85,6 +94,9 @@ struct RecordingFileSystem: FileSystem, FileCreating {
   }
 
   func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+    if kernel.failingWrites.contains(where: { path.hasSuffix($0) }) {
+      throw SystemError(syscall: "write", path: path, errno: .busy)
+    }
     try base.writeFile(path, bytes)
     kernel.didWrite(path, bytes)
   }
@@ -135,6 +147,7 @@ struct BinderTests {
     var report: BindingReport
     var json: [String: Any]
     var kmsg: [String]
+    var stranded: [PCIAddress] = []
 
     var entries: [[String: Any]] { json["devices"] as? [[String: Any]] ?? [] }
 
@@ -163,7 +176,9 @@ struct BinderTests {
       log: KmsgLog(path: fake.kmsgPath), settings: settings, clock: clock ?? { 0 })
     let report = binder.run()
     let json = try fake.report()
-    return Run(fake: fake, kernel: kernel, report: report, json: json, kmsg: fake.kmsgLines())
+    return Run(
+      fake: fake, kernel: kernel, report: report, json: json, kmsg: fake.kmsgLines(),
+      stranded: binder.stranded)
   }
 
   @Test func identicalGPUsTheSecondIsBoundWithItsAudio() throws {
@@ -262,6 +277,58 @@ struct BinderTests {
       result.kmsg.contains(
         "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: non-boot-vga), unbinding nouveau"
       ))
+  }
+
+  /// The GPU is unbound, then its audio function's unbind fails: the set
+  /// goes back to the drivers it had, and nothing is loaded or probed.
+  @Test func anUnbindThatFailsGivesTheSetBackToItsDrivers() throws {
+    let fake = try Machine.build(
+      Machine.replacing(
+        Machine.guestGPU.bound(to: "nouveau"), Machine.guestAudio.bound(to: "snd_hda_intel")))
+    let result = try run(
+      fake, table: "non-boot-vga rebind",
+      prepare: { $0.failingWrites = ["0000:02:00.1/driver/unbind"] })
+    #expect(fake.driver(of: "0000:02:00.0") == "nouveau")
+    #expect(fake.driver(of: "0000:02:00.1") == "snd_hda_intel")
+    #expect(result.kernel.override(of: "0000:02:00.0") == "")
+    #expect(result.kernel.override(of: "0000:02:00.1") == "")
+    #expect(
+      result.kernel.sysfsWrites == [
+        "bus/pci/devices/0000:02:00.0/driver_override <- vfio-pci",
+        "bus/pci/devices/0000:02:00.1/driver_override <- vfio-pci",
+        "bus/pci/devices/0000:02:00.0/driver/unbind <- 0000:02:00.0",
+        "bus/pci/devices/0000:02:00.0/driver_override <- \n",
+        "bus/pci/devices/0000:02:00.1/driver_override <- \n",
+        "bus/pci/drivers/nouveau/bind <- 0000:02:00.0",
+      ])
+    #expect(result.kernel.loads.isEmpty)
+    let detail =
+      "cannot unbind 0000:02:00.1; the set of 0000:02:00.0 was given back to its drivers"
+    #expect(result.entries.map { $0["outcome"] as? String } == ["failed", "failed"])
+    #expect(result.entries.map { $0["detail"] as? String } == [detail, detail])
+    #expect(result.kmsg.contains("<3>earlybind: " + detail))
+    #expect(result.stranded.isEmpty)
+  }
+
+  /// When the driver the GPU had will not take it back, the log names the
+  /// command that finishes the job and the set is noted as stranded.
+  @Test func aSetThatCannotBeGivenBackNamesTheReleaseCommand() throws {
+    let fake = try Machine.build(
+      Machine.replacing(
+        Machine.guestGPU.bound(to: "nouveau"), Machine.guestAudio.bound(to: "snd_hda_intel")))
+    let result = try run(
+      fake, table: "non-boot-vga rebind",
+      prepare: { $0.failingWrites = ["0000:02:00.1/driver/unbind", "drivers/nouveau/bind"] })
+    #expect(fake.driver(of: "0000:02:00.0") == nil)
+    #expect(fake.driver(of: "0000:02:00.1") == "snd_hda_intel")
+    #expect(result.kernel.override(of: "0000:02:00.0") == "")
+    #expect(result.stranded == [address("0000:02:00.0")])
+    #expect(result.kmsg.contains("<3>earlybind: 0000:02:00.0 is not back on nouveau"))
+    #expect(
+      result.kmsg.contains(
+        "<3>earlybind: cannot unbind 0000:02:00.1; the set of 0000:02:00.0 could not be given"
+          + " back to its drivers; run: earlybind release 0000:02:00.0"))
+    #expect(result.report.failedCount == 2)
   }
 
   @Test func withoutRebindAHeldDeviceIsLeftToItsDriver() throws {
@@ -484,6 +551,58 @@ struct BinderTests {
     #expect(result.kmsg.contains("<7>earlybind: module vfio_pci: loaded"))
     #expect(result.kmsg.contains("<7>earlybind: 0000:02:00.0 bound to vfio-pci"))
     #expect(result.kmsg.contains("<7>earlybind: 0000:02:00.1 bound to vfio-pci"))
+  }
+
+  /// A devices directory full of junk names costs a fixed number of log
+  /// lines and report entries, and the rest is counted, not lost silently.
+  @Test func junkInTheDevicesDirectoryIsCappedInTheLogAndTheReport() throws {
+    let fake = try Machine.build()
+    for index in 0..<1000 {
+      try fake.write("sys/bus/pci/devices/junk-" + String(index), "")
+    }
+    let result = try run(fake, table: "non-boot-vga")
+    let junkLines = result.kmsg.filter { $0.contains("not a PCI address") }
+    #expect(junkLines.count == ProblemList.maximumKept)
+    let dropped = "968 more problems left out (only the first 32 are kept)"
+    #expect(result.kmsg.contains("<4>earlybind: " + dropped))
+    #expect(result.strings("problems").count == ProblemList.maximumKept + 1)
+    #expect(result.strings("problems").last == dropped)
+    // The junk changes nothing else.
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+  }
+
+  @Test func aCommandLineCutAt64KiBIsLogged() throws {
+    let cmdline =
+      "ro earlybind.bind=02:00.0+functions=none "
+      + String(repeating: "x", count: BootOptions.maximumCommandLine)
+    let fake = try Machine.build(cmdline: cmdline)
+    let result = try run(fake)
+    let line =
+      fake.root + "/proc/cmdline is longer than 65536 bytes; only its start was read"
+    #expect(result.kmsg.contains("<4>earlybind: " + line))
+    #expect(result.strings("problems") == [line])
+    // What was read still counts.
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+  }
+
+  @Test func aBadBindItemIsDroppedAloneAndLogged() throws {
+    let fake = try Machine.build(
+      cmdline: "ro earlybind.bind=10de:zzzz,02:00.0+functions=none,03:00.0+bogus\n")
+    let result = try run(fake)
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(fake.driver(of: "0000:03:00.0") == nil)
+    #expect(result.entries.map { $0["address"] as? String } == ["0000:02:00.0"])
+    #expect(result.strings("problems").count == 2)
+    #expect(
+      result.kmsg.contains {
+        $0.hasPrefix("<3>earlybind: kernel command line:1:19: invalid selector")
+          && $0.hasSuffix("; ignored")
+      })
+    #expect(
+      result.kmsg.contains {
+        $0.hasPrefix("<3>earlybind: kernel command line:1:")
+          && $0.contains("unknown option 'bogus'")
+      })
   }
 
   @Test func refusalsAndUnmatchedRulesAreReported() throws {

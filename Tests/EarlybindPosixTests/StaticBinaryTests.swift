@@ -178,4 +178,24 @@ struct StaticBinaryTests {
     // The trace is of a binder at work: it read the command line.
     #expect(calls.contains { $0.contains(fake.root + "/proc/cmdline") })
   }
+
+  /// `--root --no-modules` must not run the binder on a tree named
+  /// `--no-modules` (and write a report there): it is a usage error.
+  @Test func anOptionIsNeverTakenAsTheRoot() throws {
+    let directory = try TemporaryDirectory()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try StaticBinary.require())
+    process.arguments = ["--root", "--no-modules"]
+    process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+    let errors = Pipe()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = errors
+    try process.run()
+    let message = String(
+      decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 2)
+    #expect(message.hasPrefix("earlybind-init: --root needs a value (a directory)\n"))
+    #expect(directory.list("").isEmpty)
+  }
 }

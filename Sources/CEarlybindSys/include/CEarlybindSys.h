@@ -103,6 +103,19 @@ static inline int eb_stat(const char *path, int follow, struct eb_file_status *o
   }
   return result;
 }
+/// fstatat(2) of `name` in the directory `dir`, never following a symlink.
+static inline int eb_lstat_at(int dir, const char *name, struct eb_file_status *out) {
+  struct stat info;
+  int result = fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW);
+  if (result == 0) {
+    out->mode = (uint32_t)info.st_mode;
+    out->owner = (uint32_t)info.st_uid;
+    out->device = (uint64_t)info.st_dev;
+    out->represented_device = (uint64_t)info.st_rdev;
+    out->size = (int64_t)info.st_size;
+  }
+  return result;
+}
 static inline uint32_t eb_s_ifmt(void) { return S_IFMT; }
 static inline unsigned char eb_dt_unknown(void) { return DT_UNKNOWN; }
 static inline unsigned char eb_dt_dir(void) { return DT_DIR; }
@@ -114,6 +127,8 @@ static inline char *eb_realpath(const char *path) { return realpath(path, NULL);
 static inline void eb_free(void *pointer) { free(pointer); }
 static inline char *eb_strdup(const char *text) { return strdup(text); }
 static inline int eb_rmdir(const char *path) { return rmdir(path); }
+/// unlinkat(2) of a file `name` in the directory `dir`.
+static inline int eb_unlinkat(int dir, const char *name) { return unlinkat(dir, name, 0); }
 static inline int eb_x_ok(void) { return X_OK; }
 
 static inline int eb_flock_exclusive(int fd) { return flock(fd, LOCK_EX); }

@@ -29,15 +29,21 @@ struct HostCheck {
     return String(decoding: bytes, as: UTF8.self)
   }
 
+  /// What turns the IOMMU on for this CPU. The kernel turns AMD's on by
+  /// default once the firmware enables it (amd_iommu= takes no `on`);
+  /// Intel's needs intel_iommu=on on kernels built without it on.
   var cpuVendorAdvice: String {
     let cpuinfo = read(paths.proc + "/cpuinfo")
     if cpuinfo.contains("AuthenticAMD") {
-      return "enable AMD-Vi/IOMMU in the firmware and add amd_iommu=on iommu=pt"
+      return "enable AMD-Vi (IOMMU) in the firmware setup; the kernel then turns it on by"
+        + " itself (iommu=pt on the kernel command line is the usual addition)"
     }
     if cpuinfo.contains("GenuineIntel") {
-      return "enable VT-d in the firmware and add intel_iommu=on iommu=pt"
+      return "enable VT-d in the firmware setup and add intel_iommu=on iommu=pt to the kernel"
+        + " command line"
     }
-    return "enable the IOMMU in the firmware and add intel_iommu=on (Intel) or amd_iommu=on (AMD)"
+    return "enable the IOMMU (VT-d or AMD-Vi) in the firmware setup; on Intel also add"
+      + " intel_iommu=on iommu=pt to the kernel command line"
   }
 
   func checkIOMMU(into report: inout CheckReport) {
@@ -47,7 +53,7 @@ struct HostCheck {
       report.add(
         .error, "iommu",
         "IOMMU is off (no groups in \(groups)): vfio-pci cannot hand devices "
-          + "to a guest; " + cpuVendorAdvice + " to the kernel command line")
+          + "to a guest; " + cpuVendorAdvice)
     } else {
       report.add(.ok, "iommu", "IOMMU is on: \(count) groups")
     }

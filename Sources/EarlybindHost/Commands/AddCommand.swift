@@ -76,7 +76,7 @@ struct RemoveCommand: HostCommand {
     let rules = try ConfigEdit(
       path: path, fileSystem: environment.fileSystem, lockTimeout: environment.lockTimeout,
       trustedUID: environment.trustedUID
-    ).apply {
+    ).apply(shrinking: true) {
       editor throws(CommandFailure) in
       guard let line = editor.remove(rule.selector) else {
         throw .message("no rule for " + rule.selector.description + " in " + path)

@@ -12,7 +12,9 @@ struct ApplyCommand: HostCommand {
       Uses the kernel's safe sequence: write driver_override, unbind the current driver,
       load the modules, drivers_probe, verify the driver link. Whole IOMMU groups move
       at once (bridges excepted); the boot GPU, devices holding the root filesystem and
-      groups containing them are refused, as at boot. Exit status 1 if anything failed.
+      groups containing them are refused, as at boot. When a device cannot be unbound,
+      the rest of its set is given back to the drivers it had. Exit status 1 if anything
+      failed, 2 if a set could not be given back (the message names the release command).
       """)
 
   @Argument(help: "SELECTOR [OPTION ...]; default: every rule of the config.")
@@ -32,9 +34,10 @@ struct ApplyCommand: HostCommand {
     let guarded = environment.rootGuard()
     guarded.printWarnings(to: environment.output)
     var loader = AnyModuleLoader(base: environment.moduleLoader())
-    let report = try RuntimeBinding(sysfs: sysfs.path(in: environment), environment: environment)
+    let applied = try RuntimeBinding(sysfs: sysfs.path(in: environment), environment: environment)
       .apply(rules: rules, protected: guarded.addresses, loader: &loader, dryRun: dryRun)
-    return report.failedCount > 0 ? .failure : .success
+    if !applied.stranded.isEmpty { return .severe }
+    return applied.report.failedCount > 0 ? .failure : .success
   }
 }
 
@@ -46,6 +49,8 @@ struct ReleaseCommand: HostCommand {
     discussion: """
       Clears driver_override (the step that, when forgotten, keeps a device from ever
       returning), unbinds it from vfio-pci and asks the kernel to probe it again.
+      Bridges stay with the host and are never bound: given one, release says so and
+      exits 1.
       """)
 
   @Argument(help: "The PCI address, e.g. 0000:03:00.0 or 03:00.0.")

@@ -13,6 +13,11 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
   /// A system call that failed: which, on what path, and the errno.
   case system(SystemError)
   case message(String)
+  /// `release` was given a PCI bridge: bridges are never bound, so there
+  /// is nothing to give back.
+  case bridgeStaysWithHost(PCIAddress)
+  /// An edit would make the config larger than the parser reads.
+  case configTooLarge(path: String, size: Int, limit: Int)
 
   var description: String {
     switch self {
@@ -20,6 +25,14 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
     case .table(let path, let error): return path + ": " + error.description
     case .system(let error): return error.description
     case .message(let text): return text
+    case .bridgeStaysWithHost(let address):
+      return address.description
+        + " is a bridge: bridges stay with the host and are never bound, so there is"
+        + " nothing to release (give the address of a device behind it)"
+    case .configTooLarge(let path, let size, let limit):
+      return path + ": the edited config would be " + ASCII.decimal(size)
+        + " bytes; a config must be smaller than " + ASCII.decimal(limit)
+        + " bytes; nothing written"
     }
   }
 

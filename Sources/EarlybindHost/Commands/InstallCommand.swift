@@ -137,8 +137,9 @@ struct UninstallCommand: HostCommand {
     abstract: "Remove the hook files earlybind installed (from its manifest).",
     discussion: """
       Files edited since they were installed are left in place and listed. Entries of the
-      manifest outside the folders install writes to, with '..', or below a symlinked
-      folder are refused and left alone; the exit status is then 1.
+      manifest that are not one of the files install writes (named exactly, never by
+      folder), with '..', or reached through a symlink are refused and left alone; the
+      exit status is then 1.
       """)
 
   @OptionGroup var options: InstallOptions

@@ -23,10 +23,13 @@ struct ConfigEdit {
   }
 
   /// Runs `change` on the current text and writes the result, all under
-  /// the config's lock (`ConfigLock`). Returns the new rules.
-  func apply(_ change: (inout ConfigEditor) throws(CommandFailure) -> Void)
-    throws(CommandFailure) -> [Rule]
-  {
+  /// the config's lock (`ConfigLock`). Returns the new rules. A result the
+  /// parser would refuse for its size is not written, unless `shrinking`
+  /// (remove): that reads a config of any size and always writes a
+  /// smaller one, so an oversized config can be mended.
+  func apply(
+    shrinking: Bool = false, _ change: (inout ConfigEditor) throws(CommandFailure) -> Void
+  ) throws(CommandFailure) -> [Rule] {
     let target = try target()
     let folder = Paths.parent(target).isEmpty ? "." : Paths.parent(target)
     do {
@@ -37,12 +40,16 @@ struct ConfigEdit {
     let lock = try ConfigLock.acquire(target, waitingAtMost: lockTimeout)
     defer { lock.release() }
     fileSystem.removeStaleTemporaryFiles(of: target)
-    var editor = ConfigEditor(bytes: try read(target))
+    var editor = ConfigEditor(bytes: try read(target, anySize: shrinking))
     try change(&editor)
-    return try write(editor.bytes, to: target)
+    let bytes = editor.bytes
+    if !shrinking, bytes.count >= ConfigFile.limit {
+      throw .configTooLarge(path: path, size: bytes.count, limit: ConfigFile.limit)
+    }
+    return try write(bytes, to: target)
   }
 
-  func read(_ target: String) throws(CommandFailure) -> [UInt8] {
+  func read(_ target: String, anySize: Bool = false) throws(CommandFailure) -> [UInt8] {
     do {
       try fileSystem.requireRegularOrAbsent(target)
     } catch {
@@ -51,7 +58,12 @@ struct ConfigEdit {
     guard fileSystem.exists(target) else {
       return Array("# earlybind rules: SELECTOR [OPTION ...], see earlybind.conf(5)\n".utf8)
     }
-    return try ConfigFile.read(target, fileSystem: fileSystem)
+    guard anySize else { return try ConfigFile.read(target, fileSystem: fileSystem) }
+    do {
+      return try fileSystem.readFile(target, limit: Int.max)
+    } catch {
+      throw .system(error)
+    }
   }
 
   /// Validates the whole new text before anything is written.

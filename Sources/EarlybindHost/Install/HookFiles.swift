@@ -9,35 +9,37 @@ struct HookFile: Hashable, Sendable {
   var mode: UInt32
 }
 
-/// Maps the template folders (the same ones `make install` uses) onto each
-/// generator's directories. Whole folders are mapped, so a file added to a
-/// template folder is installed without touching this list.
+/// The files install writes, each named: the one list that `install`
+/// writes and `uninstall` may remove (never a folder: generator folders are
+/// shared with other packages). A template file not listed here is not
+/// installed; a test compares the list with the template folders.
 struct HookFiles {
   var templates: String
   var layout: InstallLayout
   var fileSystem: PosixFileSystem
 
-  /// (template folder or file, destination folder or file) per generator.
+  /// (template file, destination file) per generator.
   func mappings(for generator: InitramfsGenerator) -> [(String, String)] {
     switch generator {
     case .initramfsTools:
+      let directory = layout.initramfsToolsDirectory
       return [
-        ("initramfs-tools/hooks", layout.initramfsToolsDirectory + "/hooks"),
-        ("initramfs-tools/scripts", layout.initramfsToolsDirectory + "/scripts"),
+        ("initramfs-tools/hooks/earlybind", directory + "/hooks/earlybind"),
+        ("initramfs-tools/scripts/init-top/earlybind", directory + "/scripts/init-top/earlybind"),
       ]
     case .dracut:
+      let module = layout.dracutModulesDirectory + "/52earlybind"
       return [
-        ("dracut/52earlybind", layout.dracutModulesDirectory + "/52earlybind"),
-        (
-          "systemd/earlybind.service",
-          layout.dracutModulesDirectory + "/52earlybind/earlybind.service"
-        ),
+        ("dracut/52earlybind/earlybind-cmdline.sh", module + "/earlybind-cmdline.sh"),
+        ("dracut/52earlybind/module-setup.sh", module + "/module-setup.sh"),
+        ("systemd/earlybind.service", module + "/earlybind.service"),
         ("dracut/earlybind.conf", "/etc/dracut.conf.d/earlybind.conf"),
       ]
     case .mkinitcpio:
+      let directory = layout.mkinitcpioDirectory
       return [
-        ("mkinitcpio/install", layout.mkinitcpioDirectory + "/install"),
-        ("mkinitcpio/hooks", layout.mkinitcpioDirectory + "/hooks"),
+        ("mkinitcpio/install/earlybind", directory + "/install/earlybind"),
+        ("mkinitcpio/hooks/earlybind", directory + "/hooks/earlybind"),
         ("systemd/earlybind.service", layout.libdir + "/earlybind.service"),
         ("mkinitcpio/earlybind.conf", "/etc/mkinitcpio.conf.d/earlybind.conf"),
       ]
@@ -47,27 +49,13 @@ struct HookFiles {
   func files(for generator: InitramfsGenerator) throws(CommandFailure) -> [HookFile] {
     var files: [HookFile] = []
     for (source, destination) in mappings(for: generator) {
-      let root = templates + "/" + source
-      guard let status = try? fileSystem.status(root) else {
+      let template = templates + "/" + source
+      guard (try? fileSystem.status(template))?.kind == .regular else {
         throw .message(
-          "template " + root + " is missing (use --templates to point at the earlybind templates)")
+          "template " + template
+            + " is missing (use --templates to point at the earlybind templates)")
       }
-      guard status.kind == .directory else {
-        files.append(HookFile(template: source, destination: destination, mode: mode(of: root)))
-        continue
-      }
-      let entries: [PosixFileSystem.WalkEntry]
-      do {
-        entries = try fileSystem.walk(root)
-      } catch {
-        throw .system(error)
-      }
-      for entry in entries where entry.kind != .directory {
-        files.append(
-          HookFile(
-            template: source + "/" + entry.path, destination: destination + "/" + entry.path,
-            mode: mode(of: root + "/" + entry.path)))
-      }
+      files.append(HookFile(template: source, destination: destination, mode: mode(of: template)))
     }
     return files.sorted { $0.destination < $1.destination }
   }

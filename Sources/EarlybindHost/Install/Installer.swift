@@ -107,9 +107,11 @@ struct Installer {
   }
 
   /// Removes what the manifest lists, unless it was edited since. The
-  /// manifest is not trusted: an entry outside the places install writes
-  /// to, with `..` in it, or reached through a symlinked folder is refused
-  /// (and stays in the manifest); the others are still removed.
+  /// manifest is not trusted: an entry that is not one of the files install
+  /// writes, or that is reached through a symlink, is refused (and stays in
+  /// the manifest); the others are still removed. Each file is reached
+  /// with `ConfinedFile`, so a folder swapped for a symlink meanwhile is
+  /// never followed.
   func uninstall() throws(CommandFailure) -> Outcome {
     let lock = try self.lock(create: false)
     defer { lock?.release() }
@@ -121,19 +123,40 @@ struct Installer {
         outcome.refused.append(Refusal(path: entry.path, reason: reason))
         continue
       }
-      let target = rooted(entry.path)
-      guard let bytes = try? fileSystem.readFile(target, limit: 1 << 20) else { continue }
+      let file: ConfinedFile
+      do {
+        file = try ConfinedFile(
+          root: base.isEmpty ? "/" : base,
+          components: entry.path.split(separator: "/").map(String.init))
+      } catch {
+        if error.errno == .tooManyLinks {
+          outcome.refused.append(
+            Refusal(path: entry.path, reason: "below the symbolic link " + error.path))
+        }
+        // Otherwise a folder is missing or is a file: nothing to remove.
+        continue
+      }
+      defer { file.close() }
+      let bytes: [UInt8]
+      do {
+        bytes = try file.read(limit: 1 << 20)
+      } catch {
+        if error.errno == .tooManyLinks {
+          outcome.refused.append(Refusal(path: entry.path, reason: "a symbolic link"))
+        }
+        continue
+      }
       if CRC32.checksum(bytes) != entry.checksum {
         outcome.kept.append(entry.path)
         continue
       }
       do {
-        try fileSystem.removeFile(target)
+        try file.remove()
       } catch {
         throw .system(error)
       }
       outcome.removed.append(entry.path)
-      removeEmptyOwnDirectories(above: target)
+      removeEmptyOwnDirectories(above: rooted(entry.path))
     }
     let remaining = outcome.kept + outcome.refused.map(\.path)
     if remaining.isEmpty {
@@ -147,45 +170,29 @@ struct Installer {
     return outcome
   }
 
-  /// The files and folders install writes to, for every layout an earlier
-  /// install may have used (this one, the vendor one, the /usr/local one).
-  var installLocations: [String] {
-    var locations: [String] = []
+  /// The files install writes, for every layout an earlier install may
+  /// have used (this one, the vendor one, the /usr/local one).
+  var installLocations: Set<String> {
+    var locations: Set<String> = []
     for layout in [layout, InstallLayout(prefix: "/usr"), InstallLayout(prefix: "/usr/local")] {
       let hookFiles = HookFiles(templates: templates, layout: layout, fileSystem: fileSystem)
       for generator in InitramfsGenerator.allCases {
-        locations += hookFiles.mappings(for: generator).map(\.1)
+        locations.formUnion(hookFiles.mappings(for: generator).map(\.1))
       }
     }
     return locations
   }
 
-  /// Why uninstall must leave the manifest entry `path` alone, or nil.
-  /// `locations` are the `installLocations`.
-  func refusal(of path: String, locations: [String]) -> String? {
+  /// Why uninstall must leave the manifest entry `path` alone, or nil:
+  /// only the exact files of `installLocations` may go.
+  func refusal(of path: String, locations: Set<String>) -> String? {
     let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
     guard path.hasPrefix("/"),
       components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
     else {
       return "not a plain absolute path"
     }
-    guard locations.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) else {
-      return "outside the folders earlybind installs to"
-    }
-    // Each folder below the root must be a real one: a symlink could lead
-    // anywhere. A missing one means there is nothing to remove.
-    var current = base
-    for (index, component) in components.enumerated() {
-      current += "/" + component
-      guard let status = try? fileSystem.status(current, followingLinks: false) else {
-        return nil
-      }
-      let last = index == components.count - 1
-      if status.kind == .symlink {
-        return last ? "a symbolic link" : "below the symbolic link " + current
-      }
-      if !last && status.kind != .directory { return nil }
-    }
+    guard locations.contains(path) else { return "not a file earlybind installs" }
     return nil
   }
 

@@ -54,7 +54,13 @@ struct DeviceInventory {
         records[index].selection = DeviceSelection(of: records[index].address, in: plan)
       }
     }
-    return DeviceInventory(records: records, plan: plan, problems: scan.problems)
+    // The scanner keeps a fixed number of problems; say how many more.
+    var problems = ProblemList()
+    for problem in scan.problems { problems.append(problem) }
+    problems.drop(scan.droppedProblems)
+    return DeviceInventory(
+      records: records, plan: plan,
+      problems: problems.kept + (problems.droppedLine.map { [$0] } ?? []))
   }
 
   /// Names for the given records only, so pci.ids is read no further than needed.

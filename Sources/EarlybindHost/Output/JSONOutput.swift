@@ -41,7 +41,7 @@ struct FailureDocument: JSONDocument {
 
   enum Keys: String, CodingKey {
     case version, error
-    case kind, message, file, line, column, path, offset, syscall, errno
+    case kind, message, file, line, column, path, offset, syscall, errno, address, size, limit
   }
 
   func encode(to encoder: any Encoder) throws {
@@ -66,6 +66,14 @@ struct FailureDocument: JSONDocument {
       try error.encode(system.errno.name, forKey: .errno)
     case .message:
       try error.encode("message", forKey: .kind)
+    case .bridgeStaysWithHost(let address):
+      try error.encode("bridge", forKey: .kind)
+      try error.encode(address.description, forKey: .address)
+    case .configTooLarge(let path, let size, let limit):
+      try error.encode("config-size", forKey: .kind)
+      try error.encode(path, forKey: .path)
+      try error.encode(size, forKey: .size)
+      try error.encode(limit, forKey: .limit)
     }
   }
 }

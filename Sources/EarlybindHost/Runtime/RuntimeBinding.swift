@@ -21,7 +21,7 @@ struct RuntimeBinding {
   /// binder's own sequence.
   func apply<Loader: ModuleLoader>(
     rules: [Rule], protected: [PCIAddress], loader: inout Loader, dryRun: Bool
-  ) throws(CommandFailure) -> BindingReport {
+  ) throws(CommandFailure) -> Applied {
     let forced = rules.map { rule -> Rule in
       var rule = rule
       rule.rebind = true
@@ -38,14 +38,21 @@ struct RuntimeBinding {
     if dryRun {
       for target in plan.targets { log.log(.notice, PlanText.target(target) + " [dry run]") }
       report.status = .dryRun
-      return report
+      return Applied(report: report)
     }
     var settings = BinderSettings()
     settings.layout = layout
     var binder = Binder(fileSystem: fileSystem, loader: loader, log: log, settings: settings)
     binder.carryOut(plan, into: &report)
     loader = binder.loader
-    return report
+    return Applied(report: report, stranded: binder.stranded)
+  }
+
+  struct Applied {
+    var report: BindingReport
+    /// Leaders of sets left neither bound nor back on their drivers: each
+    /// needs `earlybind release`.
+    var stranded: [PCIAddress] = []
   }
 
   struct Released {
@@ -65,9 +72,10 @@ struct RuntimeBinding {
     } catch {
       throw .system(error)
     }
-    guard devices.contains(where: { $0.address == address }) else {
+    guard let device = devices.first(where: { $0.address == address }) else {
       throw .message("no PCI device at " + address.description)
     }
+    if device.identity.isBridge { throw .bridgeStaysWithHost(address) }
     var members: [PCIAddress]
     if let group = scanner.iommuGroup(of: address) {
       members = scanner.members(ofGroup: group)
