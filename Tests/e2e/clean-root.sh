@@ -287,6 +287,8 @@ boot_installed=$!
 case=remove
 in_root dpkg -r earlybind >"$work/remove.log" 2>&1
 is "dpkg status after remove" "$(package_status)" "rc "
+check "dpkg -r and the image rebuilds it triggered reported no error" \
+	not grep -q "Errors were encountered" "$work/remove.log"
 is "remove keeps /etc/earlybind.conf byte for byte" "$(sha256sum <"$root/etc/earlybind.conf")" "$conf_sum"
 check "remove takes the tool and the hooks" test ! -e "$root/usr/sbin/earlybind" \
 	-a ! -e "$root/usr/share/initramfs-tools/hooks/earlybind"
