@@ -43,6 +43,11 @@ COMPLETIONS = $(DESTDIR)$(PREFIX)/share
 # Debian's zsh reads vendor-completions; Arch, Fedora and openSUSE read site-functions.
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 TEMPLATES = initramfs-tools dracut mkinitcpio systemd
+# The project's license and the notices of what the binaries link in, where
+# the distribution keeps them: Arch and RPM pass /usr/share/licenses/earlybind;
+# Debian installs the notices only (debian/copyright holds the license).
+LICENSEDIR ?= $(PREFIX)/share/doc/earlybind
+NOTICES ?= LICENSE THIRD-PARTY-NOTICES
 
 # The hook files of every generator are placed by `earlybind install`, the
 # same code users run, from the same template folders (installed under
@@ -55,6 +60,8 @@ install:
 	cp -R $(TEMPLATES) $(DESTDIR)$(DATADIR)/
 	install -D -m 644 man/earlybind.8 $(DESTDIR)$(MANDIR)/man8/earlybind.8
 	install -D -m 644 man/earlybind.conf.5 $(DESTDIR)$(MANDIR)/man5/earlybind.conf.5
+	install -d $(DESTDIR)$(LICENSEDIR)
+	install -m 644 $(NOTICES) $(DESTDIR)$(LICENSEDIR)/
 	install -d $(COMPLETIONS)/bash-completion/completions $(DESTDIR)$(ZSHCOMPDIR) \
 		$(COMPLETIONS)/fish/vendor_completions.d
 	$(HOST_BIN) --generate-completion-script bash > $(COMPLETIONS)/bash-completion/completions/earlybind
@@ -127,7 +134,8 @@ sources:
 	scripts/build-static-deps.sh --download $(SOURCES)
 	touch $(SOURCES)/.complete
 
-$(SOURCES)/.complete:
+# New pins in the script: download again.
+$(SOURCES)/.complete: scripts/build-static-deps.sh
 	$(MAKE) sources
 
 # Each package is built from a copy of this checkout in $(PKG), as an
