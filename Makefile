@@ -147,12 +147,12 @@ deb arch rpm: $(SOURCES)/.complete
 	EARLYBIND_SOURCES=$(SOURCES) scripts/build-packages.sh $(PKG) $@
 
 # The tests of the packages `make packages` built: file lists against
-# `make install`, package metadata, lintian, the scripts under pacman and
-# rpm; then the .deb on a debootstrapped Debian 12 (cached in
+# `make install`, package metadata, THIRD-PARTY-NOTICES and the license
+# fields, lintian and rpmlint, the scripts under pacman and rpm; then the .deb on a debootstrapped Debian 12 (cached in
 # .build-clean-root), booted in QEMU into its own systemd, before and after
 # purge.
 package-test:
-	Tests/e2e/packages.sh $(PKG)
+	E2E_SOURCES=$(SOURCES) Tests/e2e/packages.sh $(PKG)
 
 clean-root-test:
 	Tests/e2e/clean-root.sh $(PKG)
