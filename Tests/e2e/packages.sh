@@ -20,9 +20,9 @@
 # %config files. dpkg's side (trigger, conffiles, maintainer scripts) runs
 # in Tests/e2e/clean-root.sh on a real Debian root. Licenses: each package
 # holds THIRD-PARTY-NOTICES (checked by Tests/e2e/notices.sh) and names its
-# licenses; lintian and rpmlint report nothing about them (namcap, Arch's
-# linter, is not packaged for Debian), on the .deb and on a source package
-# of the checkout (where lintian reads debian/copyright's DEP-5 paragraphs).
+# licenses; lintian (on the .deb, and on a source package of the checkout,
+# where it reads debian/copyright's DEP-5 paragraphs) and rpmlint report
+# nothing about them. namcap, Arch's linter, is not packaged for Debian.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
