@@ -14,7 +14,7 @@ INIT_BIN = .build-embedded/earlybind-init
 STAGE = .build-stage
 
 .PHONY: all build deps install test unit-test lint e2e demo bench clean distclean \
-	sources packages deb arch rpm package-test clean-root-test
+	sources packages deb arch rpm package-test relink-test clean-root-test
 
 all: build
 
@@ -43,6 +43,11 @@ COMPLETIONS = $(DESTDIR)$(PREFIX)/share
 # Debian's zsh reads vendor-completions; Arch, Fedora and openSUSE read site-functions.
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 TEMPLATES = initramfs-tools dracut mkinitcpio systemd
+# The project's license and the notices of what the binaries link in, where
+# the distribution keeps them: Arch and RPM pass /usr/share/licenses/earlybind;
+# Debian installs the notices only (debian/copyright holds the license).
+LICENSEDIR ?= $(PREFIX)/share/doc/earlybind
+NOTICES ?= LICENSE THIRD-PARTY-NOTICES
 
 # The hook files of every generator are placed by `earlybind install`, the
 # same code users run, from the same template folders (installed under
@@ -55,6 +60,8 @@ install:
 	cp -R $(TEMPLATES) $(DESTDIR)$(DATADIR)/
 	install -D -m 644 man/earlybind.8 $(DESTDIR)$(MANDIR)/man8/earlybind.8
 	install -D -m 644 man/earlybind.conf.5 $(DESTDIR)$(MANDIR)/man5/earlybind.conf.5
+	install -d $(DESTDIR)$(LICENSEDIR)
+	install -m 644 $(NOTICES) $(DESTDIR)$(LICENSEDIR)/
 	install -d $(COMPLETIONS)/bash-completion/completions $(DESTDIR)$(ZSHCOMPDIR) \
 		$(COMPLETIONS)/fish/vendor_completions.d
 	$(HOST_BIN) --generate-completion-script bash > $(COMPLETIONS)/bash-completion/completions/earlybind
@@ -64,7 +71,7 @@ install:
 		--prefix $(PREFIX) --sbindir $(SBINDIR) --libdir $(LIBDIR) \
 		--templates $(CURDIR) $(if $(DESTDIR),--no-manifest,)
 
-test: deps build unit-test lint e2e packages package-test clean-root-test
+test: deps build unit-test lint e2e packages package-test relink-test clean-root-test
 
 unit-test:
 	$(SWIFT) build --build-tests
@@ -127,7 +134,8 @@ sources:
 	scripts/build-static-deps.sh --download $(SOURCES)
 	touch $(SOURCES)/.complete
 
-$(SOURCES)/.complete:
+# New pins in the script: download again.
+$(SOURCES)/.complete: scripts/build-static-deps.sh
 	$(MAKE) sources
 
 # Each package is built from a copy of this checkout in $(PKG), as an
@@ -139,12 +147,21 @@ deb arch rpm: $(SOURCES)/.complete
 	EARLYBIND_SOURCES=$(SOURCES) scripts/build-packages.sh $(PKG) $@
 
 # The tests of the packages `make packages` built: file lists against
-# `make install`, package metadata, lintian, the scripts under pacman and
-# rpm; then the .deb on a debootstrapped Debian 12 and 13 (cached in
+# `make install`, package metadata, THIRD-PARTY-NOTICES and the license
+# fields, lintian and rpmlint, the scripts under pacman and rpm; then the
+# .deb on a debootstrapped Debian 12 and 13 (cached in
 # .build-clean-root), booted in QEMU into its own systemd, before and after
 # purge.
 package-test:
-	Tests/e2e/packages.sh $(PKG)
+	E2E_SOURCES=$(SOURCES) Tests/e2e/packages.sh $(PKG)
+
+# earlybind-init relinked with a libkmod patched from the pinned kmod
+# source, as the README tells users to, in its own folder (kept: a second
+# run builds nothing).
+RELINK = .build-relink
+
+relink-test: $(SOURCES)/.complete
+	Tests/e2e/relink.sh $(SOURCES) $(RELINK)
 
 clean-root-test:
 	Tests/e2e/clean-root.sh $(PKG)
@@ -153,7 +170,7 @@ clean-root-test:
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-dracut-ng .build-mkinitcpio .build-standalone \
-		.build-bench $(STAGE) $(PKG)
+		.build-bench .build-relink $(STAGE) $(PKG)
 
 # Also what was downloaded: the source packages and the debootstrapped root.
 distclean: clean

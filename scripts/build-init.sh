@@ -4,11 +4,14 @@
 # statically against musl, with libkmod, libzstd and liblzma built by
 # scripts/build-static-deps.sh into .build-static.
 #
-# Usage: scripts/build-init.sh
+# Usage: scripts/build-init.sh [DIR]
 #
 # Leaves the unstripped binary at
 # .build-embedded/x86_64-unknown-linux-gnu/release/earlybind-init and a
 # stripped copy at .build-embedded/earlybind-init, and prints its size.
+# With DIR, everything goes to DIR/static and DIR/embedded instead of
+# .build-static and .build-embedded (a binder relinked with a modified
+# libkmod from EARLYBIND_SOURCES, say, beside the usual one).
 # Needs the Swift toolchain and the packages in scripts/packages.txt (make deps).
 #
 # The Swift code is compiled as usual for x86_64-unknown-linux-gnu (against
@@ -21,8 +24,23 @@
 # /usr/lib/x86_64-linux-gnu can be picked up.
 set -eu
 
+if [ $# -gt 1 ]; then
+	echo "usage: build-init.sh [DIR]" >&2
+	exit 2
+fi
+dir=''
+if [ $# -eq 1 ]; then
+	mkdir -p "$1"
+	dir=$(cd "$1" && pwd)
+fi
 cd "$(dirname "$0")/.."
 root=$(pwd)
+deps=$root/.build-static
+scratch=.build-embedded
+if [ -n "$dir" ]; then
+	deps=$dir/static
+	scratch=$dir/embedded
+fi
 
 if [ "$(uname -m)" != x86_64 ]; then
 	echo "build-init: only x86_64 is supported" >&2
@@ -37,7 +55,6 @@ for file in crt1.o crti.o crtn.o libc.a; do
 	fi
 done
 
-deps=$root/.build-static
 scripts/build-static-deps.sh "$deps"
 
 libgcc=$(gcc -print-libgcc-file-name)
@@ -55,7 +72,7 @@ libgcc=$(gcc -print-libgcc-file-name)
 # adding some 50 KB.
 # --wrap=main: musl runs constructors without (argc, argv), so main is
 # wrapped to record them (see Sources/CEarlybindSys/sys.c).
-# -lkmod comes from the CKmod module map and finds .build-static/lib/libkmod.a.
+# -lkmod comes from the CKmod module map and finds $deps/lib/libkmod.a.
 set -- \
 	-Xswiftc -Osize \
 	-Xswiftc -Xfrontend -Xswiftc -function-sections \
@@ -75,17 +92,19 @@ set -- \
 	-Xlinker --start-group -Xlinker "$musl/libc.a" -Xlinker "$libgcc" -Xlinker --end-group \
 	-Xlinker "$musl/crtn.o"
 
-# swift build does not rebuild when only -X flags change: start over when
-# they differ from the last build's.
-flags="$*"
-if [ "$(cat .build-embedded/.flags 2>/dev/null || true)" != "$flags" ]; then
-	rm -rf .build-embedded
-	mkdir -p .build-embedded
-	printf '%s\n' "$flags" >.build-embedded/.flags
+# swift build does not rebuild when only -X flags change, nor relink when
+# only a library changes: start over when they, or the sources the
+# libraries were built from, differ from the last build's.
+flags="$*
+$(cat "$deps/.stamp")"
+if [ "$(cat "$scratch/.flags" 2>/dev/null || true)" != "$flags" ]; then
+	rm -rf "$scratch"
+	mkdir -p "$scratch"
+	printf '%s\n' "$flags" >"$scratch/.flags"
 fi
-EMBEDDED=1 swift build -c release --product earlybind-init --scratch-path .build-embedded "$@"
+EMBEDDED=1 swift build -c release --product earlybind-init --scratch-path "$scratch" "$@"
 
-binary=.build-embedded/$triple/release/earlybind-init
+binary=$scratch/$triple/release/earlybind-init
 if readelf -l "$binary" | grep -q -e INTERP -e DYNAMIC; then
 	echo "build-init: $binary is not statically linked" >&2
 	exit 1
@@ -94,9 +113,9 @@ if readelf -S "$binary" | grep -q '\.eh_frame'; then
 	echo "build-init: $binary still has unwind tables (.eh_frame)" >&2
 	exit 1
 fi
-strip -o .build-embedded/earlybind-init "$binary"
-size=$(wc -c <.build-embedded/earlybind-init)
-echo "earlybind-init: $size bytes stripped (.build-embedded/earlybind-init)"
+strip -o "$scratch/earlybind-init" "$binary"
+size=$(wc -c <"$scratch/earlybind-init")
+echo "earlybind-init: $size bytes stripped ($scratch/earlybind-init)"
 # The budget BENCHMARKS.md holds the binary to.
 if [ "$size" -gt 560000 ]; then
 	echo "build-init: warning: earlybind-init is over its 560000-byte budget" >&2

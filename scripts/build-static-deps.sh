@@ -9,34 +9,78 @@
 #   liblzma   decoders only (lzma1, lzma2, delta, x86 BCJ)
 #
 # Everything comes from Debian's own source packages (kmod, libzstd,
-# xz-utils), with Debian's patches applied.
+# xz-utils), with Debian's patches applied, in the exact versions pinned
+# below: THIRD-PARTY-NOTICES and debian/copyright name them, and
+# Tests/e2e/notices.sh fails when they disagree.
 #
 # Usage: scripts/build-static-deps.sh OUTDIR      (conventionally .build-static)
 #        scripts/build-static-deps.sh --download DIR
+#        scripts/build-static-deps.sh --pins
 #
 # The second form only downloads the three source packages into DIR, for a
 # later build without network: EARLYBIND_SOURCES=DIR makes the first form take
-# the .dsc files and their tarballs from DIR instead of from apt.
+# the .dsc files and their tarballs from DIR instead of from apt. An unpacked
+# source tree DIR/NAME (kmod, libzstd or xz-utils; a modified libkmod, say)
+# is built as it is, instead of NAME's .dsc. The third form prints the pins,
+# one NAME=VERSION a line.
 #
 # Produces OUTDIR/lib/{libkmod,libzstd,liblzma}.a and OUTDIR/include/
-# {libkmod.h,zstd.h,zstd_errors.h,lzma.h,lzma/}. Does nothing when they exist
-# and were built by this version of the script. Quiet unless something fails;
+# {libkmod.h,zstd.h,zstd_errors.h,lzma.h,lzma/}, and OUTDIR/sources (what
+# each was built from). Does nothing when they exist and were built by this
+# version of the script from the same sources. Quiet unless something fails;
 # the full log is OUTDIR/build.log. Needs the packages in scripts/packages.txt (make deps).
 set -eu
 
-download_only=''
-if [ $# -eq 2 ] && [ "$1" = --download ]; then
-	download_only=1
-	shift
-fi
-if [ $# -ne 1 ] || [ -z "$1" ]; then
-	echo "usage: build-static-deps.sh OUTDIR | --download DIR" >&2
+# The Debian source packages built, and their exact versions: those of
+# Debian 12 (bookworm), the release apt fetches them from when the system's
+# own apt sources do not list them.
+packages="kmod libzstd xz-utils"
+pins="kmod=30+20221128-1 libzstd=1.5.4+dfsg2-5 xz-utils=5.4.1-1+deb12u2"
+release=bookworm
+
+# pinned NAME: prints the version of NAME this script builds.
+pinned() {
+	for pin in $pins; do
+		if [ "${pin%%=*}" = "$1" ]; then
+			echo "${pin#*=}"
+			return
+		fi
+	done
+}
+
+usage() {
+	echo "usage: build-static-deps.sh OUTDIR | --download DIR | --pins" >&2
 	exit 2
+}
+download_only=''
+case ${1:-} in
+--pins)
+	[ $# -eq 1 ] || usage
+	for pin in $pins; do echo "$pin"; done
+	exit 0
+	;;
+--download)
+	[ $# -eq 2 ] || usage
+	download_only=1
+	# Downloading fetches from apt, never from an earlier download.
+	unset EARLYBIND_SOURCES
+	shift
+	;;
+esac
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+	usage
 fi
 # OUTDIR is this script's own: refuse a directory with other content.
 if [ -z "$download_only" ] && [ -d "$1" ] && [ -n "$(ls -A "$1")" ] && [ ! -f "$1/build.log" ]; then
 	echo "build-static-deps: $1 is not empty and not an output of this script" >&2
 	exit 2
+fi
+if [ -n "${EARLYBIND_SOURCES:-}" ]; then
+	if [ ! -d "$EARLYBIND_SOURCES" ]; then
+		echo "build-static-deps: EARLYBIND_SOURCES=$EARLYBIND_SOURCES is not a directory" >&2
+		exit 2
+	fi
+	EARLYBIND_SOURCES=$(cd "$EARLYBIND_SOURCES" && pwd)
 fi
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
@@ -67,88 +111,69 @@ run_quiet() {
 	"$@" >>"$log" 2>&1
 }
 
-# Reads Debian version strings, one per line; prints them newest first.
-newest_first() {
-	sorted=''
-	while read -r v; do
-		rest='' placed=''
-		for w in $sorted; do
-			if [ -z "$placed" ] && dpkg --compare-versions "$v" gt "$w"; then
-				rest="$rest $v"
-				placed=1
-			fi
-			rest="$rest $w"
-		done
-		[ -n "$placed" ] || rest="$rest $v"
-		sorted=$rest
-	done
-	for w in $sorted; do echo "$w"; done
+# tree NAME: whether EARLYBIND_SOURCES holds an unpacked source tree of NAME.
+tree() { [ -n "${EARLYBIND_SOURCES:-}" ] && [ -d "$EARLYBIND_SOURCES/$1" ]; }
+
+# listed NAME [APT OPTION...]: the versions of source package NAME apt lists.
+listed() {
+	pkg=$1
+	shift
+	apt-cache "$@" showsrc "$pkg" 2>>"$log" |
+		awk -v n="$pkg" '/^Package: / { p = $2 } /^Version: / && p == n { print $2 }' | sort -u
 }
 
-packages="kmod libzstd xz-utils"
-
-# Source packages. With EARLYBIND_SOURCES=DIR (a packager building without
-# network) the .dsc files and their tarballs are taken from DIR, as left there
-# by `make sources` or `apt-get source --download-only`. Otherwise apt fetches
-# them: through the system's deb-src entries if it has any, else through a
-# private apt state (lists and cache in $aptdir) that knows only this
-# release's deb-src indexes, from deb.debian.org or $DEBIAN_MIRROR and
-# $DEBIAN_SECURITY_MIRROR. An archive may list a version it no longer serves
-# (a security update whose files are gone): every version apt knows is tried,
-# newest first. Either way dpkg-source checks each file against its .dsc.
+# Source packages, into the current directory. With EARLYBIND_SOURCES=DIR
+# (a packager building without network) the pinned .dsc files and their
+# tarballs are taken from DIR, as left there by `make sources` or
+# `apt-get source --download-only`; a package whose unpacked tree DIR holds
+# (DIR/NAME) is not fetched at all. Otherwise apt fetches them: through the system's
+# deb-src entries if they list every pinned version, else through a private
+# apt state (lists and cache in $aptdir) that knows only the deb-src indexes
+# of $release, from deb.debian.org or $DEBIAN_MIRROR and
+# $DEBIAN_SECURITY_MIRROR. Either way dpkg-source checks each file against
+# its .dsc.
 fetch_sources() {
 	if [ -n "${EARLYBIND_SOURCES:-}" ]; then
-		[ -d "$EARLYBIND_SOURCES" ] || fail "EARLYBIND_SOURCES=$EARLYBIND_SOURCES is not a directory"
 		for name in $packages; do
-			version=$(find "$EARLYBIND_SOURCES" -maxdepth 1 -name "${name}_*.dsc" |
-				sed "s|.*/${name}_\\(.*\\)\\.dsc\$|\\1|" | newest_first | head -n 1)
-			[ -n "$version" ] || fail "EARLYBIND_SOURCES=$EARLYBIND_SOURCES has no ${name}_*.dsc"
-			dsc=$EARLYBIND_SOURCES/${name}_$version.dsc
+			tree "$name" && continue
+			dsc=$EARLYBIND_SOURCES/${name}_$(pinned "$name").dsc
+			[ -f "$dsc" ] || fail "EARLYBIND_SOURCES=$EARLYBIND_SOURCES has neither ${dsc##*/} (the pinned version; make sources) nor a source tree $name/"
 			for file in "${dsc##*/}" $(sed -n '/^Files:/,/^[^ ]/s/^ [0-9a-f]* [0-9]* //p' "$dsc"); do
 				[ -f "$EARLYBIND_SOURCES/$file" ] || fail "$dsc lists $file, which is not in $EARLYBIND_SOURCES"
 				cp "$EARLYBIND_SOURCES/$file" .
 			done
-			echo "build-static-deps: $name $version (from $EARLYBIND_SOURCES)" >&2
+			echo "build-static-deps: $name $(pinned "$name") (from $EARLYBIND_SOURCES)" >&2
 		done
-	else
-		set --
-		if ! apt-cache showsrc kmod >/dev/null 2>&1; then
-			codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
-			[ -n "$codename" ] || fail "cannot tell the Debian release from /etc/os-release"
-			apt=$aptdir
-			mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d"
-			mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-			security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-			keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-			cat >"$apt/sources.list" <<-EOF
-				deb-src [signed-by=$keyring] $mirror $codename main
-				deb-src [signed-by=$keyring] $mirror $codename-updates main
-				deb-src [signed-by=$keyring] $security $codename-security main
-			EOF
-			set -- -o "Dir::Etc::SourceList=$apt/sources.list" \
-				-o "Dir::Etc::SourceParts=$apt/sources.list.d" \
-				-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" \
-				-o "APT::Sandbox::User=$(id -un)"
-			run apt-get "$@" update
-		fi
-		for name in $packages; do
-			# Every version of the source package apt knows, newest first.
-			versions=$(apt-cache "$@" showsrc "$name" 2>>"$log" |
-				awk -v n="$name" '/^Package: / { p = $2 } /^Version: / && p == n { print $2 }' |
-				sort -u | newest_first)
-			[ -n "$versions" ] || fail "apt knows no source package $name"
-			used=''
-			for version in $versions; do
-				if run_quiet apt-get "$@" source --download-only "$name=$version"; then
-					used=$version
-					break
-				fi
-				echo "build-static-deps: $name $version is listed but could not be downloaded; trying an older version" >&2
-			done
-			[ -n "$used" ] || fail "no version of $name could be downloaded (tried: $(echo "$versions" | tr '\n' ' '))"
-			echo "build-static-deps: $name $used" >&2
-		done
+		return
 	fi
+	set --
+	everything_listed=yes
+	for name in $packages; do
+		listed "$name" | grep -qxF "$(pinned "$name")" || everything_listed=no
+	done
+	if [ "$everything_listed" = no ]; then
+		apt=$aptdir
+		mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d"
+		mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+		security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+		keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+		cat >"$apt/sources.list" <<-EOF2
+			deb-src [signed-by=$keyring] $mirror $release main
+			deb-src [signed-by=$keyring] $mirror $release-updates main
+			deb-src [signed-by=$keyring] $security $release-security main
+		EOF2
+		set -- -o "Dir::Etc::SourceList=$apt/sources.list" \
+			-o "Dir::Etc::SourceParts=$apt/sources.list.d" \
+			-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" \
+			-o "APT::Sandbox::User=$(id -un)"
+		run apt-get "$@" update
+	fi
+	for name in $packages; do
+		version=$(pinned "$name")
+		run_quiet apt-get "$@" source --download-only "$name=$version" ||
+			fail "$name $version, pinned in $script, could not be downloaded (apt lists: $(listed "$name" "$@" | tr '\n' ' ')); a new version needs its pin, THIRD-PARTY-NOTICES and debian/copyright updated together"
+		echo "build-static-deps: $name $version" >&2
+	done
 }
 
 # apt only fetches: with EARLYBIND_SOURCES (a build without network, or on
@@ -169,8 +194,20 @@ if [ -n "$download_only" ]; then
 fi
 aptdir=$out/apt
 
-# A different script means a different build: rebuild.
-stamp=$(cksum <"$script")
+# What the output is built from, one line a package: the pinned version, or
+# a source tree from EARLYBIND_SOURCES with a checksum of its files.
+sources=$(for name in $packages; do
+	if tree "$name"; then
+		sum=$(cd "$EARLYBIND_SOURCES/$name" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 cksum | cksum)
+		echo "$name $(pinned "$name") modified: tree $EARLYBIND_SOURCES/$name, checksum $sum"
+	else
+		echo "$name $(pinned "$name")"
+	fi
+done)
+
+# A different script or different sources mean a different build: rebuild.
+stamp="$(cksum <"$script")
+$sources"
 complete=yes
 for file in lib/libkmod.a lib/libzstd.a lib/liblzma.a include/libkmod.h include/zstd.h \
 	include/zstd_errors.h include/lzma.h; do
@@ -180,20 +217,20 @@ if [ "$complete" = yes ] && [ "$(cat "$out/.stamp" 2>/dev/null || true)" = "$sta
 	exit 0
 fi
 
-
 jobs=$(nproc 2>/dev/null || echo 2)
 cflags="-Os -ffunction-sections -fdata-sections"
 
-rm -rf "${out:?}/src" "${out:?}/lib" "${out:?}/include" "${out:?}/.stamp"
+rm -rf "${out:?}/src" "${out:?}/lib" "${out:?}/include" "${out:?}/.stamp" "${out:?}/sources"
 mkdir -p "$out/src" "$out/lib" "$out/include"
 cd "$out/src"
 fetch_sources
 for name in $packages; do
-	set -- "${name}"_*.dsc
-	if [ $# -ne 1 ] || [ ! -f "$1" ]; then
-		fail "expected one ${name}_*.dsc, found: $*"
+	if tree "$name"; then
+		echo "build-static-deps: $name from the tree $EARLYBIND_SOURCES/$name" >&2
+		run cp -R "$EARLYBIND_SOURCES/$name" "$name"
+	else
+		run dpkg-source --require-strong-checksums -x "${name}_$(pinned "$name").dsc" "$name"
 	fi
-	run dpkg-source --require-strong-checksums -x "$1" "$name"
 done
 
 # zstd: the decoder alone, without the legacy formats (v0.5-v0.7, which no
@@ -247,4 +284,5 @@ cp kmod/libkmod/libkmod.h "$out/include/"
 
 cd "$out"
 rm -rf "$out/src"
+printf '%s\n' "$sources" >"$out/sources"
 echo "$stamp" >"$out/.stamp"

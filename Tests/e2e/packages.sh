@@ -5,8 +5,9 @@
 # Usage: Tests/e2e/packages.sh PKGDIR [CASE...]
 #   PKGDIR  the folder build-packages.sh wrote (the packages and the tree
 #           copy earlybind-VERSION they were built from)
-#   CASE    version deb arch rpm (default: all)
-# Env: E2E_WORK  work dir (default: new dir in /tmp, removed after a clean run)
+#   CASE    version notices deb arch rpm (default: all)
+# Env: E2E_WORK     work dir (default: new dir in /tmp, removed after a clean run)
+#      E2E_SOURCES  the Debian source packages the build took (default: .build-sources)
 #
 # Each package must hold exactly the files `make install` puts into a
 # DESTDIR with that distribution's paths (man pages compressed or not, and
@@ -17,14 +18,18 @@
 # scratch busybox root: pacman shows the .install messages, rpm runs the
 # scriptlets (a stand-in dracut records what they call) and keeps edited
 # %config files. dpkg's side (trigger, conffiles, maintainer scripts) runs
-# in Tests/e2e/clean-root.sh on a real Debian root.
+# in Tests/e2e/clean-root.sh on a real Debian root. Licenses: each package
+# holds THIRD-PARTY-NOTICES (checked by Tests/e2e/notices.sh) and names its
+# licenses; lintian (on the .deb, and on a source package of the checkout,
+# where it reads debian/copyright's DEP-5 paragraphs) and rpmlint report
+# nothing about them. namcap, Arch's linter, is not packaged for Debian.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=Tests/e2e/lib.sh
 . "$here/lib.sh"
-all_cases="version deb arch rpm"
+all_cases="version notices deb arch rpm"
 
 parse_args "$all_cases" "$@"
 pkgdir=$stage
@@ -34,6 +39,7 @@ deb=$pkgdir/earlybind_${version}_amd64.deb
 arch=$(find "$pkgdir" -maxdepth 1 -name "earlybind-$version-*-x86_64.pkg.tar.*" | sort | tail -n 1)
 rpm=$(find "$pkgdir" -maxdepth 1 -name "earlybind-$version-*.x86_64.rpm" | sort | tail -n 1)
 [ -d "$tree" ] || { echo "$me: $tree missing (run scripts/build-packages.sh $pkgdir)" >&2; exit 2; }
+sources=${E2E_SOURCES:-$repo/.build-sources}
 make_work packages
 
 # reference NAME [MAKE VARIABLE...]: `make install PREFIX=/usr` into $work/NAME.ref.
@@ -45,11 +51,12 @@ reference() {
 }
 
 # listing DIR: one line per file or link below DIR, "MODE PATH" or
-# "link PATH -> TARGET"; man pages without .gz.
+# "link PATH -> TARGET"; man pages and Debian's notices without .gz.
 listing() {
 	(cd "$1" && find . \( -type f -o -type l \) -printf '%y %m %P -> %l\n') |
 		sed -e 's/^f \([0-7]*\) \(.*\) -> $/\1 \2/' -e 's/^l [0-7]* /link /' \
-			-e 's|^\([0-7]* usr/share/man/.*\)\.gz$|\1|' | sort
+			-e 's|^\([0-7]* usr/share/man/.*\)\.gz$|\1|' \
+		-e 's|^\([0-7]* usr/share/doc/earlybind/THIRD-PARTY-NOTICES\)\.gz$|\1|' | sort
 }
 
 # same_files NAME PKGROOT [EXCLUDED ERE]: the package's files against the reference.
@@ -93,6 +100,19 @@ standalone() {
 	is "$name: earlybind --version" "$(env -i "$bin" --version 2>&1)" "$version"
 }
 
+# notices NAME FILE: the package's THIRD-PARTY-NOTICES (FILE, or FILE.gz) is the tree's.
+notices() {
+	local name=$1 file=$2
+	[ -f "$file" ] || [ ! -f "$file.gz" ] || file=$file.gz
+	if [ ! -f "$file" ]; then
+		fail "$name: no ${file#"$work"/*/}"
+	elif cmp -s <(if [ "${file%.gz}" != "$file" ]; then gzip -dc "$file"; else cat "$file"; fi) "$tree/THIRD-PARTY-NOTICES"; then
+		ok "$name: ${file#"$work"/*/} is THIRD-PARTY-NOTICES"
+	else
+		fail "$name: ${file#"$work"/*/} differs from THIRD-PARTY-NOTICES"
+	fi
+}
+
 # scratch_root DIR: a busybox root the package managers run scriptlets in,
 # with a stand-in dracut that appends its arguments to /dracut.calls.
 scratch_root() {
@@ -120,16 +140,27 @@ for case in $cases; do
 		is "the RPM spec carries $version" \
 			"$(sed -n 's/^Version: *//p' "$repo/packaging/rpm/earlybind.spec")" "$version"
 		;;
+	notices)
+		check "THIRD-PARTY-NOTICES and the license fields (Tests/e2e/notices.sh)" \
+			"$here/notices.sh" "$tree" "$sources"
+		;;
 	deb)
 		[ -f "$deb" ] || { fail "no $deb"; continue; }
 		x=$work/deb.root
 		rm -rf "$x" "$work/deb.control"
 		dpkg-deb -x "$deb" "$x" && dpkg-deb -e "$deb" "$work/deb.control"
-		reference deb || { fail "make install for the reference (see $work/deb.ref.log)"; continue; }
+		reference deb NOTICES=THIRD-PARTY-NOTICES ||
+			{ fail "make install for the reference (see $work/deb.ref.log)"; continue; }
 		same_files deb "$x" \
 			'^[0-7]+ usr/share/(doc/earlybind/(copyright|changelog\.gz)|lintian/overrides/earlybind)$'
 		same_bytes deb "$x"
 		standalone deb "$x/usr/sbin/earlybind"
+		notices deb "$x/usr/share/doc/earlybind/THIRD-PARTY-NOTICES"
+		is "copyright is debian/copyright" "$(cmp "$x/usr/share/doc/earlybind/copyright" "$tree/debian/copyright" 2>&1)" ""
+		is "Built-Using: the pinned source packages and musl" \
+			"$(dpkg-deb -f "$deb" Built-Using | sed 's/, */\n/g' | sort | tr '\n' ';')" \
+			"$({ "$tree/scripts/build-static-deps.sh" --pins; dpkg-query -W -f='musl=${source:Version}\n' musl-dev; } |
+				sed 's/=\(.*\)/ (= \1)/' | sort | tr '\n' ';')"
 		is "every file owned by root" "$(dpkg-deb -c "$deb" | awk '$2 != "root/root"')" ""
 		is "the update-initramfs trigger" "$(grep -v '^#' "$work/deb.control/triggers")" \
 			"activate-noawait update-initramfs"
@@ -147,16 +178,31 @@ for case in $cases; do
 		check "lintian: no errors ($(grep -c '^W:' "$work/lintian.log") warnings)" \
 			not grep -q '^E:' "$work/lintian.log"
 		grep -E '^[EW]:' "$work/lintian.log" | sed 's/^/    /'
+		is "lintian: nothing about the copyright file or licenses" \
+			"$(grep -E '^[EW]: ' "$work/lintian.log" | grep -iE 'copyright|licen[cs]e|dep5')" ""
+		# lintian checks debian/copyright's DEP-5 paragraphs on the source package.
+		src=$work/deb.source
+		rm -rf "$src" && mkdir -p "$src/earlybind-$version"
+		rsync -a --exclude=/.git --filter=':- .gitignore' "$repo/" "$src/earlybind-$version/"
+		if (cd "$src" && dpkg-source -b "earlybind-$version") >"$work/deb.source.log" 2>&1; then
+			lintian --no-tag-display-limit "$src/earlybind_$version.dsc" >"$work/lintian.source.log" 2>&1
+			is "lintian on the source package: nothing about debian/copyright or licenses" \
+				"$(grep -E '^[EW]: ' "$work/lintian.source.log" | grep -iE 'copyright|licen[cs]e|dep5')" ""
+		else
+			fail "dpkg-source -b (see $work/deb.source.log)"
+		fi
 		;;
 	arch)
 		[ -n "$arch" ] || { fail "no Arch package in $pkgdir"; continue; }
 		x=$work/arch.root
 		rm -rf "$x" && mkdir -p "$x" && bsdtar -xpf "$arch" -C "$x"
-		reference arch SBINDIR=/usr/bin ZSHCOMPDIR=/usr/share/zsh/site-functions ||
+		reference arch SBINDIR=/usr/bin ZSHCOMPDIR=/usr/share/zsh/site-functions \
+			LICENSEDIR=/usr/share/licenses/earlybind ||
 			{ fail "make install for the reference (see $work/arch.ref.log)"; continue; }
 		same_files arch "$x" '^[0-7]+ \.(BUILDINFO|INSTALL|MTREE|PKGINFO)$'
 		same_bytes arch "$x"
 		standalone arch "$x/usr/bin/earlybind"
+		notices arch "$x/usr/share/licenses/earlybind/THIRD-PARTY-NOTICES"
 		is "every file owned by root" "$(bsdtar -tvf "$arch" | awk '$3 != "root" || $4 != "root"')" ""
 		info=$x/.PKGINFO
 		is ".PKGINFO pkgver" "$(sed -n 's/^pkgver = //p' "$info")" "$version-1"
@@ -164,6 +210,9 @@ for case in $cases; do
 			"etc/dracut.conf.d/earlybind.conf etc/mkinitcpio.conf.d/earlybind.conf "
 		is ".PKGINFO depends" "$(sed -n 's/^depend = //p' "$info" | sort | tr '\n' ' ')" \
 			"gcc-libs glibc kmod util-linux-libs "
+		is ".PKGINFO license: the PKGBUILD's" "$(sed -n 's/^license = //p' "$info" | sort | tr '\n' ';')" \
+			"$(bash -c 'source "$1" 2>/dev/null; printf "%s\n" "${license[@]}"' _ "$tree/packaging/arch/PKGBUILD" | sort | tr '\n' ';')"
+		echo "# namcap, Arch's package linter, is not packaged for Debian: not run"
 		is "pacman -Qlp lists what the package holds" \
 			"$(pacman -Qlp "$arch" | awk '$2 !~ /\/$/ { print substr($2, 2) }' | sort)" \
 			"$(cd "$x" && find . -path './.*' -prune -o \( -type f -o -type l \) -printf '%P\n' | sort)"
@@ -201,11 +250,32 @@ for case in $cases; do
 		[ -n "$rpm" ] || { fail "no RPM in $pkgdir"; continue; }
 		x=$work/rpm.root
 		rm -rf "$x" && mkdir -p "$x" && (cd "$x" && rpm2cpio "$rpm" | cpio -idm --quiet)
-		reference rpm SBINDIR="$(rpm --eval "%{_sbindir}")" ZSHCOMPDIR=/usr/share/zsh/site-functions ||
+		reference rpm SBINDIR="$(rpm --eval "%{_sbindir}")" ZSHCOMPDIR=/usr/share/zsh/site-functions \
+			LICENSEDIR=/usr/share/licenses/earlybind ||
 			{ fail "make install for the reference (see $work/rpm.ref.log)"; continue; }
 		same_files rpm "$x" '^link usr/lib/\.build-id/'
 		same_bytes rpm "$x"
 		standalone rpm "$x/usr/sbin/earlybind"
+		notices rpm "$x/usr/share/licenses/earlybind/THIRD-PARTY-NOTICES"
+		is "%license: LICENSE and THIRD-PARTY-NOTICES" "$(rpm -qp --licensefiles "$rpm" | tr '\n' ' ')" \
+			"/usr/share/licenses/earlybind/LICENSE /usr/share/licenses/earlybind/THIRD-PARTY-NOTICES "
+		is "License: the spec's" "$(rpm -qp --qf '%{LICENSE}' "$rpm")" \
+			"$(sed -n 's/^License: *//p' "$tree/packaging/rpm/earlybind.spec")"
+		# rpmlint knows no license unless told: the SPDX list, and the
+		# LicenseRefs THIRD-PARTY-NOTICES defines.
+		{
+			echo "ValidLicenses = ["
+			{ grep -o '"[^"]*"' /usr/share/nodejs/spdx-license-ids/index.json
+				sed -n 's/^License: \(LicenseRef-.*\)/"\1"/p' "$tree/THIRD-PARTY-NOTICES"; } | sed 's/$/,/'
+			echo "]"
+			echo "ValidLicenseExceptions = ["
+			grep -o '"[^"]*"' /usr/share/nodejs/spdx-exceptions/index.json | sed 's/$/,/'
+			echo "]"
+		} >"$work/rpmlint.toml"
+		rpmlint -c "$work/rpmlint.toml" "$rpm" >"$work/rpmlint.log" 2>&1
+		is "rpmlint: nothing about licenses ($(grep -c ' W: ' "$work/rpmlint.log") warnings, $(grep -c ' E: ' "$work/rpmlint.log") errors)" \
+			"$(grep -iE ' [EW]: [^ ]*licen[cs]e' "$work/rpmlint.log")" ""
+		grep -E ' [EW]: ' "$work/rpmlint.log" | sed 's/^/    /'
 		is "every file owned by root" \
 			"$(rpm -qp --qf '[%{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' "$rpm" | grep -v '^root:root ')" ""
 		is "rpm -qlp lists what the package holds" \
