@@ -67,26 +67,38 @@ extension NextBootTopology where Live == SysfsScanner<PosixFileSystem> {
 }
 
 extension NextBoot {
-  /// Warns, for `compile` and `check`, about each selected device that a
-  /// driver built into `kernel` holds on this machine: the binder takes it
-  /// from that driver at boot (earlybind.conf(5)). Says nothing where sysfs
-  /// or the kernel's list cannot be read (a chroot, a foreign kernel).
-  static func warnAboutBuiltInHolders(
+  /// The selected devices a driver built into `kernel` holds on this
+  /// machine: the binder takes them from that driver at boot
+  /// (earlybind.conf(5)). Empty where sysfs or the kernel's list cannot be
+  /// read (a chroot, a foreign kernel).
+  static func builtInHolders(
     _ table: BindingTable, kernel: String, in environment: HostEnvironment
-  ) {
+  ) -> [(target: Target, holder: String)] {
     let nextBoot = read(
       kernel: kernel, modules: environment.paths.modules, fileSystem: environment.fileSystem)
     guard nextBoot.builtInModules != nil,
       let plan = try? Planning.plan(
         table, options: BootOptions(), sysfs: environment.paths.sysfs,
         fileSystem: environment.fileSystem, nextBoot: nextBoot)
-    else { return }
-    for target in plan.targets {
-      guard case .takeFromBuiltIn(let driver) = target.action else { continue }
-      environment.output.warn(
-        kernel + ": " + target.device.address.description + " is held by " + driver
-          + ", built into this kernel: the binder unbinds it at boot before binding "
-          + target.driver)
+    else { return [] }
+    return plan.targets.compactMap { target in
+      guard case .takeFromBuiltIn(let holder) = target.action else { return nil }
+      return (target, holder)
+    }
+  }
+
+  /// What `compile` and `check` say about one of `builtInHolders`.
+  static func builtInMessage(_ target: Target, holder: String, kernel: String) -> String {
+    target.device.address.description + " is held by " + holder + ", built into " + kernel
+      + ": the binder unbinds it at boot before binding " + target.driver
+  }
+
+  /// Warns, for `compile`, about each of `builtInHolders`.
+  static func warnAboutBuiltInHolders(
+    _ table: BindingTable, kernel: String, in environment: HostEnvironment
+  ) {
+    for (target, holder) in builtInHolders(table, kernel: kernel, in: environment) {
+      environment.output.warn(builtInMessage(target, holder: holder, kernel: kernel))
     }
   }
 }
