@@ -101,7 +101,7 @@ if !embedded {
     ),
     .testTarget(
       name: "EarlybindCoreTests",
-      dependencies: ["EarlybindCore", "EarlybindTestSupport"],
+      dependencies: ["EarlybindCore", "EarlybindPosix", "EarlybindTestSupport"],
       path: "Tests/EarlybindCoreTests"
     ),
     .testTarget(

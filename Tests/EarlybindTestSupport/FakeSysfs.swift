@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
 import Foundation
+import Testing
 
 /// A machine's kernel interfaces in a temp directory, shaped like the real
 /// ones, removed with the value:
@@ -154,4 +155,14 @@ public final class FakeSysfs {
   }
 
   public func probeRequests() -> String? { directory.read("sys/bus/pci/drivers_probe") }
+}
+
+extension FakeSysfs {
+  /// The report the binder left behind, as generic JSON: tests read the
+  /// keys the writer wrote, the host's decoder is tested apart.
+  public func report() throws -> [String: Any] {
+    let data = try #require(FileManager.default.contents(atPath: reportPath))
+    let object = try JSONSerialization.jsonObject(with: data)
+    return try #require(object as? [String: Any])
+  }
 }
