@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import EarlybindHostOS
 import EarlybindPosix
 
 /// The kernels installed on a machine: a module tree and an image in /boot.
