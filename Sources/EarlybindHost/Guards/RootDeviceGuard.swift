@@ -13,18 +13,10 @@ import EarlybindPosix
 /// devices to PCI functions through sysfs (`BlockTopology`). Everything it
 /// cannot trace becomes a warning, never a silent gap.
 struct RootDeviceGuard {
-  /// Where the host's state is read; every root can point into a test tree.
-  struct Locations {
-    var proc = "/proc"
-    var fstab = "/etc/fstab"
-    var sysfs = "/sys"
-    /// Device paths from the tables (`/dev/mapper/root`) are looked up here.
-    var dev = "/dev"
-  }
-
   static let defaultMountPoints = ["/", "/boot", "/boot/efi", "/efi", "/usr", "/var"]
 
-  var paths: Locations
+  /// Where the host's state is read (proc, fstab, sysfs, dev).
+  var paths: HostPaths
   var tags: any BlockTagResolver
   var mountPoints: [String]
   /// The device number of the filesystem mounted at a path (stat's
@@ -33,7 +25,7 @@ struct RootDeviceGuard {
   var fileSystem: PosixFileSystem
 
   init(
-    paths: Locations = Locations(), tags: any BlockTagResolver,
+    paths: HostPaths = HostPaths(), tags: any BlockTagResolver,
     mountPoints: [String] = Self.defaultMountPoints,
     fileSystem: PosixFileSystem,
     mountedDevice: @escaping (String) -> DeviceNumber? = { _ in nil }
@@ -46,9 +38,9 @@ struct RootDeviceGuard {
   }
 
   /// The running host: its /proc, /etc/fstab, /sys and /dev, libblkid and stat(2).
-  static func system(fileSystem: PosixFileSystem) -> RootDeviceGuard {
+  static func system(paths: HostPaths, fileSystem: PosixFileSystem) -> RootDeviceGuard {
     RootDeviceGuard(
-      tags: SystemTagResolver(), fileSystem: fileSystem,
+      paths: paths, tags: SystemTagResolver(), fileSystem: fileSystem,
       mountedDevice: { try? fileSystem.status($0).device })
   }
 
