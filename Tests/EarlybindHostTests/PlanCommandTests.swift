@@ -20,7 +20,7 @@ import Testing
   @Test func plansTheSecondGPUAndItsAudio() throws {
     let root = try makeTree()
     let rules = try RuleParser.parseConfig(Array("non-boot-vga\n".utf8), file: "c")
-    let plan = try Planning.plan(
+    let plan = try DeviceInventory.plan(
       BindingTable(rules: rules), options: BootOptions(), sysfs: root.sys,
       fileSystem: PosixFileSystem())
     let text = PlanReport(plan: plan, options: BootOptions(), source: .config, path: "c").text()
@@ -35,7 +35,7 @@ import Testing
     let root = try makeTree()
     let rules = try RuleParser.parseConfig(Array("1234:1111\n".utf8), file: "c")
     let options = BootOptions.parse(Array("quiet earlybind.dry_run earlybind.skip=zz".utf8))
-    let plan = try Planning.plan(
+    let plan = try DeviceInventory.plan(
       BindingTable(rules: rules), options: options, sysfs: root.sys, fileSystem: PosixFileSystem())
     let text = PlanReport(plan: plan, options: options, source: .config, path: "c").text()
     #expect(text.contains("0000:00:03.0 [1234:1111] skipped: boot GPU (boot_vga=1)"))
@@ -45,6 +45,28 @@ import Testing
 }
 
 @Suite struct PlanCommandRunTests {
+  /// `add` ends with the plan that `plan` prints right after it: the same
+  /// rules, command line and guards, so a controller holding / is refused
+  /// in both.
+  @Test func addPrintsThePlanThatPlanPrints() throws {
+    let host = try TestHost(sysfs: try PlanCommandTests().makeTree())
+    try host.directory.write("etc/earlybind.conf", "non-boot-vga\n")
+    try host.directory.write("proc/cmdline", "ro earlybind.dry_run\n")
+    host.guarded.add(address("0000:00:04.0"), what: "/", device: "vda2", details: ["/dev/vda2"])
+    let added = try host.run(AddCommand.self, ["class:0100"])
+    #expect(added.status == .success, "\(added.errors)")
+    let planned = try host.run(PlanCommand.self, [])
+    #expect(planned.status == .success, "\(planned.errors)")
+    #expect(planned.output.contains("Refused:\n  0000:00:04.0 "))
+    #expect(planned.output.contains("0000:00:05.0 [1234:1111] -> vfio-pci"))
+    #expect(planned.output.contains("earlybind.dry_run is set"))
+    // add's output: what it wrote, the plan, the rebuild hint.
+    var lines = added.output.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.first?.hasPrefix("added ") == true && lines.last == "")
+    lines = lines.dropFirst().dropLast(2)
+    #expect(lines.joined(separator: "\n") + "\n" == planned.output)
+  }
+
   /// The command as a user runs it: the config, this boot's command line
   /// and the root-disk guard all count, as they will at boot.
   @Test func jsonCarriesEveryDecision() throws {

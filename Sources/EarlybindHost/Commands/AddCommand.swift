@@ -90,15 +90,16 @@ struct RemoveCommand: HostCommand {
 }
 
 extension ConfigEdit {
-  /// What the edited rules do on this machine now, and the step that
-  /// takes them to the next boot.
+  /// What the edited rules do on this machine, planned as `plan` plans
+  /// them (same guards), and the step that takes them to the next boot.
   static func showPlan(_ rules: [Rule], sysfs: String, in environment: HostEnvironment) {
-    if let plan = try? Planning.plan(
-      Planning.table(rules), options: BootOptions(), sysfs: sysfs,
-      fileSystem: environment.fileSystem)
+    let options = environment.bootOptions
+    if let plan = try? DeviceInventory.plan(
+      BindingTableBuilder.guardedTable(rules, in: environment, warn: false),
+      options: options, sysfs: sysfs, fileSystem: environment.fileSystem)
     {
       environment.output.write(
-        PlanReport(plan: plan, options: BootOptions(), source: .config, path: "").text())
+        PlanReport(plan: plan, options: options, source: .config, path: "").text())
     }
     environment.output.line(
       Regenerator.rebuildHint(root: environment.paths.root, fileSystem: environment.fileSystem))

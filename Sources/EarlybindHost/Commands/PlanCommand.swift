@@ -31,12 +31,8 @@ struct PlanCommand: HostCommand {
 
   func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
     let loaded = try loadTable(in: environment)
-    let cmdlineBytes =
-      cmdline.map { Array($0.utf8) }
-      ?? (try? environment.fileSystem.readFile(environment.paths.proc + "/cmdline", limit: 65536))
-      ?? []
-    let options = BootOptions.parse(cmdlineBytes)
-    let plan = try Planning.plan(
+    let options = cmdline.map { BootOptions.parse(Array($0.utf8)) } ?? environment.bootOptions
+    let plan = try DeviceInventory.plan(
       loaded.table, options: options, sysfs: sysfs.path(in: environment),
       fileSystem: environment.fileSystem)
     let report = PlanReport(
@@ -55,8 +51,6 @@ struct PlanCommand: HostCommand {
     }
     let path = config.path(in: environment)
     let rules = try ConfigFile.load(path, fileSystem: environment.fileSystem)
-    let guarded = environment.rootGuard()
-    guarded.printWarnings(to: environment.output)
-    return (Planning.table(rules, protected: guarded.addresses), .config, path)
+    return (BindingTableBuilder.guardedTable(rules, in: environment, warn: true), .config, path)
   }
 }

@@ -28,9 +28,9 @@ struct RuntimeBinding {
       rule.group = true
       return rule
     }
-    let plan = try Planning.plan(
-      Planning.table(forced, protected: protected), options: BootOptions(), sysfs: sysfs,
-      fileSystem: fileSystem)
+    let plan = try DeviceInventory.plan(
+      BindingTableBuilder.table(forced, protected: protected), options: BootOptions(),
+      sysfs: sysfs, fileSystem: fileSystem)
     var log = PrintLog(output: output)
     for refusal in plan.refusals { log.log(.warning, PlanText.refusal(refusal)) }
     for rule in plan.unmatchedRules { log.log(.notice, PlanText.unmatched(rule)) }

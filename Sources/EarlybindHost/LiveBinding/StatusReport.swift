@@ -57,7 +57,7 @@ struct StatusReport {
     }
     // Addresses that moved since the rules were written (needs expect=).
     if let rules = try? ConfigFile.load(config, fileSystem: fileSystem),
-      let plan = try? Planning.plan(
+      let plan = try? DeviceInventory.plan(
         BindingTable(rules: rules), options: BootOptions(), sysfs: sysfs, fileSystem: fileSystem)
     {
       for refusal in plan.refusals {
