@@ -138,4 +138,18 @@ import Testing
     #expect(error["file"] as? String == host.environment.paths.config)
     #expect(error["line"] as? Int == 2 && error["column"] as? Int == 9)
   }
+
+  /// Every failure has its own kind and, when it is about a file, its path.
+  @Test func aFailureNamesItsKindAndPath() throws {
+    let host = try TestHost(sysfs: try PlanCommandTests().makeTree())
+    try host.directory.write(
+      "etc/earlybind.conf", String(repeating: "# padding\n", count: 110_000))
+    let run = try host.run(PlanCommand.self, ["--json"])
+    #expect(run.status == .failure)
+    let config = host.environment.paths.config
+    #expect(run.errors == "earlybind: " + config + ": larger than 1 MiB; not a config file?\n")
+    let error = try #require(try run.json()["error"] as? [String: Any])
+    #expect(error["kind"] as? String == "oversized_config")
+    #expect(error["path"] as? String == config)
+  }
 }

@@ -79,7 +79,7 @@ struct RemoveCommand: HostCommand {
     ).apply {
       editor throws(CommandFailure) in
       guard let line = editor.remove(rule.selector) else {
-        throw .message("no rule for " + rule.selector.description + " in " + path)
+        throw .noRule(selector: rule.selector.description, path: path)
       }
       removed = line
     }

@@ -77,9 +77,7 @@ struct CompileCommand: HostCommand {
     let problems = TrustedFile(trustedUID: environment.trustedUID, fileSystem: fileSystem)
       .problems(path)
     if !problems.isEmpty {
-      throw .message(
-        "refusing " + path + ": whoever can change it chooses drivers at boot: "
-          + problems.joined(separator: "; "))
+      throw .untrustedConfig(path: path, problems: problems)
     }
     let moduleCheck =
       skipModuleCheck

@@ -113,8 +113,7 @@ struct InstallCommand: HostCommand {
     let generators = system.generators(
       root: options.root(in: environment), fileSystem: environment.fileSystem)
     if generators.isEmpty {
-      throw .message(
-        "no initramfs generator found (mkinitramfs, dracut or mkinitcpio); name one with --system")
+      throw .noGenerator
     }
     var installer = options.installer(in: environment)
     installer.keepManifest = !noManifest

@@ -24,7 +24,7 @@ enum ConfigFile {
       throw .system(error)
     }
     if bytes.count >= limit {
-      throw .message(path + ": larger than 1 MiB; not a config file?")
+      throw .oversizedConfig(path: path)
     }
     return bytes
   }

@@ -50,8 +50,7 @@ struct HookFiles {
     for (source, destination) in mappings(for: generator) {
       let root = templates + "/" + source
       guard let status = try? fileSystem.status(root) else {
-        throw .message(
-          "template " + root + " is missing (use --templates to point at the earlybind templates)")
+        throw .missingTemplate(path: root)
       }
       guard status.kind == .directory else {
         files.append(HookFile(template: source, destination: destination, mode: mode(of: root)))

@@ -55,7 +55,7 @@ struct Regenerator {
         throw .system(error)
       }
       if status != 0 {
-        throw .message(line + " failed with status \(status)")
+        throw .generatorFailed(command: line, status: status)
       }
     }
   }

@@ -66,7 +66,7 @@ struct RuntimeBinding {
       throw .system(error)
     }
     guard devices.contains(where: { $0.address == address }) else {
-      throw .message("no PCI device at " + address.description)
+      throw .noDevice(address)
     }
     var members: [PCIAddress]
     if let group = scanner.iommuGroup(of: address) {

@@ -64,8 +64,9 @@ struct FailureDocument: JSONDocument {
       try error.encode(system.syscall, forKey: .syscall)
       try error.encode(system.path, forKey: .path)
       try error.encode(system.errno.name, forKey: .errno)
-    case .message:
-      try error.encode("message", forKey: .kind)
+    default:
+      try error.encode(failure.kind, forKey: .kind)
+      try error.encodeIfPresent(failure.path, forKey: .path)
     }
   }
 }
