@@ -83,9 +83,9 @@ public struct FileStatus: Hashable, Sendable {
   }
 }
 
-extension PosixFileSystem {
+extension PosixFileSystem: HostFileSystem {
   /// stat(2), or lstat(2) with `followingLinks: false`.
-  public func status(_ path: String, followingLinks: Bool = true) throws(SystemError)
+  public func status(_ path: String, followingLinks: Bool) throws(SystemError)
     -> FileStatus
   {
     var raw = eb_file_status()
@@ -95,15 +95,6 @@ extension PosixFileSystem {
       }
     }
     return FileStatus(raw)
-  }
-
-  /// Whether anything is there (a dangling symlink is not).
-  public func exists(_ path: String) -> Bool {
-    (try? status(path)) != nil
-  }
-
-  public func isDirectory(_ path: String) -> Bool {
-    (try? status(path))?.kind == .directory
   }
 
   /// A regular file this process may execute (access(2) with X_OK).
@@ -123,38 +114,6 @@ extension PosixFileSystem {
       return .success(String(cString: buffer))
     }
     return try resolved.get()
-  }
-
-  /// `path` with symlinks in its last component followed (a dangling
-  /// one too), so that a file replaced by rename is replaced at its
-  /// target and the link stays. Relative targets are taken from the
-  /// link's folder. Parent directories are left as they are.
-  public func linkTarget(_ path: String) throws(SystemError) -> String {
-    var current = path
-    for _ in 0..<40 {
-      guard (try? status(current, followingLinks: false))?.kind == .symlink else {
-        return current
-      }
-      let target = try readLink(current)
-      if target.hasPrefix("/") {
-        current = target
-      } else {
-        let parent = Paths.parent(current)
-        current = parent.isEmpty ? target : Paths.join(parent, target)
-      }
-    }
-    throw SystemError(syscall: "readlink", path: path, errno: .tooManyLinks)
-  }
-
-  /// Throws unless `path` is a regular file or absent: what is replaced
-  /// by rename must not be a FIFO, socket, device or directory.
-  public func requireRegularOrAbsent(_ path: String) throws(SystemError) {
-    guard let status = try? status(path, followingLinks: false) else { return }
-    guard status.kind == .regular else {
-      throw SystemError(
-        syscall: "lstat", path: path, errno: .invalidArgument,
-        detail: status.kind.name + " where a regular file was expected")
-    }
   }
 
   /// Writes `path` atomically (see `replaceFile`), owned by `owner`.
@@ -178,31 +137,5 @@ extension PosixFileSystem {
     _ = try withPath(path) { (cPath) throws(SystemError) -> Int32 in
       try retryingOnInterrupt("rmdir", path) { eb_rmdir(cPath) }
     }
-  }
-
-  /// One entry below a walked directory.
-  public struct WalkEntry: Hashable, Sendable {
-    /// Relative to the walked directory, `/`-separated.
-    public var path: String
-    /// The entry itself: a symlink is reported as one, never followed.
-    public var kind: FileStatus.Kind
-  }
-
-  /// Everything below `root`, depth first, sorted by path. Symlinked
-  /// directories are listed, not entered.
-  public func walk(_ root: String) throws(SystemError) -> [WalkEntry] {
-    var entries: [WalkEntry] = []
-    var pending = [""]
-    while let relative = pending.popLast() {
-      let directory = relative.isEmpty ? root : Paths.join(root, relative)
-      for name in try listDirectory(directory) {
-        let path = relative.isEmpty ? name : relative + "/" + name
-        let kind = try status(Paths.join(root, path), followingLinks: false).kind
-        entries.append(WalkEntry(path: path, kind: kind))
-        if kind == .directory { pending.append(path) }
-      }
-    }
-    entries.sort { $0.path < $1.path }
-    return entries
   }
 }

@@ -10,7 +10,7 @@ struct HostCheck {
   var environment: HostEnvironment
 
   var paths: HostPaths { environment.paths }
-  var fileSystem: PosixFileSystem { environment.fileSystem }
+  var fileSystem: any HostFileSystem { environment.fileSystem }
 
   func run() -> CheckReport {
     var report = CheckReport(findings: [])

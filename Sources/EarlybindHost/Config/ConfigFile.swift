@@ -7,7 +7,8 @@ import EarlybindPosix
 enum ConfigFile {
   static let limit = 1 << 20
 
-  static func load(_ path: String, fileSystem: PosixFileSystem) throws(CommandFailure) -> [Rule] {
+  static func load(_ path: String, fileSystem: any HostFileSystem) throws(CommandFailure) -> [Rule]
+  {
     let bytes = try read(path, fileSystem: fileSystem)
     do {
       return try RuleParser.parseConfig(bytes, file: path)
@@ -16,7 +17,8 @@ enum ConfigFile {
     }
   }
 
-  static func read(_ path: String, fileSystem: PosixFileSystem) throws(CommandFailure) -> [UInt8] {
+  static func read(_ path: String, fileSystem: any HostFileSystem) throws(CommandFailure) -> [UInt8]
+  {
     let bytes: [UInt8]
     do {
       bytes = try fileSystem.readFile(path, limit: limit)
@@ -32,7 +34,7 @@ enum ConfigFile {
   /// Commands that list devices work without a config: a missing default
   /// one is normal (nothing set up yet), a missing explicit one is noted.
   /// A broken config is always noted; the listing goes on without rules.
-  static func loadIfPresent(_ path: String, explicit: Bool, fileSystem: PosixFileSystem) -> (
+  static func loadIfPresent(_ path: String, explicit: Bool, fileSystem: any HostFileSystem) -> (
     rules: [Rule]?, path: String?, warning: String?
   ) {
     guard fileSystem.exists(path) else {

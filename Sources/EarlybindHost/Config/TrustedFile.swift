@@ -8,7 +8,7 @@ import EarlybindPosix
 /// be owned by that user and writable by no group and no others.
 struct TrustedFile {
   var trustedUID: UInt32
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   /// `root`, or the uid.
   var ownerName: String { trustedUID == 0 ? "root" : "uid " + String(trustedUID) }

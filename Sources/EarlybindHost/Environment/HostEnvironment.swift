@@ -7,7 +7,7 @@ import EarlybindPosix
 /// the real machine when run from the command line, fakes in tests.
 struct HostEnvironment {
   var paths = HostPaths()
-  var fileSystem = PosixFileSystem()
+  var fileSystem: any HostFileSystem = PosixFileSystem()
   /// The controllers holding the host's filesystems.
   var rootGuard: () -> RootDeviceReport
   /// The module tree in a folder (`/lib/modules/6.1.0-13-amd64`).

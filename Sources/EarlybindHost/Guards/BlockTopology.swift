@@ -35,7 +35,7 @@ struct BlockTopology {
   }
 
   var sysfs: String
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   static let maximumDepth = 32
 

@@ -22,12 +22,12 @@ struct RootDeviceGuard {
   /// The device number of the filesystem mounted at a path (stat's
   /// `st_dev`), for sources like `/dev/root` that name no device node.
   var mountedDevice: (String) -> DeviceNumber?
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   init(
     paths: HostPaths = HostPaths(), tags: any BlockTagResolver,
     mountPoints: [String] = Self.defaultMountPoints,
-    fileSystem: PosixFileSystem,
+    fileSystem: any HostFileSystem,
     mountedDevice: @escaping (String) -> DeviceNumber? = { _ in nil }
   ) {
     self.paths = paths
@@ -38,7 +38,7 @@ struct RootDeviceGuard {
   }
 
   /// The running host: its /proc, /etc/fstab, /sys and /dev, libblkid and stat(2).
-  static func system(paths: HostPaths, fileSystem: PosixFileSystem) -> RootDeviceGuard {
+  static func system(paths: HostPaths, fileSystem: any HostFileSystem) -> RootDeviceGuard {
     RootDeviceGuard(
       paths: paths, tags: SystemTagResolver(), fileSystem: fileSystem,
       mountedDevice: { try? fileSystem.status($0).device })
@@ -71,7 +71,7 @@ extension RootDeviceGuard {
   fileprivate struct Run {
     var guarded: RootDeviceGuard
     var topology: BlockTopology
-    var fileSystem: PosixFileSystem { guarded.fileSystem }
+    var fileSystem: any HostFileSystem { guarded.fileSystem }
     var mounts: [MountEntry] = []
     var report = RootDeviceReport()
 

@@ -16,7 +16,7 @@ struct HookFile: Hashable, Sendable {
 struct HookFiles {
   var templates: String
   var layout: InstallLayout
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   /// (template folder or file, destination folder or file) per generator.
   func mappings(for generator: InitramfsGenerator) -> [(String, String)] {
@@ -56,7 +56,7 @@ struct HookFiles {
         files.append(HookFile(template: source, destination: destination, mode: mode(of: root)))
         continue
       }
-      let entries: [PosixFileSystem.WalkEntry]
+      let entries: [WalkEntry]
       do {
         entries = try fileSystem.walk(root)
       } catch {

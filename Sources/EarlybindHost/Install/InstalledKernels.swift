@@ -4,7 +4,7 @@ import EarlybindPosix
 
 /// The kernels installed on a machine: a module tree and an image in /boot.
 enum InstalledKernels {
-  static func list(modules: String, boot: String, fileSystem: PosixFileSystem) -> [String] {
+  static func list(modules: String, boot: String, fileSystem: any HostFileSystem) -> [String] {
     let names = (try? fileSystem.listDirectory(modules)) ?? []
     return names.filter { fileSystem.exists(boot + "/vmlinuz-" + $0) }.sorted()
   }

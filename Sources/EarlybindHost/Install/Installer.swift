@@ -12,7 +12,7 @@ struct Installer {
   var templates: String
   var layout: InstallLayout
   var keepManifest = true
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   struct Outcome: Equatable {
     var written: [String] = []

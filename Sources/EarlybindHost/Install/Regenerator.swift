@@ -9,7 +9,7 @@ struct Regenerator {
   var runner: any ProcessRunner
   var kernels: [String]
   var bootDirectory: String
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
   var output: any TextOutput
 
   init(environment: HostEnvironment) {
@@ -67,7 +67,7 @@ struct Regenerator {
   /// each generator's own rebuild command is named instead. Nil when no
   /// hook is installed. `hooked` is `InitramfsGenerator.hooked` of `root`.
   static func rebuildCommand(
-    root: String, fileSystem: PosixFileSystem, hooked: [InitramfsGenerator]
+    root: String, fileSystem: any HostFileSystem, hooked: [InitramfsGenerator]
   ) -> String? {
     let base = root == "/" ? "" : root
     if fileSystem.exists(base + InstallManifest.path) {
@@ -77,7 +77,7 @@ struct Regenerator {
     return hooked.map(\.rebuildAllCommand).joined(separator: "; ")
   }
 
-  static func rebuildHint(root: String, fileSystem: PosixFileSystem) -> String {
+  static func rebuildHint(root: String, fileSystem: any HostFileSystem) -> String {
     let hooked = InitramfsGenerator.hooked(root: root, fileSystem: fileSystem)
     guard let command = rebuildCommand(root: root, fileSystem: fileSystem, hooked: hooked) else {
       return "No initramfs hook is installed: earlybind install --regenerate adds one and"

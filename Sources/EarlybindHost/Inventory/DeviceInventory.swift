@@ -15,13 +15,13 @@ struct DeviceInventory {
   /// Entries the scanner skipped; reported, never fatal.
   var problems: [String]
 
-  static func load(
+  static func load<FS: HostFileSystem>(
     sysfs: String, table: BindingTable?, options: BootOptions = BootOptions(),
-    fileSystem: PosixFileSystem
+    fileSystem: FS
   ) throws(CommandFailure) -> DeviceInventory {
     let layout = SysfsLayout(sysfs: sysfs)
     let scanner = SysfsScanner(fileSystem: fileSystem, layout: layout)
-    let scan: SysfsScanner<PosixFileSystem>.Result
+    let scan: SysfsScanner<FS>.Result
     do {
       scan = try scanner.scan()
     } catch {
@@ -75,7 +75,7 @@ extension DeviceInventory {
   /// The binder's decisions for `table` on a live (or test) sysfs tree:
   /// the table's rules plus the command line's, its modules and guards.
   static func plan(
-    _ table: BindingTable, options: BootOptions, sysfs: String, fileSystem: PosixFileSystem
+    _ table: BindingTable, options: BootOptions, sysfs: String, fileSystem: any HostFileSystem
   ) throws(CommandFailure) -> Plan {
     let inventory = try load(sysfs: sysfs, table: table, options: options, fileSystem: fileSystem)
     return inventory.plan ?? Plan()

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Binding and releasing on a running system, for apply and release.
 struct RuntimeBinding {
   var sysfs: String
-  var fileSystem: PosixFileSystem
+  var fileSystem: AnyHostFileSystem
   var output: any TextOutput
 
   init(sysfs: String, environment: HostEnvironment) {
     self.sysfs = sysfs
-    fileSystem = environment.fileSystem
+    fileSystem = AnyHostFileSystem(environment.fileSystem)
     output = environment.output
   }
 
