@@ -103,7 +103,7 @@ if !embedded {
     // temp directories.
     .target(
       name: "EarlybindTestSupport",
-      dependencies: ["EarlybindCore"],
+      dependencies: ["EarlybindCore", "EarlybindPosix", "EarlybindHostOS"],
       path: "Tests/EarlybindTestSupport"
     ),
     .testTarget(

@@ -64,6 +64,19 @@ public struct FileStatus: Hashable, Sendable {
   public var representedDevice: DeviceNumber
   public var size: Int64
 
+  public init(
+    kind: Kind, permissions: UInt32, owner: UInt32,
+    device: DeviceNumber = DeviceNumber(major: 0, minor: 0),
+    representedDevice: DeviceNumber = DeviceNumber(major: 0, minor: 0), size: Int64 = 0
+  ) {
+    self.kind = kind
+    self.permissions = permissions
+    self.owner = owner
+    self.device = device
+    self.representedDevice = representedDevice
+    self.size = size
+  }
+
   init(_ raw: eb_file_status) {
     switch raw.mode & eb_s_ifmt() {
     case eb_s_ifreg(): kind = .regular

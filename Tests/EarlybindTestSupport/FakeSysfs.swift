@@ -18,7 +18,8 @@ import Testing
 /// truncate and nothing reacts to it. Tests that need the kernel's part
 /// play it themselves.
 public final class FakeSysfs {
-  public let directory: TemporaryDirectory
+  /// On disk, or in a `MemoryFileSystem` (`memory:`).
+  public let directory: any FakeTree
   /// Whether devices get their IOMMU group (off: `kernel/iommu_groups` stays empty).
   public let iommu: Bool
   /// driver_override files start empty instead of holding the kernel's
@@ -35,9 +36,9 @@ public final class FakeSysfs {
 
   public init(
     cmdline: String = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet\n", iommu: Bool = true,
-    blankOverrides: Bool = false, devices: [FakeDevice] = []
+    blankOverrides: Bool = false, devices: [FakeDevice] = [], memory: MemoryFileSystem? = nil
   ) throws {
-    directory = try TemporaryDirectory()
+    directory = try memory.map { try MemoryDirectory($0) } ?? TemporaryDirectory()
     self.iommu = iommu
     self.blankOverrides = blankOverrides
     for folder in [
@@ -64,7 +65,7 @@ public final class FakeSysfs {
 
   public func addDriver(_ name: String) throws {
     let relative = "sys/bus/pci/drivers/" + name
-    if FileManager.default.fileExists(atPath: directory.file(relative)) { return }
+    if directory.exists(relative) { return }
     try directory.write(relative + "/bind", "")
     try directory.write(relative + "/unbind", "")
   }
@@ -112,20 +113,18 @@ public final class FakeSysfs {
   /// What the kernel does when a driver takes a device.
   public func bind(_ address: String, to driver: String) throws {
     try addDriver(driver)
-    try FileManager.default.createSymbolicLink(
-      atPath: devicePath(address) + "/driver", withDestinationPath: driverPath(driver))
+    try directory.link(
+      "sys/bus/pci/devices/" + address + "/driver", to: driverPath(driver))
   }
 
   public func unbind(_ address: String) {
-    try? FileManager.default.removeItem(atPath: devicePath(address) + "/driver")
+    try? directory.remove("sys/bus/pci/devices/" + address + "/driver")
   }
 
   public func driver(of address: String) -> String? {
-    guard
-      let target = try? FileManager.default.destinationOfSymbolicLink(
-        atPath: devicePath(address) + "/driver")
+    guard let target = directory.readLink("sys/bus/pci/devices/" + address + "/driver")
     else { return nil }
-    return (target as NSString).lastPathComponent
+    return Paths.lastComponent(target)
   }
 
   /// The driver_override file as it is (plain files keep every byte written).
@@ -161,8 +160,8 @@ extension FakeSysfs {
   /// The report the binder left behind, as generic JSON: tests read the
   /// keys the writer wrote, the host's decoder is tested apart.
   public func report() throws -> [String: Any] {
-    let data = try #require(FileManager.default.contents(atPath: reportPath))
-    let object = try JSONSerialization.jsonObject(with: data)
+    let text = try #require(directory.read("run/earlybind/report.json"))
+    let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
     return try #require(object as? [String: Any])
   }
 }
