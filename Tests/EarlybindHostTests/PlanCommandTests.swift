@@ -10,11 +10,13 @@ import Testing
 @Suite struct PlanCommandTests {
   /// Two identical QEMU VGA devices (the first the boot GPU), an audio
   /// function beside the second, and a storage controller.
-  func makeTree() throws -> FakeSysfs {
-    try FakeSysfs(devices: [
-      QEMU.vga("0000:00:03.0", boot: true), QEMU.vga("0000:00:05.0", boot: false),
-      QEMU.audio("0000:00:05.1"), QEMU.storage("0000:00:04.0"),
-    ])
+  /// In memory unless a test needs the disk (`add` locks the config).
+  func makeTree(memory: MemoryFileSystem? = MemoryFileSystem()) throws -> FakeSysfs {
+    try FakeSysfs(
+      devices: [
+        QEMU.vga("0000:00:03.0", boot: true), QEMU.vga("0000:00:05.0", boot: false),
+        QEMU.audio("0000:00:05.1"), QEMU.storage("0000:00:04.0"),
+      ], memory: memory)
   }
 
   @Test func plansTheSecondGPUAndItsAudio() throws {
@@ -22,7 +24,7 @@ import Testing
     let rules = try RuleParser.parseConfig(Array("non-boot-vga\n".utf8), file: "c")
     let plan = try DeviceInventory.plan(
       BindingTable(rules: rules), options: BootOptions(), sysfs: root.sys,
-      fileSystem: PosixFileSystem())
+      fileSystem: root.fileSystem)
     let text = PlanReport(plan: plan, options: BootOptions(), source: .config, path: "c").text()
     #expect(
       text.contains("0000:00:05.0 [1234:1111] -> vfio-pci (line 1: non-boot-vga)"))
@@ -36,7 +38,7 @@ import Testing
     let rules = try RuleParser.parseConfig(Array("1234:1111\n".utf8), file: "c")
     let options = BootOptions.parse(Array("quiet earlybind.dry_run earlybind.skip=zz".utf8))
     let plan = try DeviceInventory.plan(
-      BindingTable(rules: rules), options: options, sysfs: root.sys, fileSystem: PosixFileSystem())
+      BindingTable(rules: rules), options: options, sysfs: root.sys, fileSystem: root.fileSystem)
     let text = PlanReport(plan: plan, options: options, source: .config, path: "c").text()
     #expect(text.contains("0000:00:03.0 [1234:1111] skipped: boot GPU (boot_vga=1)"))
     #expect(text.contains("earlybind.dry_run is set"))
@@ -49,7 +51,7 @@ import Testing
   /// rules, command line and guards, so a controller holding / is refused
   /// in both.
   @Test func addPrintsThePlanThatPlanPrints() throws {
-    let host = try TestHost(sysfs: try PlanCommandTests().makeTree())
+    let host = try TestHost(sysfs: try PlanCommandTests().makeTree(memory: nil))
     try host.directory.write("etc/earlybind.conf", "non-boot-vga\n")
     try host.directory.write("proc/cmdline", "ro earlybind.dry_run\n")
     host.guarded.add(address("0000:00:04.0"), what: "/", device: "vda2", details: ["/dev/vda2"])

@@ -90,7 +90,9 @@ final class TestHost {
   /// Kept for as long as the host: its tree goes with it.
   let sysfs: FakeSysfs?
 
+  /// In memory when `memory` is given or `sysfs` is in memory.
   init(sysfs: FakeSysfs? = nil, memory: MemoryFileSystem? = nil) throws {
+    let memory = memory ?? (sysfs?.directory as? MemoryDirectory)?.fileSystem
     let directory: any FakeTree =
       try memory.map { try MemoryDirectory($0, path: "/host") } ?? TemporaryDirectory()
     self.directory = directory

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
+import EarlybindPosix
 import Foundation
 import Testing
 
@@ -27,6 +29,10 @@ public final class FakeSysfs {
   public let blankOverrides: Bool
 
   public var root: String { directory.path }
+  /// The file system the tree is on, for the code under test.
+  public var fileSystem: any HostFileSystem {
+    (directory as? MemoryDirectory)?.fileSystem ?? PosixFileSystem()
+  }
   /// The sysfs mount: what `--sysfs` and `SysfsLayout` take.
   public var sys: String { root + "/sys" }
   public var layout: SysfsLayout { SysfsLayout(sysfs: sys) }
