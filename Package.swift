@@ -32,8 +32,7 @@ var targets: [Target] = [
   ),
   .target(
     name: "EarlybindPosix",
-    dependencies: ["EarlybindCore", "CEarlybindSys", "CKmod"]
-      + (embedded ? [] : ["CEarlybindZstd"]),
+    dependencies: ["EarlybindCore", "CEarlybindSys", "CKmod"],
     path: "Sources/EarlybindPosix",
     swiftSettings: commonSettings + embeddedSettings
   ),
@@ -77,10 +76,18 @@ if !embedded {
       name: "CEarlybindZstd",
       path: "Sources/CEarlybindZstd"
     ),
+    // The OS calls only the host tool makes: processes, locks, file
+    // status, zstd streams. Never part of the binder.
+    .target(
+      name: "EarlybindHostOS",
+      dependencies: ["EarlybindCore", "EarlybindPosix", "CEarlybindSys", "CEarlybindZstd"],
+      path: "Sources/EarlybindHostOS",
+      swiftSettings: commonSettings
+    ),
     .target(
       name: "EarlybindHost",
       dependencies: [
-        "EarlybindCore", "EarlybindPosix", "CBlkid",
+        "EarlybindCore", "EarlybindPosix", "EarlybindHostOS", "CBlkid",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/EarlybindHost",
@@ -96,22 +103,28 @@ if !embedded {
     // temp directories.
     .target(
       name: "EarlybindTestSupport",
-      dependencies: ["EarlybindCore"],
+      dependencies: ["EarlybindCore", "EarlybindPosix", "EarlybindHostOS"],
       path: "Tests/EarlybindTestSupport"
     ),
     .testTarget(
       name: "EarlybindCoreTests",
-      dependencies: ["EarlybindCore", "EarlybindTestSupport"],
+      dependencies: ["EarlybindCore", "EarlybindPosix", "EarlybindTestSupport"],
       path: "Tests/EarlybindCoreTests"
     ),
     .testTarget(
       name: "EarlybindPosixTests",
-      dependencies: ["EarlybindCore", "EarlybindPosix", "CEarlybindSys", "EarlybindTestSupport"],
+      dependencies: [
+        "EarlybindCore", "EarlybindPosix", "EarlybindHostOS", "CEarlybindSys",
+        "EarlybindTestSupport",
+      ],
       path: "Tests/EarlybindPosixTests"
     ),
     .testTarget(
       name: "EarlybindHostTests",
-      dependencies: ["EarlybindHost", "EarlybindCore", "EarlybindPosix", "EarlybindTestSupport"],
+      dependencies: [
+        "EarlybindHost", "EarlybindCore", "EarlybindPosix", "EarlybindHostOS",
+        "EarlybindTestSupport",
+      ],
       path: "Tests/EarlybindHostTests"
     ),
   ]

@@ -8,11 +8,11 @@ public struct BinderSettings: Sendable {
   public var loadModules: Bool
 
   public init(
-    root: String = "", tablePath: String = "/etc/earlybind/bindings.tbl", loadModules: Bool = true
+    root: String = "", tablePath: String = InstalledPaths.table, loadModules: Bool = true
   ) {
     layout = SysfsLayout(sysfs: root + "/sys")
     cmdlinePath = root + "/proc/cmdline"
-    reportDirectory = root + "/run/earlybind"
+    reportDirectory = root + InstalledPaths.reportDirectory
     self.tablePath = tablePath
     self.loadModules = loadModules
   }
@@ -434,7 +434,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     do {
       try fileSystem.makeDirectories(settings.reportDirectory)
       try fileSystem.replaceVolatileFile(
-        Paths.join(settings.reportDirectory, "report.json"), with: report.jsonBytes())
+        Paths.join(settings.reportDirectory, InstalledPaths.reportName), with: report.jsonBytes())
     } catch {
       say(.warning, "cannot write report: " + error.description)
     }

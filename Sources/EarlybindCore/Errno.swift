@@ -1,63 +1,106 @@
 // SPDX-License-Identifier: Apache-2.0
-/// An errno value with its symbolic name, so messages read
-/// `No such file or directory (ENOENT)` without libc's strerror.
-public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-  public var rawValue: Int32
-  public init(rawValue: Int32) { self.rawValue = rawValue }
+/// An errno by what it means, with its symbolic name, so messages read
+/// `No such file or directory (ENOENT)` without libc's strerror. The core
+/// knows no numbers: the OS layer maps the platform's values (from its C
+/// headers) to these cases and back, so a port cannot mislabel an error.
+public enum Errno: Hashable, Sendable, CustomStringConvertible {
+  /// EPERM
+  case notPermitted
+  /// ENOENT
+  case noSuchFile
+  /// ESRCH
+  case noSuchProcess
+  /// EINTR
+  case interrupted
+  /// EIO
+  case ioError
+  /// ENXIO
+  case noSuchDeviceOrAddress
+  /// E2BIG
+  case argumentListTooLong
+  /// EBADF
+  case badFileDescriptor
+  /// EAGAIN
+  case wouldBlock
+  /// ENOMEM
+  case outOfMemory
+  /// EACCES
+  case accessDenied
+  /// EBUSY
+  case busy
+  /// EEXIST
+  case exists
+  /// EXDEV
+  case crossDeviceLink
+  /// ENODEV
+  case noSuchDevice
+  /// ENOTDIR
+  case notADirectory
+  /// EISDIR
+  case isADirectory
+  /// EINVAL
+  case invalidArgument
+  /// EMFILE
+  case tooManyOpenFiles
+  /// EFBIG
+  case fileTooLarge
+  /// ENOSPC
+  case noSpace
+  /// EROFS
+  case readOnlyFileSystem
+  /// ENAMETOOLONG
+  case nameTooLong
+  /// ENOSYS
+  case notImplemented
+  /// ELOOP
+  case tooManyLinks
+  /// EOPNOTSUPP
+  case notSupported
+  /// A value the project has no name for, as the platform numbers it.
+  case other(Int32)
 
-  public static let notPermitted = Errno(rawValue: 1)
-  public static let noSuchFile = Errno(rawValue: 2)
-  public static let interrupted = Errno(rawValue: 4)
-  public static let ioError = Errno(rawValue: 5)
-  public static let noSuchDevice = Errno(rawValue: 19)
-  public static let invalidArgument = Errno(rawValue: 22)
-  public static let exists = Errno(rawValue: 17)
-  public static let busy = Errno(rawValue: 16)
-  public static let notADirectory = Errno(rawValue: 20)
-  public static let nameTooLong = Errno(rawValue: 36)
-  public static let tooManyLinks = Errno(rawValue: 40)
-  public static let wouldBlock = Errno(rawValue: 11)
-  public static let noSuchProcess = Errno(rawValue: 3)
-  public static let accessDenied = Errno(rawValue: 13)
-  public static let readOnlyFileSystem = Errno(rawValue: 30)
-
-  static let names: [(Int32, String, String)] = [
-    (1, "EPERM", "Operation not permitted"),
-    (2, "ENOENT", "No such file or directory"),
-    (3, "ESRCH", "No such process"),
-    (4, "EINTR", "Interrupted system call"),
-    (5, "EIO", "Input/output error"),
-    (6, "ENXIO", "No such device or address"),
-    (7, "E2BIG", "Argument list too long"),
-    (9, "EBADF", "Bad file descriptor"),
-    (11, "EAGAIN", "Resource temporarily unavailable"),
-    (12, "ENOMEM", "Cannot allocate memory"),
-    (13, "EACCES", "Permission denied"),
-    (16, "EBUSY", "Device or resource busy"),
-    (17, "EEXIST", "File exists"),
-    (18, "EXDEV", "Invalid cross-device link"),
-    (19, "ENODEV", "No such device"),
-    (20, "ENOTDIR", "Not a directory"),
-    (21, "EISDIR", "Is a directory"),
-    (22, "EINVAL", "Invalid argument"),
-    (24, "EMFILE", "Too many open files"),
-    (27, "EFBIG", "File too large"),
-    (28, "ENOSPC", "No space left on device"),
-    (30, "EROFS", "Read-only file system"),
-    (36, "ENAMETOOLONG", "File name too long"),
-    (38, "ENOSYS", "Function not implemented"),
-    (40, "ELOOP", "Too many levels of symbolic links"),
-    (95, "EOPNOTSUPP", "Operation not supported"),
-  ]
+  /// The case's symbolic name and text.
+  var names: (name: String, text: String)? {
+    switch self {
+    case .notPermitted: return ("EPERM", "Operation not permitted")
+    case .noSuchFile: return ("ENOENT", "No such file or directory")
+    case .noSuchProcess: return ("ESRCH", "No such process")
+    case .interrupted: return ("EINTR", "Interrupted system call")
+    case .ioError: return ("EIO", "Input/output error")
+    case .noSuchDeviceOrAddress: return ("ENXIO", "No such device or address")
+    case .argumentListTooLong: return ("E2BIG", "Argument list too long")
+    case .badFileDescriptor: return ("EBADF", "Bad file descriptor")
+    case .wouldBlock: return ("EAGAIN", "Resource temporarily unavailable")
+    case .outOfMemory: return ("ENOMEM", "Cannot allocate memory")
+    case .accessDenied: return ("EACCES", "Permission denied")
+    case .busy: return ("EBUSY", "Device or resource busy")
+    case .exists: return ("EEXIST", "File exists")
+    case .crossDeviceLink: return ("EXDEV", "Invalid cross-device link")
+    case .noSuchDevice: return ("ENODEV", "No such device")
+    case .notADirectory: return ("ENOTDIR", "Not a directory")
+    case .isADirectory: return ("EISDIR", "Is a directory")
+    case .invalidArgument: return ("EINVAL", "Invalid argument")
+    case .tooManyOpenFiles: return ("EMFILE", "Too many open files")
+    case .fileTooLarge: return ("EFBIG", "File too large")
+    case .noSpace: return ("ENOSPC", "No space left on device")
+    case .readOnlyFileSystem: return ("EROFS", "Read-only file system")
+    case .nameTooLong: return ("ENAMETOOLONG", "File name too long")
+    case .notImplemented: return ("ENOSYS", "Function not implemented")
+    case .tooManyLinks: return ("ELOOP", "Too many levels of symbolic links")
+    case .notSupported: return ("EOPNOTSUPP", "Operation not supported")
+    case .other: return nil
+    }
+  }
 
   public var name: String {
-    for entry in Self.names where entry.0 == rawValue { return entry.1 }
-    return "errno " + ASCII.decimal(Int(rawValue))
+    if let names { return names.name }
+    if case .other(let number) = self { return "errno " + ASCII.decimal(Int(number)) }
+    return ""
   }
 
   public var description: String {
-    for entry in Self.names where entry.0 == rawValue { return entry.2 + " (" + entry.1 + ")" }
-    return "errno " + ASCII.decimal(Int(rawValue))
+    if let names { return names.text + " (" + names.name + ")" }
+    return name
   }
 }
 

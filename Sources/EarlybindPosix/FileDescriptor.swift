@@ -4,14 +4,19 @@ import EarlybindCore
 
 /// An open file descriptor; the thin layer over open(2), fstat(2), read(2),
 /// write(2), fsync(2) and close(2).
-struct FileDescriptor {
-  let rawValue: Int32
-  let path: String
+package struct FileDescriptor {
+  package let rawValue: Int32
+  package let path: String
+
+  package init(rawValue: Int32, path: String) {
+    self.rawValue = rawValue
+    self.path = path
+  }
 
   /// open(2), always with O_CLOEXEC and O_NONBLOCK: opening a FIFO or a
   /// device must never wait (the binder must not hold a boot up), and a
   /// FIFO or device is then refused by `requireRegularFile`.
-  static func open(_ path: String, flags: Int32, mode: UInt32 = 0o644)
+  package static func open(_ path: String, flags: Int32, mode: UInt32 = 0o644)
     throws(SystemError) -> FileDescriptor
   {
     let fd = try withPath(path) { (cPath) throws(SystemError) -> Int32 in
@@ -23,13 +28,13 @@ struct FileDescriptor {
   /// fstat(2): throws unless this is a regular file (sysfs and proc
   /// attributes, tables and configs all are), so that nothing else is ever
   /// read or written where one belongs.
-  func requireRegularFile() throws(SystemError) {
+  package func requireRegularFile() throws(SystemError) {
     if let error = Self.notRegularFile(rawValue, path: { path }) { throw error }
   }
 
   /// The error for `fd` unless it is a regular file; `path` (for the
   /// message) is only built then.
-  static func notRegularFile(_ fd: Int32, path: () -> String) -> SystemError? {
+  package static func notRegularFile(_ fd: Int32, path: () -> String) -> SystemError? {
     var type: UInt32 = 0
     var size: Int64 = 0
     let (_, errno) = retryingOnInterrupt { eb_fstat(fd, &type, &size) }
@@ -42,7 +47,7 @@ struct FileDescriptor {
     return nil
   }
 
-  static func fileTypeName(_ type: UInt32) -> String {
+  package static func fileTypeName(_ type: UInt32) -> String {
     switch type {
     case eb_s_ififo(): return "a FIFO"
     case eb_s_ifchr(): return "a character device"
@@ -58,7 +63,7 @@ struct FileDescriptor {
   /// proc attributes arrive whole in one read and regular files return
   /// short only at their end, so a short read saves the extra call that
   /// would only confirm end of file.
-  func read(limit: Int) throws(SystemError) -> [UInt8] {
+  package func read(limit: Int) throws(SystemError) -> [UInt8] {
     // Start small and grow: attributes are a few bytes, the table a few KiB,
     // and a large zero-filled buffer per read costs page faults at boot.
     var capacity = min(limit, 512)
@@ -85,7 +90,7 @@ struct FileDescriptor {
 
   /// read(2) until end of file: for pipes, whose reads return what has
   /// arrived so far.
-  func readToEnd() throws(SystemError) -> [UInt8] {
+  package func readToEnd() throws(SystemError) -> [UInt8] {
     var bytes: [UInt8] = []
     let chunkSize = 65536
     while true {
@@ -105,7 +110,7 @@ struct FileDescriptor {
 
   /// write(2) of the whole buffer; sysfs attributes need it in one call,
   /// which a short buffer always gets.
-  func write(_ bytes: [UInt8]) throws(SystemError) {
+  package func write(_ bytes: [UInt8]) throws(SystemError) {
     try Self.writeAll(bytes, path: path) { base, count in
       retryingOnInterrupt { eb_write(rawValue, base, count) }
     }
@@ -113,7 +118,7 @@ struct FileDescriptor {
 
   /// Calls `write` until all of `bytes` is written. A call that writes
   /// nothing is an error: asking again would only spin.
-  static func writeAll(
+  package static func writeAll(
     _ bytes: [UInt8], path: String,
     write: (UnsafeRawPointer, Int) -> (Int, Errno?)
   ) throws(SystemError) {
@@ -133,12 +138,12 @@ struct FileDescriptor {
   }
 
   /// fsync(2).
-  func sync() throws(SystemError) {
+  package func sync() throws(SystemError) {
     _ = try retryingOnInterrupt("fsync", path) { eb_fsync(rawValue) }
   }
 
   /// close(2); EINTR is not retried (the descriptor is gone either way).
-  func close() {
+  package func close() {
     _ = eb_close(rawValue)
   }
 }

@@ -114,10 +114,13 @@ public struct PosixFileSystem: FileSystem, FileCreating {
 
   /// `replace` writes PATH + this + PID; `removeStaleTemporaryFiles`
   /// looks for exactly that name.
-  static let temporaryMarker = ".tmp."
+  package static let temporaryMarker = ".tmp."
 
-  func replace(
-    _ path: String, with bytes: [UInt8], mode: UInt32, durable: Bool, owner: UInt32? = nil
+  /// `prepare` runs on the finished temporary file before it is written
+  /// (the host gives it its owner there).
+  package func replace(
+    _ path: String, with bytes: [UInt8], mode: UInt32, durable: Bool,
+    prepare: (FileDescriptor) throws(SystemError) -> Void = { _ in }
   ) throws(SystemError) {
     let temporary = path + Self.temporaryMarker + String(eb_getpid())
     let fd = try FileDescriptor.open(temporary, flags: eb_o_creat_excl_wronly(), mode: 0o600)
@@ -125,11 +128,7 @@ public struct PosixFileSystem: FileSystem, FileCreating {
     do throws(SystemError) {
       // fchmod, not the open mode: the umask must not change what we install.
       _ = try retryingOnInterrupt("fchmod", temporary) { eb_fchmod(fd.rawValue, mode) }
-      #if !hasFeature(Embedded)
-        if let owner {
-          _ = try retryingOnInterrupt("fchown", temporary) { eb_fchown(fd.rawValue, owner) }
-        }
-      #endif
+      try prepare(fd)
       try fd.write(bytes)
       if durable { try fd.sync() }
       fd.close()

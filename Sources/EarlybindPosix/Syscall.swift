@@ -6,7 +6,7 @@ import EarlybindCore
 /// project goes through here, so the retry and the errno capture are in one
 /// place. (Sysfs and /dev/kmsg writes can be interrupted while a driver probes.)
 @inline(__always)
-func retryingOnInterrupt<R: BinaryInteger>(
+package func retryingOnInterrupt<R: BinaryInteger>(
   _ name: String, _ path: String, _ body: () -> R
 ) throws(SystemError) -> R {
   while true {
@@ -22,7 +22,7 @@ func retryingOnInterrupt<R: BinaryInteger>(
 /// Calls `body` with `path` as a C string (String.withCString is rethrows,
 /// so the typed error travels in a Result).
 @inline(__always)
-func withPath<R>(
+package func withPath<R>(
   _ path: String, _ body: (UnsafePointer<CChar>) throws(SystemError) -> R
 ) throws(SystemError) -> R {
   let result: Result<R, SystemError> = path.withCString { pointer in
@@ -38,7 +38,7 @@ func withPath<R>(
 /// The non-throwing form, for use inside the standard library's rethrowing
 /// `withUnsafe...` closures: the result, or the errno that is not EINTR.
 @inline(__always)
-func retryingOnInterrupt<R: BinaryInteger>(_ body: () -> R) -> (R, Errno?) {
+package func retryingOnInterrupt<R: BinaryInteger>(_ body: () -> R) -> (R, Errno?) {
   while true {
     let result = body()
     if result >= 0 { return (result, nil) }

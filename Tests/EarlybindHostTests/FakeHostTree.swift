@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import EarlybindHostOS
 import EarlybindPosix
 import EarlybindTestSupport
 
@@ -15,9 +16,13 @@ final class FakeHostTree {
   let root: TemporaryDirectory
   var path: String { root.path }
   var sys: String { path + "/sys" }
-  var paths: RootDeviceGuard.Locations {
-    RootDeviceGuard.Locations(
-      proc: path + "/proc", fstab: path + "/etc/fstab", sysfs: sys, dev: path + "/dev")
+  var paths: HostPaths {
+    var paths = HostPaths()
+    paths.proc = path + "/proc"
+    paths.fstab = path + "/etc/fstab"
+    paths.sysfs = sys
+    paths.dev = path + "/dev"
+    return paths
   }
   /// Where each block device lives, relative to sys/.
   private(set) var locations: [String: String] = [:]

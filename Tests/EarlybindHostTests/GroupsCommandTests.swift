@@ -10,23 +10,24 @@ import Testing
   /// Group 14 behind a chipset root port: a GPU with audio, an igb NIC and
   /// the bridge itself; the boot GPU alone in group 2.
   func sharedGroup() throws -> FakeSysfs {
-    try FakeSysfs(devices: [
-      FakeDevice(
-        address: "0000:00:02.0", vendor: 0x8086, device: 0x3E92, classCode: 0x030000,
-        bootVGA: true, driver: "i915", group: 2),
-      FakeDevice(
-        address: "0000:00:1c.0", vendor: 0x8086, device: 0xA33C, classCode: 0x060400,
-        driver: "pcieport", group: 14),
-      FakeDevice(
-        address: "0000:01:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x030000,
-        bootVGA: false, driver: "nouveau", group: 14),
-      FakeDevice(
-        address: "0000:01:00.1", vendor: 0x10DE, device: 0x10F0, classCode: 0x040300,
-        driver: "snd_hda_intel", group: 14),
-      FakeDevice(
-        address: "0000:02:00.0", vendor: 0x8086, device: 0x1533, classCode: 0x020000,
-        driver: "igb", group: 14),
-    ])
+    try FakeSysfs(
+      devices: [
+        FakeDevice(
+          address: "0000:00:02.0", vendor: 0x8086, device: 0x3E92, classCode: 0x030000,
+          bootVGA: true, driver: "i915", group: 2),
+        FakeDevice(
+          address: "0000:00:1c.0", vendor: 0x8086, device: 0xA33C, classCode: 0x060400,
+          driver: "pcieport", group: 14),
+        FakeDevice(
+          address: "0000:01:00.0", vendor: 0x10DE, device: 0x1B80, classCode: 0x030000,
+          bootVGA: false, driver: "nouveau", group: 14),
+        FakeDevice(
+          address: "0000:01:00.1", vendor: 0x10DE, device: 0x10F0, classCode: 0x040300,
+          driver: "snd_hda_intel", group: 14),
+        FakeDevice(
+          address: "0000:02:00.0", vendor: 0x8086, device: 0x1533, classCode: 0x020000,
+          driver: "igb", group: 14),
+      ], memory: MemoryFileSystem())
   }
 
   func groups(_ sysfs: FakeSysfs, config: String?, json: Bool = false) throws -> (
@@ -112,7 +113,7 @@ import Testing
   }
 
   @Test func identicalGPUsEachTakeTheirOwnGroup() throws {
-    let sysfs = try Workstation.build()
+    let sysfs = try Workstation.build(memory: MemoryFileSystem())
     let output = try groups(sysfs, config: "non-boot-vga\n")
     #expect(
       output.text.contains(
@@ -140,7 +141,7 @@ import Testing
   }
 
   @Test func iommuOffIsAClearMessage() throws {
-    let sysfs = try Workstation.build(iommu: false)
+    let sysfs = try Workstation.build(iommu: false, memory: MemoryFileSystem())
     let output = try groups(sysfs, config: "non-boot-vga\n")
     #expect(output.text.hasPrefix("IOMMU is off: " + sysfs.sys + "/kernel/iommu_groups is empty"))
     #expect(output.warnings.isEmpty)
@@ -149,7 +150,7 @@ import Testing
     #expect((object["groups"] as? [Any])?.isEmpty == true)
     #expect((object["checks"] as? [Any])?.isEmpty == true)
     // Absent altogether (no IOMMU driver at all) reads the same.
-    try FileManager.default.removeItem(atPath: sysfs.sys + "/kernel/iommu_groups")
+    try sysfs.directory.remove("sys/kernel/iommu_groups")
     #expect(try groups(sysfs, config: nil).text.hasPrefix("IOMMU is off"))
     let run = try TestHost(sysfs: sysfs).run(GroupsCommand.self, ["--json"])
     #expect(run.status == .success)

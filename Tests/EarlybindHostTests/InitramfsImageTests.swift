@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import EarlybindHostOS
 import EarlybindPosix
 import EarlybindTestSupport
 import Foundation

@@ -122,7 +122,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
   }
 
   @Test func jsonHasTheDocumentedFieldsForIdenticalGPUs() throws {
-    let sysfs = try Workstation.build()
+    let sysfs = try Workstation.build(memory: MemoryFileSystem())
     let output = try list(sysfs, config: "# second GPU\n10de:1b80\n", ["--json"])
     #expect(output.warnings.isEmpty)
     let object = try parseJSON(output.text)
@@ -178,7 +178,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
   }
 
   @Test func defaultListsPassthroughClassesAndAllListsEverything() throws {
-    let sysfs = try Workstation.build()
+    let sysfs = try Workstation.build(memory: MemoryFileSystem())
     let some = try decode(try list(sysfs, config: nil, ["--json"]).text)
     #expect(
       !some.devices.contains { $0.address == "0000:00:1f.4" || $0.className.contains("bridge") })
@@ -194,7 +194,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
   }
 
   @Test func textColumnsAreAlignedAndPlainWhenNotATerminal() throws {
-    let sysfs = try Workstation.build()
+    let sysfs = try Workstation.build(memory: MemoryFileSystem())
     let output = try list(sysfs, config: "10de:1b80\n")
     let text = output.text
     #expect(!text.contains("\u{1B}"))
@@ -223,7 +223,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     #expect(TextTable.wantsColour(isTerminal: true, environment: [:]))
     #expect(!TextTable.wantsColour(isTerminal: true, environment: ["NO_COLOR": "1"]))
     #expect(!TextTable.wantsColour(isTerminal: true, environment: ["NO_COLOR": ""]))
-    let sysfs = try Workstation.build()
+    let sysfs = try Workstation.build(memory: MemoryFileSystem())
     try sysfs.write("c.conf", "10de:1b80\n")
     let host = try TestHost(sysfs: sysfs)
     let arguments = ["--sysfs", sysfs.sys, "--config", sysfs.root + "/c.conf"]
@@ -246,7 +246,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
   }
 
   @Test func worksWithoutConfigOrPCIIDs() throws {
-    let sysfs = try Workstation.build()
+    let sysfs = try Workstation.build(memory: MemoryFileSystem())
     let output = try TestHost(sysfs: sysfs).render(
       ListCommand.self,
       [

@@ -10,19 +10,21 @@ import Testing
 @Suite struct PlanCommandTests {
   /// Two identical QEMU VGA devices (the first the boot GPU), an audio
   /// function beside the second, and a storage controller.
-  func makeTree() throws -> FakeSysfs {
-    try FakeSysfs(devices: [
-      QEMU.vga("0000:00:03.0", boot: true), QEMU.vga("0000:00:05.0", boot: false),
-      QEMU.audio("0000:00:05.1"), QEMU.storage("0000:00:04.0"),
-    ])
+  /// In memory unless a test needs the disk (`add` locks the config).
+  func makeTree(memory: MemoryFileSystem? = MemoryFileSystem()) throws -> FakeSysfs {
+    try FakeSysfs(
+      devices: [
+        QEMU.vga("0000:00:03.0", boot: true), QEMU.vga("0000:00:05.0", boot: false),
+        QEMU.audio("0000:00:05.1"), QEMU.storage("0000:00:04.0"),
+      ], memory: memory)
   }
 
   @Test func plansTheSecondGPUAndItsAudio() throws {
     let root = try makeTree()
     let rules = try RuleParser.parseConfig(Array("non-boot-vga\n".utf8), file: "c")
-    let plan = try Planning.plan(
+    let plan = try DeviceInventory.plan(
       BindingTable(rules: rules), options: BootOptions(), sysfs: root.sys,
-      fileSystem: PosixFileSystem())
+      fileSystem: root.fileSystem)
     let text = PlanReport(plan: plan, options: BootOptions(), source: .config, path: "c").text()
     #expect(
       text.contains("0000:00:05.0 [1234:1111] -> vfio-pci (line 1: non-boot-vga)"))
@@ -35,8 +37,8 @@ import Testing
     let root = try makeTree()
     let rules = try RuleParser.parseConfig(Array("1234:1111\n".utf8), file: "c")
     let options = BootOptions.parse(Array("quiet earlybind.dry_run earlybind.skip=zz".utf8))
-    let plan = try Planning.plan(
-      BindingTable(rules: rules), options: options, sysfs: root.sys, fileSystem: PosixFileSystem())
+    let plan = try DeviceInventory.plan(
+      BindingTable(rules: rules), options: options, sysfs: root.sys, fileSystem: root.fileSystem)
     let text = PlanReport(plan: plan, options: options, source: .config, path: "c").text()
     #expect(text.contains("0000:00:03.0 [1234:1111] skipped: boot GPU (boot_vga=1)"))
     #expect(text.contains("earlybind.dry_run is set"))
@@ -45,6 +47,28 @@ import Testing
 }
 
 @Suite struct PlanCommandRunTests {
+  /// `add` ends with the plan that `plan` prints right after it: the same
+  /// rules, command line and guards, so a controller holding / is refused
+  /// in both.
+  @Test func addPrintsThePlanThatPlanPrints() throws {
+    let host = try TestHost(sysfs: try PlanCommandTests().makeTree(memory: nil))
+    try host.directory.write("etc/earlybind.conf", "non-boot-vga\n")
+    try host.directory.write("proc/cmdline", "ro earlybind.dry_run\n")
+    host.guarded.add(address("0000:00:04.0"), what: "/", device: "vda2", details: ["/dev/vda2"])
+    let added = try host.run(AddCommand.self, ["class:0100"])
+    #expect(added.status == .success, "\(added.errors)")
+    let planned = try host.run(PlanCommand.self, [])
+    #expect(planned.status == .success, "\(planned.errors)")
+    #expect(planned.output.contains("Refused:\n  0000:00:04.0 "))
+    #expect(planned.output.contains("0000:00:05.0 [1234:1111] -> vfio-pci"))
+    #expect(planned.output.contains("earlybind.dry_run is set"))
+    // add's output: what it wrote, the plan, the rebuild hint.
+    var lines = added.output.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.first?.hasPrefix("added ") == true && lines.last == "")
+    lines = lines.dropFirst().dropLast(2)
+    #expect(lines.joined(separator: "\n") + "\n" == planned.output)
+  }
+
   /// The command as a user runs it: the config, this boot's command line
   /// and the root-disk guard all count, as they will at boot.
   @Test func jsonCarriesEveryDecision() throws {
@@ -116,6 +140,20 @@ import Testing
     #expect(error["kind"] as? String == "config")
     #expect(error["file"] as? String == host.environment.paths.config)
     #expect(error["line"] as? Int == 2 && error["column"] as? Int == 9)
+  }
+
+  /// Every failure has its own kind and, when it is about a file, its path.
+  @Test func aFailureNamesItsKindAndPath() throws {
+    let host = try TestHost(sysfs: try PlanCommandTests().makeTree())
+    try host.directory.write(
+      "etc/earlybind.conf", String(repeating: "# padding\n", count: 110_000))
+    let run = try host.run(PlanCommand.self, ["--json"])
+    #expect(run.status == .failure)
+    let config = host.environment.paths.config
+    #expect(run.errors == "earlybind: " + config + ": larger than 1 MiB; not a config file?\n")
+    let error = try #require(try run.json()["error"] as? [String: Any])
+    #expect(error["kind"] as? String == "oversized_config")
+    #expect(error["path"] as? String == config)
   }
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 import Foundation
 import Testing
@@ -320,7 +321,7 @@ import Testing
 
   /// Read-only, on this machine: whatever holds / is found by walking sysfs.
   @Test func realHostIsResolvedWithoutThrowing() throws {
-    let report = RootDeviceGuard.system(fileSystem: PosixFileSystem()).resolve()
+    let report = RootDeviceGuard.system(paths: HostPaths(), fileSystem: PosixFileSystem()).resolve()
     func expectedFunction(_ link: String) -> PCIAddress? {
       guard FileManager.default.fileExists(atPath: link) else { return nil }
       let real = URL(fileURLWithPath: link).resolvingSymlinksInPath().path

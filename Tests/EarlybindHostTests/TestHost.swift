@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 import EarlybindTestSupport
 import Foundation
@@ -67,10 +68,11 @@ struct CommandRun {
 }
 
 /// A machine made of fakes for the host's commands: every path under a
-/// temp directory (sysfs from a FakeSysfs when given), no root-disk
-/// controllers, a module tree with vfio, no process run, output kept.
+/// temp directory, or in memory with `memory` (sysfs from a FakeSysfs when
+/// given), no root-disk controllers, a module tree with vfio, no process
+/// run, output kept.
 final class TestHost {
-  let directory: TemporaryDirectory
+  let directory: any FakeTree
   let output = CapturedOutput()
   let runner = FakeRunner()
   var environment: HostEnvironment
@@ -88,8 +90,11 @@ final class TestHost {
   /// Kept for as long as the host: its tree goes with it.
   let sysfs: FakeSysfs?
 
-  init(sysfs: FakeSysfs? = nil) throws {
-    let directory = try TemporaryDirectory()
+  /// In memory when `memory` is given or `sysfs` is in memory.
+  init(sysfs: FakeSysfs? = nil, memory: MemoryFileSystem? = nil) throws {
+    let memory = memory ?? (sysfs?.directory as? MemoryDirectory)?.fileSystem
+    let directory: any FakeTree =
+      try memory.map { try MemoryDirectory($0, path: "/host") } ?? TemporaryDirectory()
     self.directory = directory
     self.sysfs = sysfs
     let paths = HostPaths(
@@ -100,12 +105,13 @@ final class TestHost {
       report: directory.file("run/earlybind/report.json"), root: directory.path,
       pciIDs: [directory.file("usr/share/misc/pci.ids")])
     environment = HostEnvironment(
-      paths: paths, fileSystem: PosixFileSystem(), rootGuard: { [guardedBox] in guardedBox.report },
+      paths: paths, fileSystem: memory ?? PosixFileSystem(),
+      rootGuard: { [guardedBox] in guardedBox.report },
       moduleTree: { _ in FakeModuleTree() }, moduleLoader: { NoModuleLoader() }, runner: runner,
       output: output, kernelRelease: "6.1.0-test", colour: false,
       executable: "/usr/sbin/earlybind")
     // The files a test makes are its own: trusted, whoever runs the tests.
-    environment.trustedUID = ProcessEnvironment.effectiveUID
+    environment.trustedUID = memory?.owner ?? ProcessEnvironment.effectiveUID
   }
 
   /// Parses `arguments` as the command line would and runs the command.

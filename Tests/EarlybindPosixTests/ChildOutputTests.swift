@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import CEarlybindSys
 import EarlybindCore
+import EarlybindPosix
 import EarlybindTestSupport
 import Foundation
 import Testing
 
-@testable import EarlybindPosix
+@testable import EarlybindHostOS
 
 /// ReadOnlyFile and ChildOutput against real files and real programs.
 @Suite struct ChildOutputTests {

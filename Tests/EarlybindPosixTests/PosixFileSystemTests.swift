@@ -217,6 +217,23 @@ struct PosixFileSystemTests {
       SystemError(syscall: "write", path: "/sys/x", errno: .noSuchDevice).description
         == "write /sys/x: No such device (ENODEV)")
   }
+
+  /// Every number the platform has maps to a name and back, and a named
+  /// one carries the text libc itself gives it: the numbers come from the
+  /// headers, so nothing is mislabelled on another architecture.
+  @Test func errnoNumbersComeFromThePlatform() {
+    #expect(Errno(rawValue: ENOENT) == .noSuchFile && Errno(rawValue: EAGAIN) == .wouldBlock)
+    #expect(Errno.notADirectory.rawValue == ENOTDIR && Errno.tooManyLinks.rawValue == ELOOP)
+    var named = 0
+    for number in Int32(1)..<200 {
+      let errno = Errno(rawValue: number)
+      #expect(errno.rawValue == number)
+      if case .other = errno { continue }
+      named += 1
+      #expect(errno.description == String(cString: strerror(number)) + " (" + errno.name + ")")
+    }
+    #expect(named == 26)
+  }
 }
 
 @Suite struct MakeDirectoriesTests {

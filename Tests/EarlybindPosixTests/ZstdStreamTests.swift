@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindPosix
 import EarlybindTestSupport
 import Foundation
 import Testing
 
-@testable import EarlybindPosix
+@testable import EarlybindHostOS
 
 /// ZstdStream against data the real zstd program compressed.
 @Suite struct ZstdStreamTests {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
+import EarlybindPosix
 import Foundation
+import Testing
 
 /// A machine's kernel interfaces in a temp directory, shaped like the real
 /// ones, removed with the value:
@@ -19,7 +22,8 @@ import Foundation
 /// truncate and nothing reacts to it. Tests that need the kernel's part
 /// play it themselves.
 public final class FakeSysfs {
-  public let directory: TemporaryDirectory
+  /// On disk, or in a `MemoryFileSystem` (`memory:`).
+  public let directory: any FakeTree
   /// Whether devices get their IOMMU group (off: `kernel/iommu_groups` stays empty).
   public let iommu: Bool
   /// driver_override files start empty instead of holding the kernel's
@@ -27,6 +31,10 @@ public final class FakeSysfs {
   public let blankOverrides: Bool
 
   public var root: String { directory.path }
+  /// The file system the tree is on, for the code under test.
+  public var fileSystem: any HostFileSystem {
+    (directory as? MemoryDirectory)?.fileSystem ?? PosixFileSystem()
+  }
   /// The sysfs mount: what `--sysfs` and `SysfsLayout` take.
   public var sys: String { root + "/sys" }
   public var layout: SysfsLayout { SysfsLayout(sysfs: sys) }
@@ -36,9 +44,9 @@ public final class FakeSysfs {
 
   public init(
     cmdline: String = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet\n", iommu: Bool = true,
-    blankOverrides: Bool = false, devices: [FakeDevice] = []
+    blankOverrides: Bool = false, devices: [FakeDevice] = [], memory: MemoryFileSystem? = nil
   ) throws {
-    directory = try TemporaryDirectory()
+    directory = try memory.map { try MemoryDirectory($0) } ?? TemporaryDirectory()
     self.iommu = iommu
     self.blankOverrides = blankOverrides
     for folder in [
@@ -68,7 +76,7 @@ public final class FakeSysfs {
   /// loadable module; `builtIn` leaves it out, as for `CONFIG_...=y`.
   public func addDriver(_ name: String, builtIn: Bool = false) throws {
     let relative = "sys/bus/pci/drivers/" + name
-    if FileManager.default.fileExists(atPath: directory.file(relative)) { return }
+    if directory.exists(relative) { return }
     try directory.write(relative + "/bind", "")
     try directory.write(relative + "/unbind", "")
     let module = String(name.map { $0 == "-" ? "_" : $0 })
@@ -120,20 +128,18 @@ public final class FakeSysfs {
   /// What the kernel does when a driver takes a device.
   public func bind(_ address: String, to driver: String) throws {
     try addDriver(driver)
-    try FileManager.default.createSymbolicLink(
-      atPath: devicePath(address) + "/driver", withDestinationPath: driverPath(driver))
+    try directory.link(
+      "sys/bus/pci/devices/" + address + "/driver", to: driverPath(driver))
   }
 
   public func unbind(_ address: String) {
-    try? FileManager.default.removeItem(atPath: devicePath(address) + "/driver")
+    try? directory.remove("sys/bus/pci/devices/" + address + "/driver")
   }
 
   public func driver(of address: String) -> String? {
-    guard
-      let target = try? FileManager.default.destinationOfSymbolicLink(
-        atPath: devicePath(address) + "/driver")
+    guard let target = directory.readLink("sys/bus/pci/devices/" + address + "/driver")
     else { return nil }
-    return (target as NSString).lastPathComponent
+    return Paths.lastComponent(target)
   }
 
   /// The driver_override file as it is (plain files keep every byte written).
@@ -163,4 +169,14 @@ public final class FakeSysfs {
   }
 
   public func probeRequests() -> String? { directory.read("sys/bus/pci/drivers_probe") }
+}
+
+extension FakeSysfs {
+  /// The report the binder left behind, as generic JSON: tests read the
+  /// keys the writer wrote, the host's decoder is tested apart.
+  public func report() throws -> [String: Any] {
+    let text = try #require(directory.read("run/earlybind/report.json"))
+    let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    return try #require(object as? [String: Any])
+  }
 }

@@ -38,9 +38,10 @@ public enum Machine {
 
   /// The machine in a fake sysfs whose driver_override files start empty.
   public static func build(
-    _ devices: [FakeDevice] = all, cmdline: String = "BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro\n"
+    _ devices: [FakeDevice] = all, cmdline: String = "BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro\n",
+    memory: MemoryFileSystem? = nil
   ) throws -> FakeSysfs {
-    try FakeSysfs(cmdline: cmdline, blankOverrides: true, devices: devices)
+    try FakeSysfs(cmdline: cmdline, blankOverrides: true, devices: devices, memory: memory)
   }
 
   /// `all`, with the devices at the replacements' addresses swapped for them.
@@ -88,8 +89,10 @@ public enum Workstation {
   ]
 
   /// The workstation in a fake sysfs; `iommu: false` as with the IOMMU off.
-  public static func build(iommu: Bool = true) throws -> FakeSysfs {
-    try FakeSysfs(iommu: iommu, devices: devices)
+  public static func build(iommu: Bool = true, memory: MemoryFileSystem? = nil) throws
+    -> FakeSysfs
+  {
+    try FakeSysfs(iommu: iommu, devices: devices, memory: memory)
   }
 }
 

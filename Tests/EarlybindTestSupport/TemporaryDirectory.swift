@@ -25,11 +25,6 @@ public final class TemporaryDirectory {
   /// The absolute path of `relative` inside the directory.
   public func file(_ relative: String) -> String { path + "/" + relative }
 
-  /// Writes `text` to `relative`, creating the folders above it.
-  public func write(_ relative: String, _ text: String) throws {
-    try write(relative, Array(text.utf8))
-  }
-
   public func write(_ relative: String, _ bytes: [UInt8]) throws {
     let full = file(relative)
     try FileManager.default.createDirectory(

@@ -28,6 +28,35 @@
 static inline int eb_errno(void) { return errno; }
 static inline void eb_set_errno(int value) { errno = value; }
 
+// The errno values the Swift code names (EarlybindCore's Errno), from this
+// platform's headers: the Swift side holds no errno numbers of its own.
+static const int eb_eperm = EPERM;
+static const int eb_enoent = ENOENT;
+static const int eb_esrch = ESRCH;
+static const int eb_eintr = EINTR;
+static const int eb_eio = EIO;
+static const int eb_enxio = ENXIO;
+static const int eb_e2big = E2BIG;
+static const int eb_ebadf = EBADF;
+static const int eb_eagain = EAGAIN;
+static const int eb_enomem = ENOMEM;
+static const int eb_eacces = EACCES;
+static const int eb_ebusy = EBUSY;
+static const int eb_eexist = EEXIST;
+static const int eb_exdev = EXDEV;
+static const int eb_enodev = ENODEV;
+static const int eb_enotdir = ENOTDIR;
+static const int eb_eisdir = EISDIR;
+static const int eb_einval = EINVAL;
+static const int eb_emfile = EMFILE;
+static const int eb_efbig = EFBIG;
+static const int eb_enospc = ENOSPC;
+static const int eb_erofs = EROFS;
+static const int eb_enametoolong = ENAMETOOLONG;
+static const int eb_enosys = ENOSYS;
+static const int eb_eloop = ELOOP;
+static const int eb_eopnotsupp = EOPNOTSUPP;
+
 /// openat(2) as a raw system call, always with O_CLOEXEC: musl's open()
 /// follows O_CLOEXEC with an extra fcntl(F_SETFD), one more call per sysfs
 /// attribute read. eb_open is relative to the working directory, eb_openat

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// The pre-flight checks, over the environment's paths and services so
@@ -9,7 +10,7 @@ struct HostCheck {
   var environment: HostEnvironment
 
   var paths: HostPaths { environment.paths }
-  var fileSystem: PosixFileSystem { environment.fileSystem }
+  var fileSystem: any HostFileSystem { environment.fileSystem }
 
   func run() -> CheckReport {
     var report = CheckReport(findings: [])
@@ -107,7 +108,7 @@ struct HostCheck {
 
   /// Where the hooks of every generator put the binder and its table.
   static let binderPath = "usr/sbin/earlybind-init"
-  static let tablePath = "etc/earlybind/bindings.tbl"
+  static let tablePath = String(InstalledPaths.table.dropFirst())
 
   /// The binder and the table in `image`, read until both are found.
   static func inspect(_ image: String) throws(InitramfsImageError) -> ImageSearch {
@@ -127,14 +128,10 @@ struct HostCheck {
     guard fileSystem.exists(paths.config),
       let rules = try? ConfigFile.load(paths.config, fileSystem: fileSystem)
     else { return nil }
-    let directory = paths.modules + "/" + kernel
-    let check = ModuleCheck(
-      kernel: kernel, directory: directory, tree: environment.moduleTree(directory))
     guard
-      let modules = try? check.resolve(rules: rules, modules: BindingTable.modules(for: rules))
+      let table = try? BindingTableBuilder.table(
+        rules, protected: protected, moduleCheck: environment.moduleCheck(kernel: kernel))
     else { return nil }
-    let table = BindingTable(
-      rules: rules, modules: modules, protectedAddresses: Array(Set(protected)).sorted())
     return try? BindingTableCodec.encode(table)
   }
 
@@ -210,7 +207,9 @@ struct HostCheck {
     let inventory: DeviceInventory
     do {
       inventory = try DeviceInventory.load(
-        sysfs: paths.sysfs, rules: rules, protected: guarded.addresses, fileSystem: fileSystem)
+        sysfs: paths.sysfs,
+        table: BindingTableBuilder.table(rules, protected: guarded.addresses),
+        fileSystem: fileSystem)
     } catch {
       report.add(.error, "devices", "cannot scan PCI devices: " + error.description)
       return

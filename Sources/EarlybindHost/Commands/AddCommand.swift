@@ -79,7 +79,7 @@ struct RemoveCommand: HostCommand {
     ).apply(shrinking: true) {
       editor throws(CommandFailure) in
       guard let line = editor.remove(rule.selector) else {
-        throw .message("no rule for " + rule.selector.description + " in " + path)
+        throw .noRule(selector: rule.selector.description, path: path)
       }
       removed = line
     }
@@ -90,19 +90,20 @@ struct RemoveCommand: HostCommand {
 }
 
 extension ConfigEdit {
-  /// What the edited rules do on this machine now, and the step that
-  /// takes them to the next boot.
+  /// What the edited rules do on this machine, planned as `plan` plans
+  /// them (same guards), and the step that takes them to the next boot.
   static func showPlan(_ rules: [Rule], sysfs: String, in environment: HostEnvironment) {
+    let options = environment.bootOptions
     let nextBoot = NextBoot.read(
       kernel: environment.kernelRelease, modules: environment.paths.modules,
       fileSystem: environment.fileSystem)
-    if let plan = try? Planning.plan(
-      Planning.table(rules), options: BootOptions(), sysfs: sysfs,
-      fileSystem: environment.fileSystem, nextBoot: nextBoot)
+    if let plan = try? DeviceInventory.plan(
+      BindingTableBuilder.guardedTable(rules, in: environment, warn: false),
+      options: options, sysfs: sysfs, fileSystem: environment.fileSystem, nextBoot: nextBoot)
     {
       environment.output.write(
         PlanReport(
-          plan: plan, options: BootOptions(), source: .config, path: "", nextBoot: nextBoot
+          plan: plan, options: options, source: .config, path: "", nextBoot: nextBoot
         ).text())
     }
     environment.output.line(

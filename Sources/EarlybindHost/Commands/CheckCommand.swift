@@ -41,7 +41,7 @@ struct CheckCommand: HostCommand {
           return true
         }
       } catch {
-        throw .message(error.description)
+        throw .image(error)
       }
       environment.output.write(names)
       return .success

@@ -77,18 +77,12 @@ struct CompileCommand: HostCommand {
     let problems = TrustedFile(trustedUID: environment.trustedUID, fileSystem: fileSystem)
       .problems(path)
     if !problems.isEmpty {
-      throw .message(
-        "refusing " + path + ": whoever can change it chooses drivers at boot: "
-          + problems.joined(separator: "; "))
+      throw .untrustedConfig(path: path, problems: problems)
     }
-    var modules = BindingTable.modules(for: rules)
-    if !skipModuleCheck {
-      let kernel = kernel ?? environment.kernelRelease
-      let directory = moduleDir ?? environment.paths.modules + "/" + kernel
-      modules = try ModuleCheck(
-        kernel: kernel, directory: directory, tree: environment.moduleTree(directory)
-      ).resolve(rules: rules, modules: modules)
-    }
+    let moduleCheck =
+      skipModuleCheck
+      ? nil
+      : environment.moduleCheck(kernel: kernel ?? environment.kernelRelease, directory: moduleDir)
     // The table carries the controllers holding the host's filesystems, so
     // the binder refuses them at boot even if a rule selects them.
     var protected = protect
@@ -97,8 +91,9 @@ struct CompileCommand: HostCommand {
       guarded.printWarnings(to: environment.output)
       protected += guarded.addresses
     }
-    protected = Array(Set(protected)).sorted()
-    let table = BindingTable(rules: rules, modules: modules, protectedAddresses: protected)
+    let table = try BindingTableBuilder.table(
+      rules, protected: protected, moduleCheck: moduleCheck)
+    let modules = table.modules
     let output = output ?? environment.paths.table
     try TableFile.write(table, to: output, fileSystem: fileSystem)
     NextBoot.warnAboutBuiltInHolders(
@@ -107,7 +102,7 @@ struct CompileCommand: HostCommand {
       for module in modules { environment.output.line(module.name) }
     } else {
       let names = modules.map(\.name).joined(separator: " ")
-      let guarded = protected.map(\.description).joined(separator: " ")
+      let guarded = table.protectedAddresses.map(\.description).joined(separator: " ")
       environment.output.line(
         "earlybind: \(rules.count) rule(s), modules [\(names)], protects [\(guarded)] -> \(output)")
     }

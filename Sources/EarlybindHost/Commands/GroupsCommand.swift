@@ -29,7 +29,11 @@ struct GroupsCommand: HostCommand {
       config.path(in: environment), explicit: config.config != nil, fileSystem: fileSystem)
     let sysfs = sysfs.path(in: environment)
     let inventory = try DeviceInventory.load(
-      sysfs: sysfs, rules: loaded.rules, fileSystem: fileSystem)
+      sysfs: sysfs,
+      table: loaded.rules.map {
+        BindingTableBuilder.guardedTable($0, in: environment, warn: false)
+      },
+      fileSystem: fileSystem)
     let report = GroupReport(inventory: inventory, sysfs: sysfs, config: loaded.path)
     for warning in (loaded.warning.map { [$0] } ?? []) + inventory.problems {
       environment.output.warn(warning)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Options shared by install and uninstall.
@@ -56,7 +57,7 @@ enum SystemChoice: String, ExpressibleByArgument, CaseIterable {
   case dracut
   case mkinitcpio
 
-  func generators(root: String, fileSystem: PosixFileSystem) -> [InitramfsGenerator] {
+  func generators(root: String, fileSystem: any HostFileSystem) -> [InitramfsGenerator] {
     switch self {
     case .all: return InitramfsGenerator.allCases
     case .initramfsTools: return [.initramfsTools]
@@ -113,8 +114,7 @@ struct InstallCommand: HostCommand {
     let generators = system.generators(
       root: options.root(in: environment), fileSystem: environment.fileSystem)
     if generators.isEmpty {
-      throw .message(
-        "no initramfs generator found (mkinitramfs, dracut or mkinitcpio); name one with --system")
+      throw .noGenerator
     }
     var installer = options.installer(in: environment)
     installer.keepManifest = !noManifest

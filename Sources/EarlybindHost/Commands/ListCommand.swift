@@ -45,7 +45,11 @@ struct ListCommand: HostCommand {
       config.path(in: environment), explicit: config.config != nil, fileSystem: fileSystem)
     var warnings = loaded.warning.map { [$0] } ?? []
     let inventory = try DeviceInventory.load(
-      sysfs: sysfs.path(in: environment), rules: loaded.rules, fileSystem: fileSystem)
+      sysfs: sysfs.path(in: environment),
+      table: loaded.rules.map {
+        BindingTableBuilder.guardedTable($0, in: environment, warn: false)
+      },
+      fileSystem: fileSystem)
     warnings += inventory.problems
     var records = inventory.records.filter { all || Self.matters($0) }
     let ids = PCIIDs.load(

@@ -39,15 +39,11 @@ struct PlanCommand: HostCommand {
 
   func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
     let loaded = try loadTable(in: environment)
-    let cmdlineBytes =
-      cmdline.map { Array($0.utf8) }
-      ?? (try? environment.fileSystem.readFile(environment.paths.proc + "/cmdline", limit: 65536))
-      ?? []
-    let options = BootOptions.parse(cmdlineBytes)
+    let options = cmdline.map { BootOptions.parse(Array($0.utf8)) } ?? environment.bootOptions
     let nextBoot = NextBoot.read(
       kernel: kernel ?? environment.kernelRelease, modules: environment.paths.modules,
       fileSystem: environment.fileSystem)
-    let plan = try Planning.plan(
+    let plan = try DeviceInventory.plan(
       loaded.table, options: options, sysfs: sysfs.path(in: environment),
       fileSystem: environment.fileSystem, nextBoot: nextBoot)
     let report = PlanReport(
@@ -67,8 +63,6 @@ struct PlanCommand: HostCommand {
     }
     let path = config.path(in: environment)
     let rules = try ConfigFile.load(path, fileSystem: environment.fileSystem)
-    let guarded = environment.rootGuard()
-    guarded.printWarnings(to: environment.output)
-    return (Planning.table(rules, protected: guarded.addresses), .config, path)
+    return (BindingTableBuilder.guardedTable(rules, in: environment, warn: true), .config, path)
   }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// `earlybind status`: what the binder did at boot beside the live state.
@@ -58,7 +59,7 @@ struct StatusCommand: HostCommand {
     var message: String
   }
 
-  static func read(_ path: String, fileSystem: PosixFileSystem) -> Result<
+  static func read(_ path: String, fileSystem: any HostFileSystem) -> Result<
     BindingReport, MissingReport
   > {
     let bytes: [UInt8]

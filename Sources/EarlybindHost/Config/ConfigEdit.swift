@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// One locked edit of the config, shared by add and remove: read, change,
@@ -7,7 +8,7 @@ import EarlybindPosix
 /// config that is a symlink is edited at its target, and the link stays.
 struct ConfigEdit {
   var path: String
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
   /// How long to wait for another edit's lock.
   var lockTimeout: Double = 10
   /// Who the written config belongs to, when this process may give it away.

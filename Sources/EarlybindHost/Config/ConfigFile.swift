@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// `/etc/earlybind.conf` read into rules, with the parser's located errors.
 enum ConfigFile {
   static let limit = 1 << 20
 
-  static func load(_ path: String, fileSystem: PosixFileSystem) throws(CommandFailure) -> [Rule] {
+  static func load(_ path: String, fileSystem: any HostFileSystem) throws(CommandFailure) -> [Rule]
+  {
     let bytes = try read(path, fileSystem: fileSystem)
     do {
       return try RuleParser.parseConfig(bytes, file: path)
@@ -15,7 +17,8 @@ enum ConfigFile {
     }
   }
 
-  static func read(_ path: String, fileSystem: PosixFileSystem) throws(CommandFailure) -> [UInt8] {
+  static func read(_ path: String, fileSystem: any HostFileSystem) throws(CommandFailure) -> [UInt8]
+  {
     let bytes: [UInt8]
     do {
       bytes = try fileSystem.readFile(path, limit: limit)
@@ -23,7 +26,7 @@ enum ConfigFile {
       throw .system(error)
     }
     if bytes.count >= limit {
-      throw .message(path + ": larger than 1 MiB; not a config file?")
+      throw .oversizedConfig(path: path)
     }
     return bytes
   }
@@ -31,7 +34,7 @@ enum ConfigFile {
   /// Commands that list devices work without a config: a missing default
   /// one is normal (nothing set up yet), a missing explicit one is noted.
   /// A broken config is always noted; the listing goes on without rules.
-  static func loadIfPresent(_ path: String, explicit: Bool, fileSystem: PosixFileSystem) -> (
+  static func loadIfPresent(_ path: String, explicit: Bool, fileSystem: any HostFileSystem) -> (
     rules: [Rule]?, path: String?, warning: String?
   ) {
     guard fileSystem.exists(path) else {

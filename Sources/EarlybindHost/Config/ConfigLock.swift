@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// The lock add, remove and compile hold on a config: a flock on
@@ -38,16 +39,6 @@ enum ConfigLock {
 
   static func failure(_ error: SystemError, seconds: Double) -> CommandFailure {
     guard error.errno == .wouldBlock else { return .system(error) }
-    return .message(
-      "cannot lock " + error.path + ": another earlybind add, remove or compile has held it for "
-        + "over " + String(format: seconds) + " s; try again once it ends")
-  }
-}
-
-extension String {
-  /// `10`, `0.2`: seconds to a tenth.
-  fileprivate init(format seconds: Double) {
-    let tenths = Int((seconds * 10).rounded())
-    self = String(tenths / 10) + (tenths % 10 == 0 ? "" : "." + String(tenths % 10))
+    return .lockTimeout(path: error.path, seconds: seconds)
   }
 }

@@ -9,9 +9,7 @@ enum RuleArguments {
     // another one: refuse any control character instead.
     for (index, word) in words.enumerated() {
       if let byte = word.utf8.first(where: { $0 < 0x20 || $0 == 0x7F }) {
-        throw .message(
-          "argument \(index + 1) (\(word.debugDescription)) contains the control character 0x"
-            + ASCII.hex(UInt32(byte), width: 2) + "; a rule is one line of printable text")
+        throw .controlCharacter(index: index + 1, argument: word, byte: byte)
       }
     }
     let rules: [Rule]
@@ -21,7 +19,7 @@ enum RuleArguments {
     } catch {
       throw .config(error)
     }
-    guard let rule = rules.first else { throw .message("no selector given") }
+    guard let rule = rules.first else { throw .noSelector }
     return rule
   }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// The config and the table choose drivers and `rebind` at boot, so only
@@ -7,7 +8,7 @@ import EarlybindPosix
 /// be owned by that user and writable by no group and no others.
 struct TrustedFile {
   var trustedUID: UInt32
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   /// `root`, or the uid.
   var ownerName: String { trustedUID == 0 ? "root" : "uid " + String(trustedUID) }

@@ -1,29 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
-
-/// Where the machine's state is read and written. Tests point every path
-/// into a temp tree.
-struct HostPaths: Sendable {
-  var sysfs = "/sys"
-  var proc = "/proc"
-  var boot = "/boot"
-  /// The kernels' module trees, one folder per release.
-  var modules = "/lib/modules"
-  var config = "/etc/earlybind.conf"
-  var table = "/etc/earlybind/bindings.tbl"
-  var report = "/run/earlybind/report.json"
-  /// Prefix of the hook locations (`/usr/share/initramfs-tools/...`).
-  var root = ""
-  /// pci.ids where Debian and Fedora/Arch put it; the first one found is read.
-  var pciIDs = ["/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids"]
-}
 
 /// Everything a command reaches outside its own process, in one value:
 /// the real machine when run from the command line, fakes in tests.
 struct HostEnvironment {
   var paths = HostPaths()
-  var fileSystem = PosixFileSystem()
+  var fileSystem: any HostFileSystem = PosixFileSystem()
   /// The controllers holding the host's filesystems.
   var rootGuard: () -> RootDeviceReport
   /// The module tree in a folder (`/lib/modules/6.1.0-13-amd64`).
@@ -46,12 +30,13 @@ struct HostEnvironment {
 
   /// The running system.
   static func system() -> HostEnvironment {
+    let paths = HostPaths()
     let fileSystem = PosixFileSystem()
     var noColor: [String: String] = [:]
     noColor["NO_COLOR"] = ProcessEnvironment.variable("NO_COLOR")
     return HostEnvironment(
-      fileSystem: fileSystem,
-      rootGuard: { RootDeviceGuard.system(fileSystem: fileSystem).resolve() },
+      paths: paths, fileSystem: fileSystem,
+      rootGuard: { RootDeviceGuard.system(paths: paths, fileSystem: fileSystem).resolve() },
       moduleTree: { KmodModules(moduleDirectory: $0) },
       moduleLoader: { KmodModules() },
       runner: SystemProcessRunner(),

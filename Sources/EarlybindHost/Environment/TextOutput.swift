@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Where a command's words go: standard output for what scripts read,

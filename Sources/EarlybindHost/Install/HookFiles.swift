@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import EarlybindHostOS
 import EarlybindPosix
 
 /// One file to install: its template (relative to the templates root),
@@ -16,7 +17,7 @@ struct HookFile: Hashable, Sendable {
 struct HookFiles {
   var templates: String
   var layout: InstallLayout
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   /// (template file, destination file) per generator.
   func mappings(for generator: InitramfsGenerator) -> [(String, String)] {
@@ -51,9 +52,7 @@ struct HookFiles {
     for (source, destination) in mappings(for: generator) {
       let template = templates + "/" + source
       guard (try? fileSystem.status(template))?.kind == .regular else {
-        throw .message(
-          "template " + template
-            + " is missing (use --templates to point at the earlybind templates)")
+        throw .missingTemplate(path: template)
       }
       files.append(HookFile(template: source, destination: destination, mode: mode(of: template)))
     }

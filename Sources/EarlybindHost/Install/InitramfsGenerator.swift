@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import EarlybindHostOS
 import EarlybindPosix
 
 /// The initramfs generators earlybind plugs into.
@@ -20,7 +21,7 @@ enum InitramfsGenerator: String, CaseIterable, Sendable {
 
   /// The generators whose earlybind hook is installed under `root` ("" or
   /// "/" for the running system).
-  static func hooked(root: String, fileSystem: PosixFileSystem) -> [InitramfsGenerator] {
+  static func hooked(root: String, fileSystem: any HostFileSystem) -> [InitramfsGenerator] {
     let base = root == "/" ? "" : root
     return allCases.filter { generator in
       generator.installedHookFiles.contains { fileSystem.exists(base + $0) }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Installs and removes hook files under a root (`--destdir`), keeping the
@@ -11,7 +12,7 @@ struct Installer {
   var templates: String
   var layout: InstallLayout
   var keepManifest = true
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   struct Outcome: Equatable {
     var written: [String] = []
@@ -81,14 +82,13 @@ struct Installer {
       for file in try hookFiles.files(for: generator) {
         let source = templates + "/" + file.template
         guard let text = try? fileSystem.readFile(source, limit: 1 << 20) else {
-          throw .message("cannot read template " + source)
+          throw .unreadableTemplate(path: source)
         }
         let bytes = Array(layout.render(String(decoding: text, as: UTF8.self)).utf8)
         let target = rooted(file.destination)
         let existing = try? fileSystem.readFile(target, limit: 1 << 20)
         if let existing, manifest.entry(at: file.destination) == nil, existing != bytes, !force {
-          throw .message(
-            target + " exists and was not installed by earlybind; move it away or use --force")
+          throw .foreignFile(path: target)
         }
         if existing == bytes, (try? fileSystem.status(target))?.permissions == file.mode {
           outcome.unchanged.append(file.destination)

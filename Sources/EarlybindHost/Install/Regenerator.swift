@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Rebuilds the initramfs of every installed kernel (not just the running
@@ -8,7 +9,7 @@ struct Regenerator {
   var runner: any ProcessRunner
   var kernels: [String]
   var bootDirectory: String
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
   var output: any TextOutput
 
   init(environment: HostEnvironment) {
@@ -54,7 +55,7 @@ struct Regenerator {
         throw .system(error)
       }
       if status != 0 {
-        throw .message(line + " failed with status \(status)")
+        throw .generatorFailed(command: line, status: status)
       }
     }
   }
@@ -66,7 +67,7 @@ struct Regenerator {
   /// each generator's own rebuild command is named instead. Nil when no
   /// hook is installed. `hooked` is `InitramfsGenerator.hooked` of `root`.
   static func rebuildCommand(
-    root: String, fileSystem: PosixFileSystem, hooked: [InitramfsGenerator]
+    root: String, fileSystem: any HostFileSystem, hooked: [InitramfsGenerator]
   ) -> String? {
     let base = root == "/" ? "" : root
     if fileSystem.exists(base + InstallManifest.path) {
@@ -76,7 +77,7 @@ struct Regenerator {
     return hooked.map(\.rebuildAllCommand).joined(separator: "; ")
   }
 
-  static func rebuildHint(root: String, fileSystem: PosixFileSystem) -> String {
+  static func rebuildHint(root: String, fileSystem: any HostFileSystem) -> String {
     let hooked = InitramfsGenerator.hooked(root: root, fileSystem: fileSystem)
     guard let command = rebuildCommand(root: root, fileSystem: fileSystem, hooked: hooked) else {
       return "No initramfs hook is installed: earlybind install --regenerate adds one and"

@@ -1,24 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
-/// The scanned devices with their sysfs state and the config's verdicts.
-/// Uses the core scanner and planner, so it shows what the binder would
-/// do; the planner works on what was read here (`MemoryTopology`), so
-/// nothing is read twice.
+/// The scanned devices with their sysfs state and the planner's verdicts:
+/// the host's one scan-then-plan path. Uses the core scanner and planner
+/// with the table's guards, so it shows what the binder would do; the
+/// planner works on what was read here (`MemoryTopology`), so nothing is
+/// read twice.
 struct DeviceInventory {
   var records: [DeviceRecord]
-  /// The planner's verdicts the records were marked from (nil without rules).
+  /// The planner's verdicts the records were marked from (nil without a table).
   var plan: Plan?
   /// Entries the scanner skipped; reported, never fatal.
   var problems: [String]
 
-  static func load(
-    sysfs: String, rules: [Rule]?, protected: [PCIAddress] = [], fileSystem: PosixFileSystem
+  /// With `nextBoot`, the drivers holding devices are judged as the binder
+  /// will meet them at that boot (`NextBoot`); without it, as they are now.
+  static func load<FS: HostFileSystem>(
+    sysfs: String, table: BindingTable?, options: BootOptions = BootOptions(),
+    fileSystem: FS, nextBoot: NextBoot? = nil
   ) throws(CommandFailure) -> DeviceInventory {
     let layout = SysfsLayout(sysfs: sysfs)
     let scanner = SysfsScanner(fileSystem: fileSystem, layout: layout)
-    let scan: SysfsScanner<PosixFileSystem>.Result
+    let scan: SysfsScanner<FS>.Result
     do {
       scan = try scanner.scan()
     } catch {
@@ -45,9 +50,18 @@ struct DeviceInventory {
       topology.groups[address] = record.iommuGroup
       records.append(record)
     }
-    let plan = rules.map {
-      Planner(topology: topology, protectedAddresses: protected).plan(
-        devices: scan.devices, rules: $0)
+    for driver in Set(records.compactMap(\.driver)) {
+      if let nextBoot {
+        let module = fileSystem.linkName(layout.driverModule(driver)) ?? NextBoot.moduleName(driver)
+        topology.origins[driver] = nextBoot.isBuiltIn(module: module) ? .builtIn : .loadsAfterBinder
+      } else {
+        topology.origins[driver] = scanner.origin(ofDriver: driver)
+      }
+    }
+    let plan = table.map {
+      Planner(topology: topology, protectedAddresses: $0.protectedAddresses).plan(
+        devices: scan.devices, rules: $0.rules + options.extraRules, options: options,
+        modules: $0.modules)
     }
     if let plan {
       for index in records.indices {
@@ -70,5 +84,26 @@ struct DeviceInventory {
       records[index].vendorName = ids.vendorName(identity.id.vendor)
       records[index].deviceName = ids.deviceName(identity.id)
     }
+  }
+}
+
+extension DeviceInventory {
+  /// The binder's decisions for `table` on a live (or test) sysfs tree:
+  /// the table's rules plus the command line's, its modules and guards.
+  static func plan(
+    _ table: BindingTable, options: BootOptions, sysfs: String, fileSystem: any HostFileSystem,
+    nextBoot: NextBoot? = nil
+  ) throws(CommandFailure) -> Plan {
+    let inventory = try load(
+      sysfs: sysfs, table: table, options: options, fileSystem: fileSystem, nextBoot: nextBoot)
+    return inventory.plan ?? Plan()
+  }
+}
+
+extension HostEnvironment {
+  /// This boot's command line, whose switches the next boot most likely
+  /// carries too.
+  var bootOptions: BootOptions {
+    BootOptions.parse((try? fileSystem.readFile(paths.proc + "/cmdline", limit: 65536)) ?? [])
   }
 }

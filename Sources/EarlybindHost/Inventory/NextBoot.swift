@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// The host's view of who holds each device when the binder runs at the
@@ -16,7 +17,9 @@ struct NextBoot {
   var builtInModules: Set<String>?
 
   /// Reads `<modules>/<kernel>/modules.builtin`: one `kernel/…/NAME.ko` a line.
-  static func read(kernel: String, modules: String, fileSystem: PosixFileSystem) -> NextBoot {
+  static func read(kernel: String, modules: String, fileSystem: any HostFileSystem)
+    -> NextBoot
+  {
     let path = modules + "/" + kernel + "/modules.builtin"
     guard let bytes = try? fileSystem.readFile(path, limit: 4 << 20) else {
       return NextBoot(kernel: kernel, builtInModules: nil)
@@ -40,32 +43,6 @@ struct NextBoot {
   }
 }
 
-/// A topology whose drivers are judged for the next boot (`NextBoot`);
-/// drivers, groups and members come from the live one.
-struct NextBootTopology<Live: DeviceTopology>: DeviceTopology {
-  var live: Live
-  var nextBoot: NextBoot
-  /// The module a driver belongs to, as the live sysfs links it.
-  var moduleOf: (String) -> String
-
-  func currentDriver(of address: PCIAddress) -> String? { live.currentDriver(of: address) }
-  func iommuGroup(of address: PCIAddress) -> String? { live.iommuGroup(of: address) }
-  func members(ofGroup group: String) -> [PCIAddress] { live.members(ofGroup: group) }
-
-  func origin(ofDriver name: String) -> DriverOrigin {
-    nextBoot.isBuiltIn(module: moduleOf(name)) ? .builtIn : .loadsAfterBinder
-  }
-}
-
-extension NextBootTopology where Live == SysfsScanner<PosixFileSystem> {
-  init(live: Live, nextBoot: NextBoot) {
-    self.init(live: live, nextBoot: nextBoot) { driver in
-      if let module = live.fileSystem.linkName(live.layout.driverModule(driver)) { return module }
-      return NextBoot.moduleName(driver)
-    }
-  }
-}
-
 extension NextBoot {
   /// The selected devices a driver built into `kernel` holds on this
   /// machine: the binder takes them from that driver at boot
@@ -77,7 +54,7 @@ extension NextBoot {
     let nextBoot = read(
       kernel: kernel, modules: environment.paths.modules, fileSystem: environment.fileSystem)
     guard nextBoot.builtInModules != nil,
-      let plan = try? Planning.plan(
+      let plan = try? DeviceInventory.plan(
         table, options: BootOptions(), sysfs: environment.paths.sysfs,
         fileSystem: environment.fileSystem, nextBoot: nextBoot)
     else { return [] }

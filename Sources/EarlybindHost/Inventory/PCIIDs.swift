@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Vendor and device names from the pci.ids database, when the system has
@@ -16,7 +17,7 @@ struct PCIIDs {
 
   /// The first of `candidates` that can be read; nil when none can (names
   /// are then simply left out).
-  static func load(_ candidates: [String], wanted: [PCIIdentity], fileSystem: PosixFileSystem)
+  static func load(_ candidates: [String], wanted: [PCIIdentity], fileSystem: any HostFileSystem)
     -> PCIIDs?
   {
     for candidate in candidates {

@@ -64,16 +64,17 @@ struct FailureDocument: JSONDocument {
       try error.encode(system.syscall, forKey: .syscall)
       try error.encode(system.path, forKey: .path)
       try error.encode(system.errno.name, forKey: .errno)
-    case .message:
-      try error.encode("message", forKey: .kind)
     case .bridgeStaysWithHost(let address):
-      try error.encode("bridge", forKey: .kind)
+      try error.encode(failure.kind, forKey: .kind)
       try error.encode(address.description, forKey: .address)
     case .configTooLarge(let path, let size, let limit):
-      try error.encode("config-size", forKey: .kind)
+      try error.encode(failure.kind, forKey: .kind)
       try error.encode(path, forKey: .path)
       try error.encode(size, forKey: .size)
       try error.encode(limit, forKey: .limit)
+    default:
+      try error.encode(failure.kind, forKey: .kind)
+      try error.encodeIfPresent(failure.path, forKey: .path)
     }
   }
 }

@@ -114,16 +114,6 @@ struct RecordingFileSystem: FileSystem, FileCreating {
   }
 }
 
-extension FakeSysfs {
-  /// The report the binder left behind, as generic JSON: these tests read
-  /// the keys the writer wrote, the host's decoder is tested apart.
-  func report() throws -> [String: Any] {
-    let data = try #require(FileManager.default.contents(atPath: reportPath))
-    let object = try JSONSerialization.jsonObject(with: data)
-    return try #require(object as? [String: Any])
-  }
-}
-
 struct FakeKernel: ModuleLoader {
   let state: FakeKernelState
   mutating func load(_ module: ModuleRequest) -> ModuleLoadResult { state.load(module) }

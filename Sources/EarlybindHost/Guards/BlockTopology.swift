@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Follows a block device down through sysfs to the PCI functions whose
@@ -34,7 +35,7 @@ struct BlockTopology {
   }
 
   var sysfs: String
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   static let maximumDepth = 32
 

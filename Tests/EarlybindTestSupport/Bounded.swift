@@ -7,7 +7,7 @@ import Testing
 /// call that blocks (an open(2) of a FIFO without O_NONBLOCK, say) is
 /// recorded as a failure instead of hanging the test run; `release` then
 /// unblocks it (for a FIFO: open the other end), so the thread ends too.
-func finishes(
+public func finishes(
   within seconds: Double = 5, _ what: String, release: @escaping () -> Void = {},
   sourceLocation: SourceLocation = #_sourceLocation, _ body: @escaping @Sendable () -> Void
 ) -> Bool {
@@ -25,13 +25,13 @@ func finishes(
 
 /// Opens both ends of the FIFO at `path` without blocking, and closes them:
 /// whoever waits in open(2) on it goes on.
-func releaseFIFO(_ path: String) {
+public func releaseFIFO(_ path: String) {
   let fd = open(path, O_RDWR | O_NONBLOCK)
   if fd >= 0 { close(fd) }
 }
 
 /// A FIFO at `path`.
-func makeFIFO(_ path: String) throws {
+public func makeFIFO(_ path: String) throws {
   guard mkfifo(path, 0o644) == 0 else {
     throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
   }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Finds the PCI storage controllers holding what the host needs to boot
@@ -12,29 +13,21 @@ import EarlybindPosix
 /// devices to PCI functions through sysfs (`BlockTopology`). Everything it
 /// cannot trace becomes a warning, never a silent gap.
 struct RootDeviceGuard {
-  /// Where the host's state is read; every root can point into a test tree.
-  struct Locations {
-    var proc = "/proc"
-    var fstab = "/etc/fstab"
-    var sysfs = "/sys"
-    /// Device paths from the tables (`/dev/mapper/root`) are looked up here.
-    var dev = "/dev"
-  }
-
   static let defaultMountPoints = ["/", "/boot", "/boot/efi", "/efi", "/usr", "/var"]
 
-  var paths: Locations
+  /// Where the host's state is read (proc, fstab, sysfs, dev).
+  var paths: HostPaths
   var tags: any BlockTagResolver
   var mountPoints: [String]
   /// The device number of the filesystem mounted at a path (stat's
   /// `st_dev`), for sources like `/dev/root` that name no device node.
   var mountedDevice: (String) -> DeviceNumber?
-  var fileSystem: PosixFileSystem
+  var fileSystem: any HostFileSystem
 
   init(
-    paths: Locations = Locations(), tags: any BlockTagResolver,
+    paths: HostPaths = HostPaths(), tags: any BlockTagResolver,
     mountPoints: [String] = Self.defaultMountPoints,
-    fileSystem: PosixFileSystem,
+    fileSystem: any HostFileSystem,
     mountedDevice: @escaping (String) -> DeviceNumber? = { _ in nil }
   ) {
     self.paths = paths
@@ -45,9 +38,9 @@ struct RootDeviceGuard {
   }
 
   /// The running host: its /proc, /etc/fstab, /sys and /dev, libblkid and stat(2).
-  static func system(fileSystem: PosixFileSystem) -> RootDeviceGuard {
+  static func system(paths: HostPaths, fileSystem: any HostFileSystem) -> RootDeviceGuard {
     RootDeviceGuard(
-      tags: SystemTagResolver(), fileSystem: fileSystem,
+      paths: paths, tags: SystemTagResolver(), fileSystem: fileSystem,
       mountedDevice: { try? fileSystem.status($0).device })
   }
 
@@ -78,7 +71,7 @@ extension RootDeviceGuard {
   fileprivate struct Run {
     var guarded: RootDeviceGuard
     var topology: BlockTopology
-    var fileSystem: PosixFileSystem { guarded.fileSystem }
+    var fileSystem: any HostFileSystem { guarded.fileSystem }
     var mounts: [MountEntry] = []
     var report = RootDeviceReport()
 

@@ -13,7 +13,7 @@ struct ModuleCheck {
   /// Returns the load list with absent optional modules dropped.
   func resolve(rules: [Rule], modules: [ModuleRequest]) throws(CommandFailure) -> [ModuleRequest] {
     if let problem = tree.setupError {
-      throw .message("cannot read the module tree " + directory + ": " + problem)
+      throw .moduleTree(directory: directory, problem: problem)
     }
     var resolved: [ModuleRequest] = []
     for module in modules {
@@ -27,9 +27,8 @@ struct ModuleCheck {
           BindingTable.modules(for: [$0]).contains { $0.name == module.name }
         }
         let driver = users.first?.driver ?? module.name
-        throw .message(
-          "driver '" + driver + "' is not available for kernel " + kernel + " (module '"
-            + module.name + "' is neither in " + directory + " nor built in)")
+        throw .missingDriver(
+          driver: driver, module: module.name, kernel: kernel, directory: directory)
       }
     }
     return resolved

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// The boot report, the live drivers and the hints, computed once for both outputs.
@@ -40,7 +41,7 @@ struct StatusReport {
     message = missing.message
   }
 
-  init(report: BindingReport, sysfs: String, config: String, fileSystem: PosixFileSystem) {
+  init(report: BindingReport, sysfs: String, config: String, fileSystem: any HostFileSystem) {
     state = .ran
     reportStatus = report.status
     reportMessage = report.message
@@ -48,7 +49,8 @@ struct StatusReport {
     refused = report.refusals
     unmatched = report.unmatchedRules
     problems = report.problems
-    let control = DeviceControl(fileSystem: fileSystem, layout: SysfsLayout(sysfs: sysfs))
+    let control = DeviceControl(
+      fileSystem: AnyHostFileSystem(fileSystem), layout: SysfsLayout(sysfs: sysfs))
     for entry in report.entries {
       devices.append(
         Device(
@@ -57,7 +59,7 @@ struct StatusReport {
     }
     // Addresses that moved since the rules were written (needs expect=).
     if let rules = try? ConfigFile.load(config, fileSystem: fileSystem),
-      let plan = try? Planning.plan(
+      let plan = try? DeviceInventory.plan(
         BindingTable(rules: rules), options: BootOptions(), sysfs: sysfs, fileSystem: fileSystem)
     {
       for refusal in plan.refusals {

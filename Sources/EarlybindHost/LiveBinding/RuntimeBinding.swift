@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Binding and releasing on a running system, for apply and release.
 struct RuntimeBinding {
   var sysfs: String
-  var fileSystem: PosixFileSystem
+  var fileSystem: AnyHostFileSystem
   var output: any TextOutput
 
   init(sysfs: String, environment: HostEnvironment) {
     self.sysfs = sysfs
-    fileSystem = environment.fileSystem
+    fileSystem = AnyHostFileSystem(environment.fileSystem)
     output = environment.output
   }
 
@@ -28,9 +29,9 @@ struct RuntimeBinding {
       rule.group = true
       return rule
     }
-    let plan = try Planning.plan(
-      Planning.table(forced, protected: protected), options: BootOptions(), sysfs: sysfs,
-      fileSystem: fileSystem)
+    let plan = try DeviceInventory.plan(
+      BindingTableBuilder.table(forced, protected: protected), options: BootOptions(),
+      sysfs: sysfs, fileSystem: fileSystem)
     var log = PrintLog(output: output)
     for refusal in plan.refusals { log.log(.warning, PlanText.refusal(refusal)) }
     for rule in plan.unmatchedRules { log.log(.notice, PlanText.unmatched(rule)) }
@@ -73,7 +74,7 @@ struct RuntimeBinding {
       throw .system(error)
     }
     guard let device = devices.first(where: { $0.address == address }) else {
-      throw .message("no PCI device at " + address.description)
+      throw .noDevice(address)
     }
     if device.identity.isBridge { throw .bridgeStaysWithHost(address) }
     var members: [PCIAddress]

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import EarlybindCore
+import EarlybindHostOS
 import EarlybindPosix
 
 /// Compiled tables on the host.
 enum TableFile {
-  static func write(_ table: BindingTable, to path: String, fileSystem: PosixFileSystem)
+  static func write(_ table: BindingTable, to path: String, fileSystem: any HostFileSystem)
     throws(CommandFailure)
   {
     let bytes: [UInt8]
@@ -25,7 +26,7 @@ enum TableFile {
     }
   }
 
-  static func read(_ path: String, fileSystem: PosixFileSystem) throws(CommandFailure)
+  static func read(_ path: String, fileSystem: any HostFileSystem) throws(CommandFailure)
     -> BindingTable
   {
     let bytes: [UInt8]

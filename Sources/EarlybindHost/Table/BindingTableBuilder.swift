@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+import EarlybindCore
+
+/// The one way the host makes the binder's table from rules. `compile`
+/// writes it, `check` compares each image's copy with it byte for byte,
+/// and plan, add, list, groups and check plan with it, so every command
+/// guards the controllers the binder will refuse at boot.
+enum BindingTableBuilder {
+  /// The rules' table: their modules (checked against a kernel's tree when
+  /// `moduleCheck` is given), and `protected` once each, sorted.
+  static func table(
+    _ rules: [Rule], protected: [PCIAddress], moduleCheck: ModuleCheck? = nil
+  ) throws(CommandFailure) -> BindingTable {
+    var modules = BindingTable.modules(for: rules)
+    if let moduleCheck { modules = try moduleCheck.resolve(rules: rules, modules: modules) }
+    return BindingTable(
+      rules: rules, modules: modules, protectedAddresses: Array(Set(protected)).sorted())
+  }
+
+  /// The table to plan with on this host: the rules guarded by the
+  /// root-device guard, as `compile` builds them for the running kernel.
+  static func guardedTable(_ rules: [Rule], in environment: HostEnvironment, warn: Bool)
+    -> BindingTable
+  {
+    let guarded = environment.rootGuard()
+    if warn { guarded.printWarnings(to: environment.output) }
+    return BindingTable(
+      rules: rules, modules: BindingTable.modules(for: rules),
+      protectedAddresses: Array(Set(guarded.addresses)).sorted())
+  }
+}
+
+extension HostEnvironment {
+  /// The driver check against `kernel`'s module tree (in `directory`, or
+  /// the kernel's folder under the modules path).
+  func moduleCheck(kernel: String, directory: String? = nil) -> ModuleCheck {
+    let directory = directory ?? paths.modules + "/" + kernel
+    return ModuleCheck(kernel: kernel, directory: directory, tree: moduleTree(directory))
+  }
+}
