@@ -199,6 +199,19 @@ import Testing
         "0000:00:04.0 [1af4:1001] -> vfio-pci (line 2: 0000:00:04.0) (virtio-pci holds it now;"))
   }
 
+  @Test func checkSaysSoPerKernel() throws {
+    let host = try makeHost(builtIn: "virtio_pci.ko")
+    try host.directory.write("boot/vmlinuz-6.12.0-test", "")
+    try host.directory.write("lib/modules/6.1.0-test/modules.builtin", "kernel/fs/ext4/ext4.ko\n")
+    try host.directory.write("boot/vmlinuz-6.1.0-test", "")
+    let run = try host.run(CheckCommand.self, [])
+    #expect(
+      run.output.contains(
+        "0000:00:04.0 is held by virtio-pci, built into 6.12.0-test:"
+          + " the binder unbinds it at boot before binding vfio-pci"))
+    #expect(!run.output.contains("built into 6.1.0-test"))
+  }
+
   @Test func compileWarnsPerKernel() throws {
     let host = try makeHost(builtIn: "virtio_pci.ko")
     let run = try host.run(

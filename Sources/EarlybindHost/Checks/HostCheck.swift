@@ -85,6 +85,7 @@ struct HostCheck {
         .warning, "kernels",
         "no installed kernel found (\(paths.modules)/K with \(paths.boot)/vmlinuz-K)")
     }
+    let table = kernels.isEmpty ? nil : builtInTable
     for kernel in kernels {
       let tree = environment.moduleTree(paths.modules + "/" + kernel)
       let missing = ["vfio_pci", "vfio_iommu_type1"].filter {
@@ -97,7 +98,23 @@ struct HostCheck {
           .error, "kernel \(kernel)",
           "missing " + missing.joined(separator: ", ") + ": this kernel cannot use vfio")
       }
+      if let table {
+        for (target, holder) in NextBoot.builtInHolders(table, kernel: kernel, in: environment) {
+          report.add(
+            .ok, "kernel \(kernel)",
+            NextBoot.builtInMessage(target, holder: holder, kernel: kernel))
+        }
+      }
     }
+  }
+
+  /// The config's table as the planner sees it, for saying per kernel
+  /// which selected devices a built-in driver holds; nil without a config.
+  var builtInTable: BindingTable? {
+    guard let rules = try? ConfigFile.load(paths.config, fileSystem: fileSystem) else {
+      return nil
+    }
+    return BindingTableBuilder.guardedTable(rules, in: environment, warn: false)
   }
 
   /// The images generators write for a kernel, in their usual names.
