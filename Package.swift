@@ -77,10 +77,15 @@ if !embedded {
       name: "CEarlybindZstd",
       path: "Sources/CEarlybindZstd"
     ),
+    // Every decompressor of the image reader, from the system's libraries.
+    .target(
+      name: "CEarlybindDecompress",
+      path: "Sources/CEarlybindDecompress"
+    ),
     .target(
       name: "EarlybindHost",
       dependencies: [
-        "EarlybindCore", "EarlybindPosix", "CBlkid",
+        "EarlybindCore", "EarlybindPosix", "CBlkid", "CEarlybindDecompress",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/EarlybindHost",
