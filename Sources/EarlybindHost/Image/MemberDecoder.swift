@@ -57,7 +57,7 @@ struct MemberDecoder {
     var base = offset
     var input: [UInt8] = []
     var inputPosition = 0
-    var buffer = [UInt8](repeating: 0, count: Self.outputChunk)
+    let buffer = OutputBuffer(Self.outputChunk)
     while true {
       if inputPosition == input.count {
         base += Int64(input.count)
@@ -67,13 +67,11 @@ struct MemberDecoder {
       var outputPosition = 0
       let before = inputPosition
       let status = input.withUnsafeBufferPointer { source in
-        buffer.withUnsafeMutableBufferPointer { target in
-          eb_codec_run(
-            decoder, source.baseAddress, source.count, &inputPosition, target.baseAddress,
-            target.count, &outputPosition, &message)
-        }
+        eb_codec_run(
+          decoder, source.baseAddress, source.count, &inputPosition, buffer.start,
+          buffer.count, &outputPosition, &message)
       }
-      if outputPosition > 0 { try output(buffer[0..<outputPosition]) }
+      if outputPosition > 0 { try output(buffer.bytes(outputPosition)) }
       switch status {
       case 0:
         return base + Int64(inputPosition)
@@ -152,7 +150,7 @@ struct MemberDecoder {
     guard head.count - at >= nameLength + 4 else { throw invalid() }
     at += nameLength + 4
     var offset = start + Int64(at)
-    var buffer = [UInt8](repeating: 0, count: Self.lzoBlockSize)
+    let buffer = OutputBuffer(Self.lzoBlockSize)
     while true {
       let sizes = try read(offset, 12)
       guard sizes.count >= 4 else { throw .decompressionFailed("file corrupted") }
@@ -174,10 +172,7 @@ struct MemberDecoder {
       } else {
         var message: UnsafePointer<CChar>? = nil
         let produced = block.withUnsafeBufferPointer { input in
-          buffer.withUnsafeMutableBufferPointer { target in
-            eb_lzo1x_block(
-              input.baseAddress, input.count, target.baseAddress, decodedSize, &message)
-          }
+          eb_lzo1x_block(input.baseAddress, input.count, buffer.start, decodedSize, &message)
         }
         if produced < 0, let message, String(cString: message).hasSuffix("not found") {
           throw .libraryMissing("liblzo2.so.2")
@@ -185,7 +180,7 @@ struct MemberDecoder {
         guard produced == decodedSize else {
           throw .decompressionFailed("compressed data violation")
         }
-        try output(buffer[0..<decodedSize])
+        try output(buffer.bytes(decodedSize))
       }
       offset += Int64(codedSize)
     }
@@ -207,7 +202,7 @@ struct MemberDecoder {
       throw .decompressionFailed("invalid header")
     }
     var offset = start + 4
-    var buffer = [UInt8](repeating: 0, count: Self.lz4BlockSize)
+    let buffer = OutputBuffer(Self.lz4BlockSize)
     while true {
       let left = remaining(from: offset)
       if left < 4 { return offset - start }
@@ -222,9 +217,7 @@ struct MemberDecoder {
       let block = try read(offset, Int(size))
       var message: UnsafePointer<CChar>? = nil
       let produced = block.withUnsafeBufferPointer { input in
-        buffer.withUnsafeMutableBufferPointer { target in
-          eb_lz4_block(input.baseAddress, input.count, target.baseAddress, target.count, &message)
-        }
+        eb_lz4_block(input.baseAddress, input.count, buffer.start, buffer.count, &message)
       }
       if produced < 0 {
         if let message, String(cString: message).hasSuffix("not found") {
@@ -232,8 +225,30 @@ struct MemberDecoder {
         }
         throw .decompressionFailed("decoding failed")
       }
-      try output(buffer[0..<produced])
+      try output(buffer.bytes(produced))
       offset += Int64(size)
     }
+  }
+}
+
+/// Memory a C decoder writes into, left uninitialized until it does
+/// (zero-filling megabytes for every part would cost more than decoding
+/// small ones).
+final class OutputBuffer {
+  let start: UnsafeMutablePointer<UInt8>
+  let count: Int
+
+  init(_ count: Int) {
+    self.count = count
+    start = .allocate(capacity: count)
+  }
+
+  deinit {
+    start.deallocate()
+  }
+
+  /// The first `count` bytes, which the decoder wrote.
+  func bytes(_ count: Int) -> ArraySlice<UInt8> {
+    Array(UnsafeBufferPointer(start: start, count: count))[...]
   }
 }
