@@ -159,6 +159,18 @@ let binder = CpioArchive.Member.file("usr/sbin/earlybind-init", bytes: [0x7F, 0x
     #expect(finding.level == .error && finding.message.contains("broken padding"))
   }
 
+  /// An image cut inside an entry: the kernel unpacks what comes before
+  /// and says nothing; check says it.
+  @Test func aCutImageIsAnError() throws {
+    let host = try FakeHost.withConfig()
+    let whole = archive([
+      binder, .file("etc/earlybind/bindings.tbl", bytes: try host.compiledTable()),
+      .file("init", bytes: [UInt8](repeating: 1, count: 1000)),
+    ])
+    let finding = try host.imageFinding(Array(whole.dropLast(700)))
+    #expect(finding.level == .error && finding.message.contains("truncated image"))
+  }
+
   /// The kernel drops entries whose folder does not exist.
   @Test func entriesWithoutTheirFolderAreNotInTheImage() throws {
     let host = try FakeHost.withConfig()

@@ -140,7 +140,12 @@ let compressors: [[String]] = [
         == .cpio(CpioError(reason: .junkWithinCompressedData, offset: Int64(main.count))))
     // A cut early archive.
     let truncated = try failure(Array(early.prefix(300)))
-    #expect(truncated?.stopsTheKernel == false)
+    #expect(truncated?.stopsTheKernel == false && truncated?.isTruncated == true)
+    // An integrity check the kernel's xz decoder does not know.
+    let sha = try compress(main, ["xz", "-c", "--check=sha256"], in: directory)
+    #expect(
+      try failure(sha)?.reason
+        == .decompressionFailed("unsupported integrity check (the kernel reads CRC32, CRC64)"))
     // Not a file at all.
     let folder = #expect(throws: InitramfsImageError.self) { try names(directory.path) }
     #expect(folder?.description.contains("a directory where a regular file was expected") == true)

@@ -180,6 +180,11 @@ struct HostCheck {
         report.add(
           .error, topic,
           "the kernel stops unpacking " + error.description + ": rebuild it (\(rebuild))")
+      } else if error.isTruncated {
+        report.add(
+          .error, topic,
+          error.description + " (the kernel unpacks only what comes before): rebuild it "
+            + "(\(rebuild))")
       } else {
         report.add(.warning, topic, "not checked: " + error.description)
       }

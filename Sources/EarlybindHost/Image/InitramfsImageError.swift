@@ -39,6 +39,13 @@ struct InitramfsImageError: Error, Hashable, Sendable, CustomStringConvertible {
     self.reason = reason
   }
 
+  /// Whether the image ends inside an entry: the kernel unpacks what
+  /// comes before it, and nothing tells.
+  var isTruncated: Bool {
+    if case .cpio(let error) = reason, case .truncated = error.reason { return true }
+    return false
+  }
+
   /// Whether the kernel would stop unpacking the image here too.
   var stopsTheKernel: Bool {
     switch reason {

@@ -27,7 +27,13 @@ struct MemberDecoder {
     case .gzip: return try gzip()
     case .bzip2: return try stream(EB_CODEC_BZIP2, from: start) - start
     case .lzma: return try stream(EB_CODEC_LZMA, from: start) - start
-    case .xz: return try stream(EB_CODEC_XZ, from: start) - start
+    case .xz:
+      // The kernel's xz decoder knows no check but none, CRC32 and CRC64.
+      let header = try read(start, 8)
+      if header.count == 8 && ![0, 1, 4].contains(header[7] & 0x0F) {
+        throw .decompressionFailed("unsupported integrity check (the kernel reads CRC32, CRC64)")
+      }
+      return try stream(EB_CODEC_XZ, from: start) - start
     case .zstd: return try stream(EB_CODEC_ZSTD, from: start) - start
     case .lzo: return try lzo()
     case .lz4: return try lz4()
@@ -76,8 +82,8 @@ struct MemberDecoder {
       case 0:
         return base + Int64(inputPosition)
       case 1:
-        if input.isEmpty && outputPosition == 0 && inputPosition == before {
-          throw .decompressionFailed("truncated data")
+        if outputPosition == 0 && inputPosition == before {
+          throw .decompressionFailed(input.isEmpty ? "truncated data" : "no progress")
         }
       default:
         let text = message.map { String(cString: $0) } ?? "error"
