@@ -103,6 +103,13 @@ import Testing
     #expect(folder == .missing && link == .missing)
   }
 
+  /// An empty file ends its entry even as the last bytes of a stream.
+  @Test func anEmptyFileAtTheEndEndsItsEntry() throws {
+    var bytes = CpioArchive([.file("a", "")]).bytes()
+    bytes.removeLast(124)  // the trailer
+    #expect(try unpack(bytes).entries.map(\.name) == ["a"])
+  }
+
   @Test func aCutArchiveIsReported() {
     let bytes = sample.bytes()
     #expect(throws: CpioError.self) { try unpack(Array(bytes.prefix(300))) }

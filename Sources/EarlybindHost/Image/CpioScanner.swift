@@ -110,6 +110,7 @@ struct CpioScanner {
     while true {
       switch state {
       case .start:
+        if index == chunk.endIndex { return chunk.count }
         header.offset = offset
         pending.removeAll(keepingCapacity: true)
         state = .header
@@ -123,7 +124,7 @@ struct CpioScanner {
         guard collect(count, from: chunk, at: &index) else { return chunk.count }
         try readSymlink()
       case .copy(let remaining):
-        if index == chunk.endIndex { return chunk.count }
+        if index == chunk.endIndex && remaining > 0 { return chunk.count }
         let taken = Int(min(remaining, Int64(chunk.endIndex - index)))
         let bytes = chunk[index..<index + taken]
         if let file {
@@ -192,9 +193,7 @@ struct CpioScanner {
   }
 
   /// Whether the stream may end here without cutting an entry.
-  var isBetweenEntries: Bool {
-    state == .reset || (state == .start && afterSkip == .start)
-  }
+  var isBetweenEntries: Bool { state == .reset || state == .start }
 
   // MARK: Entries
 
