@@ -14,7 +14,7 @@ INIT_BIN = .build-embedded/earlybind-init
 STAGE = .build-stage
 
 .PHONY: all build deps install test unit-test lint e2e demo bench clean distclean \
-	sources packages deb arch rpm package-test relink-test clean-root-test
+	sources packages deb arch rpm package-test relink-test clean-root-test fuzz fuzz-build fuzz-replay
 
 all: build
 
@@ -71,21 +71,38 @@ install:
 		--prefix $(PREFIX) --sbindir $(SBINDIR) --libdir $(LIBDIR) \
 		--templates $(CURDIR) $(if $(DESTDIR),--no-manifest,)
 
-test: deps build unit-test lint e2e packages package-test relink-test clean-root-test
+test: deps build unit-test fuzz-replay lint e2e packages package-test relink-test clean-root-test
 
 unit-test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# libFuzzer targets (Fuzz/, FUZZING.md), built with -sanitize=fuzzer,address
+# into one binary. `make fuzz` runs each target for FUZZ_TIME seconds, one
+# after the other, with a memory and time limit per input; `make
+# fuzz-replay` runs the seed corpora once.
+FUZZ_DIR = .build-fuzz
+FUZZ_TIME ?= 600
+FUZZ_TARGETS = image-reader table-decoder config-parser kernel-command-line report-reader
+
+fuzz-build:
+	Fuzz/build.sh $(FUZZ_DIR)
+
+fuzz: fuzz-build
+	Fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+fuzz-replay: fuzz-build
+	Fuzz/run.sh $(FUZZ_DIR) 0 $(FUZZ_TARGETS)
+
 # shellcheck follows sourced files within one invocation.
 lint:
 	scripts/check-spdx.sh
-	shellcheck -x .ci/run scripts/*.sh initramfs-tools/hooks/earlybind \
+	shellcheck -x .ci/run scripts/*.sh Fuzz/*.sh initramfs-tools/hooks/earlybind \
 		initramfs-tools/scripts/init-top/earlybind dracut/52earlybind/*.sh \
 		mkinitcpio/install/earlybind mkinitcpio/hooks/earlybind mkinitcpio/earlybind.conf \
 		Tests/e2e/*.sh Tests/e2e/guest-init bench/*.sh debian/postinst debian/postrm \
 		packaging/arch/PKGBUILD packaging/arch/earlybind.install
-	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+	$(SWIFT) format lint --strict -r Sources Tests Fuzz Package.swift
 
 # The standalone host tool in a clean root, then one script per generator: initramfs-tools, Debian's dracut 059, dracut-ng
 # and mkinitcpio (both built from ../shared/upstream into .build-*, once); then `earlybind check` on
@@ -170,7 +187,7 @@ clean-root-test:
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-dracut-ng .build-mkinitcpio .build-standalone \
-		.build-bench .build-relink $(STAGE) $(PKG)
+		.build-bench .build-relink .build-fuzz $(STAGE) $(PKG)
 
 # Also what was downloaded: the source packages and the debootstrapped root.
 distclean: clean

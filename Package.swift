@@ -71,23 +71,23 @@ if !embedded {
       pkgConfig: "blkid",
       providers: [.apt(["libblkid-dev"])]
     ),
-    // zstd for the host's image reader, from the libzstd libkmod loads.
-    .target(
-      name: "CEarlybindZstd",
-      path: "Sources/CEarlybindZstd"
-    ),
     // The OS calls only the host tool makes: processes, locks, file
-    // status, zstd streams. Never part of the binder.
+    // status. Never part of the binder.
     .target(
       name: "EarlybindHostOS",
-      dependencies: ["EarlybindCore", "EarlybindPosix", "CEarlybindSys", "CEarlybindZstd"],
+      dependencies: ["EarlybindCore", "EarlybindPosix", "CEarlybindSys"],
       path: "Sources/EarlybindHostOS",
       swiftSettings: commonSettings
+    ),
+    // Every decompressor of the image reader, from the system's libraries.
+    .target(
+      name: "CEarlybindDecompress",
+      path: "Sources/CEarlybindDecompress"
     ),
     .target(
       name: "EarlybindHost",
       dependencies: [
-        "EarlybindCore", "EarlybindPosix", "EarlybindHostOS", "CBlkid",
+        "EarlybindCore", "EarlybindPosix", "EarlybindHostOS", "CBlkid", "CEarlybindDecompress",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/EarlybindHost",

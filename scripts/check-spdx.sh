@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Fails, naming them, on tracked files without the project's SPDX license
 # line in their first five lines. Formats that cannot hold a comment, and
-# the files that state the licenses themselves, are listed below.
+# the files that state the licenses themselves, are listed below; so are
+# the fuzzers' seed inputs (Fuzz/corpus), which are those formats' data.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ missing=$(git ls-files | while IFS= read -r file; do
 	case "$exempt" in *"
 $file
 "*) continue ;; esac
+	case "$file" in Fuzz/corpus/*) continue ;; esac
 	[ -f "$file" ] || continue
 	head -n 5 "$file" | grep -q 'SPDX-License-Identifier: Apache-2\.0' || echo "$file"
 done)

@@ -34,6 +34,24 @@ struct CpioArchive {
     self.magic = magic
   }
 
+  /// `members`, each preceded by the folders its path needs that no
+  /// earlier member made, as generators write them.
+  static func withParents(_ members: [Member]) -> [Member] {
+    var made: Set<String> = []
+    var out: [Member] = []
+    for member in members {
+      let parts = CpioEntry.normalized(member.name).split(separator: "/").dropLast()
+      var path = ""
+      for part in parts {
+        path += (path.isEmpty ? "" : "/") + part
+        if made.insert(path).inserted { out.append(.directory(path)) }
+      }
+      if member.mode & 0o170000 == 0o040000 { made.insert(CpioEntry.normalized(member.name)) }
+      out.append(member)
+    }
+    return out
+  }
+
   /// The archive with its trailer, padded to `block` bytes with zeros as
   /// GNU cpio pads to 512.
   func bytes(block: Int = 4) -> [UInt8] {
@@ -61,19 +79,45 @@ struct CpioArchive {
   }
 }
 
-/// Runs a scanner over `bytes` fed in chunks of `chunk` bytes.
-func scanAll(
-  _ bytes: [UInt8], chunk: Int = .max, stopsAtForeignData: Bool = true,
-  keepsData: @escaping (CpioEntry) -> Bool = { _ in true }
-) throws(CpioError) -> (entries: [CpioEntry], scanner: CpioScanner) {
-  var scanner = CpioScanner(stopsAtForeignData: stopsAtForeignData, keepsData: keepsData)
+/// What the kernel would unpack from `bytes` (an uncompressed archive)
+/// fed in chunks of `chunk` bytes: the entries it names, in order, and the
+/// tree, with the first `keptSize` bytes of files named in `keeping`.
+func unpack(
+  _ bytes: [UInt8], chunk: Int = .max, keeping: Set<String> = ["bindings.tbl"],
+  keptSize: Int = 1 << 20, limits: ImageLimits = .default
+) throws(CpioError) -> (entries: [CpioEntry], tree: UnpackedTree) {
+  let kept = Set(keeping.map { Array($0.utf8) })
+  var scanner = CpioScanner(limits: limits, keptSize: keptSize) { kept.contains(Array($0)) }
   var entries: [CpioEntry] = []
+  scanner.visit = { entries.append($0) }
   var start = 0
-  while start < bytes.count && scanner.foreignOffset == nil {
+  while start < bytes.count {
     let end = start + min(chunk, bytes.count - start)
-    try scanner.consume(bytes[start..<end], into: &entries)
-    start = end
+    let used = try scanner.write(bytes[start..<end])
+    // Stopped after padding: the kernel reads a header there.
+    if used < end - start { scanner.state = .start }
+    start += used
   }
-  if scanner.foreignOffset == nil { try scanner.finish() }
-  return (entries, scanner)
+  if !scanner.isBetweenEntries {
+    throw CpioError(reason: .truncated("archive"), offset: scanner.offset)
+  }
+  return (entries, scanner.tree)
+}
+
+extension UnpackedTree {
+  /// The kept bytes of the regular file `path` leads to, or nil.
+  func bytes(_ path: String) -> [UInt8]? {
+    var tree = self
+    guard case .node(let id)? = try? tree.lookup(path), nodes[Int(id)].kind == .file else {
+      return nil
+    }
+    return nodes[Int(id)].data
+  }
+
+  /// Whether `path` leads to a regular file.
+  func hasFile(_ path: String) -> Bool {
+    var tree = self
+    guard case .node(let id)? = try? tree.lookup(path) else { return false }
+    return nodes[Int(id)].kind == .file
+  }
 }

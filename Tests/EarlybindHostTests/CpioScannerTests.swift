@@ -4,151 +4,114 @@ import Testing
 
 @testable import EarlybindHost
 
+/// The cpio rules of init/initramfs.c, one by one.
 @Suite struct CpioScannerTests {
-  let sample = CpioArchive([
-    .directory("."), .directory("./usr"), .file("./usr/sbin/earlybind-init", bytes: [1, 2, 3]),
-    .symlink("./bin", to: "usr/bin"), .file("/etc/earlybind/bindings.tbl", "table\n"),
-    .file("empty", ""),
-  ])
+  let sample = CpioArchive(
+    CpioArchive.withParents([
+      .directory("."), .file("./usr/sbin/earlybind-init", bytes: [1, 2, 3]),
+      .symlink("./bin", to: "usr/bin"), .file("/etc/earlybind/bindings.tbl", "table\n"),
+      .file("empty", ""),
+    ]))
 
-  @Test func membersComeWithNormalizedNamesTypesAndData() throws {
-    let (entries, scanner) = try scanAll(sample.bytes())
+  @Test func entriesComeWithNormalizedNamesAndTheTreeHoldsThem() throws {
+    let (entries, tree) = try unpack(sample.bytes())
     #expect(
       entries.map(\.name) == [
-        "", "usr", "usr/sbin/earlybind-init", "bin", "etc/earlybind/bindings.tbl", "empty",
+        "", "usr", "usr/sbin", "usr/sbin/earlybind-init", "bin", "etc", "etc/earlybind",
+        "etc/earlybind/bindings.tbl", "empty",
       ])
-    #expect(entries[2].isRegularFile && entries[2].data == [1, 2, 3] && entries[2].size == 3)
-    #expect(entries[3].isSymlink && entries[3].data == Array("usr/bin".utf8))
-    #expect(entries[4].data == Array("table\n".utf8))
-    #expect(!entries[1].isRegularFile && !entries[1].isSymlink)
     #expect(entries[0].offset == 0 && entries[1].offset == 112)
-    #expect(scanner.archives == 1 && scanner.isAtEnd)
+    #expect(tree.bytes("etc/earlybind/bindings.tbl") == Array("table\n".utf8))
+    #expect(tree.hasFile("usr/sbin/earlybind-init") && tree.bytes("usr/sbin/earlybind-init") == nil)
+    #expect(tree.hasFile("empty"))
   }
 
-  @Test func theChecksumFormatReadsTheSame() throws {
+  @Test func anyChunkingGivesTheSameEntries() throws {
+    let bytes = sample.bytes() + [0, 0, 0, 0] + sample.bytes(block: 512)
+    let whole = try unpack(bytes).entries
+    #expect(whole.count == 18)
+    for chunk in 1...bytes.count {
+      #expect(try unpack(bytes, chunk: chunk).entries == whole, "chunk \(chunk)")
+    }
+  }
+
+  /// 070702: the kernel sums the data of every file it writes.
+  @Test func theChecksumFormatIsVerified() throws {
     var crc = sample
     crc.magic = "070702"
-    #expect(try scanAll(crc.bytes()).entries == (try scanAll(sample.bytes()).entries))
+    #expect(throws: CpioError.self) { try unpack(crc.bytes()) }
+    let good = CpioArchive([.file("a", bytes: [1, 2, 250])], magic: "070702").bytes()
+    var summed = good
+    // The check field of the first header: 1 + 2 + 250 = 0xFD.
+    summed.replaceSubrange(102..<110, with: Array("000000FD".utf8))
+    #expect(try unpack(summed).entries.map(\.name) == ["a"])
+    #expect(throws: CpioError(reason: .badChecksum("a"), offset: 0)) { try unpack(good) }
   }
 
-  @Test func anyChunkingGivesTheSameMembers() throws {
-    let bytes = sample.bytes() + [0, 0, 0, 0] + sample.bytes(block: 512)
-    let whole = try scanAll(bytes).entries
-    #expect(whole.count == 12)
-    for chunk in 1...bytes.count {
-      #expect(try scanAll(bytes, chunk: chunk).entries == whole, "chunk \(chunk)")
+  /// simple_strntoul: "0x" skipped, digits up to the first other byte.
+  @Test func headerFieldsAreReadAsTheKernelReadsThem() {
+    #expect(CpioScanner.field(Array("0000001F".utf8)[...]) == 0x1F)
+    #expect(CpioScanner.field(Array("0x00001f".utf8)[...]) == 0x1F)
+    #expect(CpioScanner.field(Array("12G45678".utf8)[...]) == 0x12)
+    #expect(CpioScanner.field(Array("zzzzzzzz".utf8)[...]) == 0)
+  }
+
+  @Test func headersTheKernelRefusesStopIt() throws {
+    var old = sample.bytes()
+    old.replaceSubrange(0..<6, with: Array("070707".utf8))
+    #expect(throws: CpioError(reason: .oldFormat, offset: 0)) { try unpack(old) }
+    var bad = sample.bytes()
+    bad.replaceSubrange(0..<6, with: Array("123456".utf8))
+    #expect(throws: CpioError(reason: .badMagic(Array("123456".utf8)), offset: 0)) {
+      try unpack(bad)
     }
   }
 
-  @Test func dataIsKeptOnlyWhenAsked() throws {
-    let entries = try scanAll(sample.bytes()) { $0.name.hasSuffix(".tbl") }.entries
-    #expect(entries.compactMap(\.data) == [Array("table\n".utf8)])
+  /// A name must end in NUL at its last byte; before that, the first NUL
+  /// ends it.
+  @Test func namesEndAtTheirFirstNul() throws {
+    let (entries, tree) = try unpack(
+      CpioArchive([.directory("etc"), .file("etc/bindings.tbl\0junk", "T")]).bytes())
+    #expect(entries.map(\.name) == ["etc", "etc/bindings.tbl"])
+    #expect(tree.bytes("etc/bindings.tbl") == Array("T".utf8))
+    var unterminated = CpioArchive([.file("ab", "T")]).bytes()
+    unterminated[112] = 0x63  // "ab\0" -> "abc"
+    #expect(throws: CpioError(reason: .nameWithoutNul, offset: 0)) { try unpack(unterminated) }
   }
 
-  @Test func skippingDataMatchesReadingIt() throws {
+  /// Zero padding between entries is skipped whatever its length, but
+  /// what follows must start at a multiple of four.
+  @Test func paddingMustEndOnAMultipleOfFour() throws {
+    let one = CpioArchive([.file("a")]).bytes()
+    let two = CpioArchive([.file("b")]).bytes()
+    #expect(try unpack(one + [0, 0, 0, 0, 0, 0, 0, 0] + two).entries.map(\.name) == ["a", "b"])
+    #expect(throws: CpioError(reason: .brokenPadding, offset: Int64(one.count + 3))) {
+      try unpack(one + [0, 0, 0] + two)
+    }
+  }
+
+  /// do_header skips entries it will not create without reading their
+  /// names: a folder with data, a name over PATH_MAX, a link over it.
+  @Test func entriesTheKernelSkipsLeaveNoTrace() throws {
+    let folderWithData = CpioArchive.Member(name: "d", mode: 0o040755, data: [1, 2, 3])
+    let longLink = CpioArchive.Member.symlink("l", to: String(repeating: "a", count: 4097))
+    var (entries, tree) = try unpack(
+      CpioArchive([folderWithData, longLink, .file("f")]).bytes())
+    #expect(entries.map(\.name) == ["f"])
+    let folder = try tree.lookup("d")
+    let link = try tree.lookup("l")
+    #expect(folder == .missing && link == .missing)
+  }
+
+  /// An empty file ends its entry even as the last bytes of a stream.
+  @Test func anEmptyFileAtTheEndEndsItsEntry() throws {
+    var bytes = CpioArchive([.file("a", "")]).bytes()
+    bytes.removeLast(124)  // the trailer
+    #expect(try unpack(bytes).entries.map(\.name) == ["a"])
+  }
+
+  @Test func aCutArchiveIsReported() {
     let bytes = sample.bytes()
-    var scanner = CpioScanner()
-    var entries: [CpioEntry] = []
-    var offset = 0
-    while offset < bytes.count {
-      if scanner.skippableData > 0 {
-        scanner.skip(scanner.skippableData, into: &entries)
-      } else {
-        try scanner.consume(bytes[offset..<offset + 1], into: &entries)
-      }
-      offset = Int(scanner.offset)
-    }
-    try scanner.finish()
-    #expect(entries.map(\.name) == (try scanAll(bytes).entries.map(\.name)))
-  }
-
-  @Test func stopsAtForeignDataAfterAnArchive() throws {
-    let early = sample.bytes(block: 512)
-    let bytes = early + [0, 0, 0, 0, 0x28, 0xB5, 0x2F, 0xFD, 1, 2, 3]
-    let (entries, scanner) = try scanAll(bytes, chunk: 7)
-    #expect(entries.count == 6)
-    #expect(scanner.foreignOffset == Int64(early.count + 4))
-    // Inside a decompressed stream the same bytes are an error.
-    let error = #expect(throws: CpioError.self) {
-      try scanAll(bytes, stopsAtForeignData: false)
-    }
-    #expect(error?.offset == Int64(early.count + 4))
-    #expect(error?.description.contains("want 070701 or 070702") == true)
-    // An image that is only foreign data has no early archive.
-    #expect(try scanAll([0x1F, 0x8B, 8, 0, 0, 0, 0]).scanner.foreignOffset == 0)
-  }
-
-  /// Every prefix that does not end between archives is an error, with an
-  /// offset inside the input.
-  @Test func everyTruncationIsAnError() throws {
-    let bytes = sample.bytes()
-    for length in 0..<bytes.count {
-      let error = #expect(throws: CpioError.self, "length \(length)") {
-        try scanAll(Array(bytes[0..<length]))
-      }
-      #expect((error?.offset ?? -1) <= Int64(length), "length \(length)")
-    }
-    #expect(
-      (try? scanAll(Array(bytes[0..<200])))?.entries == nil,
-      "a cut inside the second member")
-  }
-
-  @Test func malformedHeadersNameTheFieldAndTheOffset() throws {
-    var bytes = sample.bytes()
-    let second = 112
-    bytes[second + 6 + 6 * 8] = UInt8(ascii: "g")  // filesize
-    var error = #expect(throws: CpioError.self) { try scanAll(bytes) }
-    #expect(error == CpioError(reason: .badField("filesize"), offset: Int64(second)))
-    bytes = sample.bytes()
-    bytes[second + 3] = UInt8(ascii: "9")
-    error = #expect(throws: CpioError.self) { try scanAll(bytes) }
-    #expect(error?.reason == .badMagic(Array("070901".utf8)))
-    // namesize 0, and a name without its NUL.
-    for (namesize, reason) in [
-      ("00000000", CpioError.Reason.badField("namesize")),
-      ("00000001", .badField("namesize (name not NUL-terminated)")),
-    ] {
-      bytes = sample.bytes()
-      bytes.replaceSubrange(
-        (6 + 11 * 8)..<(6 + 12 * 8), with: Array(namesize.utf8))
-      error = #expect(throws: CpioError.self) { try scanAll(bytes) }
-      #expect(error == CpioError(reason: reason, offset: 0))
-    }
-  }
-
-  /// Random bytes, and valid archives with random bytes changed, never
-  /// trap: each is read or refused.
-  @Test func randomInputNeverTraps() {
-    var random = SplitMix64(seed: 0x6561_726C_7962_696E)
-    let valid = sample.bytes()
-    var read = 0
-    var refused = 0
-    for round in 0..<3000 {
-      var bytes: [UInt8]
-      if round % 2 == 0 {
-        bytes = (0..<Int.random(in: 0...600, using: &random)).map { _ in
-          UInt8.random(in: 0...255, using: &random)
-        }
-        if round % 4 == 0 && !bytes.isEmpty {
-          bytes.replaceSubrange(0..<min(6, bytes.count), with: Array("070701".utf8).prefix(6))
-        }
-      } else {
-        bytes = valid
-        for _ in 0..<Int.random(in: 1...4, using: &random) {
-          let index = Int.random(in: 0..<bytes.count, using: &random)
-          bytes[index] =
-            round % 3 == 0
-            ? UInt8.random(in: 0x30...0x46, using: &random)
-            : UInt8.random(in: 0...255, using: &random)
-        }
-      }
-      let chunk = Int.random(in: 1...64, using: &random)
-      if (try? scanAll(bytes, chunk: chunk, stopsAtForeignData: round % 5 != 0)) != nil {
-        read += 1
-      } else {
-        refused += 1
-      }
-    }
-    #expect(read > 0 && refused > 0)
+    #expect(throws: CpioError.self) { try unpack(Array(bytes.prefix(300))) }
   }
 }

@@ -127,14 +127,20 @@ struct HostCheck {
   static let binderPath = "usr/sbin/earlybind-init"
   static let tablePath = String(InstalledPaths.table.dropFirst())
 
-  /// The binder and the table in `image`, read until both are found.
-  static func inspect(_ image: String) throws(InitramfsImageError) -> ImageSearch {
-    var search = ImageSearch(wanted: [binderPath, tablePath], keepingDataOf: [tablePath])
-    try InitramfsImage.scan(image, keepsData: search.keepsData) { entry in
-      search.add(entry)
-      return !search.isComplete
+  /// The binder and the table in `image`, as the kernel unpacks it: the
+  /// whole image is read, since a later archive overrides an earlier one.
+  /// The table's first bytes are kept, as many as the binder reads.
+  static func inspect(_ image: String, limits: ImageLimits = .default)
+    throws(InitramfsImageError) -> ImageSearch
+  {
+    var tree = try InitramfsImage.read(
+      image, keeping: [ImageSearch.baseName(tablePath)],
+      keptSize: BindingTableCodec.maximumSize + 1, limits: limits)
+    do {
+      return try ImageSearch([binderPath, tablePath], in: &tree)
+    } catch {
+      throw InitramfsImageError(path: image, partOffset: 0, reason: .limit(error.limit))
     }
-    return search
   }
 
   /// The table the config compiles to now for `kernel`, byte for byte as
@@ -172,33 +178,81 @@ struct HostCheck {
         report.add(.warning, "image \(kernel)", "no initramfs image for \(kernel) in \(paths.boot)")
       }
       for image in found {
-        let search: ImageSearch
-        do {
-          search = try Self.inspect(image)
-        } catch {
-          report.add(.warning, "image \(kernel)", "cannot list the files of " + error.description)
-          continue
-        }
-        let hasBinder = search.found[Self.binderPath] != nil
-        let hasTable = search.found[Self.tablePath] != nil
-        if hasBinder && hasTable {
-          let table = search.found[Self.tablePath]?.data
-          let current = table == nil ? nil : currentTable(for: kernel, protected: protected)
-          if let table, let current, table != current {
-            report.add(
-              .warning, "image \(kernel)",
-              "\(image) carries a binding table that differs from what \(paths.config) compiles "
-                + "to now: rebuild the initramfs (\(rebuild))")
-          } else {
-            report.add(.ok, "image \(kernel)", "\(image) carries the binder and its table")
-          }
-        } else {
-          report.add(
-            .error, "image \(kernel)",
-            "\(image) has no " + (hasBinder ? "binding table" : "earlybind binder")
-              + ": rebuild it (\(rebuild))")
+        checkImage(image, kernel: kernel, rebuild: rebuild, into: &report) {
+          currentTable(for: kernel, protected: protected)
         }
       }
+    }
+  }
+
+  /// One image: the binder and a table the binder accepts, the same as the
+  /// config compiles to now.
+  func checkImage(
+    _ image: String, kernel: String, rebuild: String, into report: inout CheckReport,
+    current: () -> [UInt8]?
+  ) {
+    let topic = "image \(kernel)"
+    let search: ImageSearch
+    do {
+      search = try Self.inspect(image)
+    } catch {
+      if error.stopsTheKernel {
+        report.add(
+          .error, topic,
+          "the kernel stops unpacking " + error.description + ": rebuild it (\(rebuild))")
+      } else if error.isTruncated {
+        report.add(
+          .error, topic,
+          error.description + " (the kernel unpacks only what comes before): rebuild it "
+            + "(\(rebuild))")
+      } else {
+        report.add(.warning, topic, "not checked: " + error.description)
+      }
+      return
+    }
+    guard search.file(Self.binderPath) != nil else {
+      report.add(.error, topic, "\(image) has no earlybind binder: rebuild it (\(rebuild))")
+      return
+    }
+    switch search.results[Self.tablePath] {
+    case .file(let entry)?:
+      guard let bytes = entry.data else {
+        report.add(
+          .warning, topic,
+          "\(image): /\(Self.tablePath) leads to /\(entry.name), which check does not read")
+        return
+      }
+      // What the binder does with it: read at most one byte more than a
+      // table can hold, and refuse it as a whole if it does not decode.
+      do {
+        _ = try BindingTableCodec.decode(bytes)
+      } catch {
+        report.add(
+          .error, topic,
+          "\(image): the binder refuses its table /\(entry.name) and binds nothing: "
+            + error.description + "; rebuild it (\(rebuild))")
+        return
+      }
+      if let current = current(), bytes != current {
+        report.add(
+          .warning, topic,
+          "\(image) carries a binding table that differs from what \(paths.config) compiles "
+            + "to now: rebuild the initramfs (\(rebuild))")
+      } else {
+        report.add(.ok, topic, "\(image) carries the binder and its table")
+      }
+    case .notRegular(let what)?:
+      report.add(
+        .error, topic,
+        "\(image): /\(Self.tablePath) is \(what), which the binder refuses: "
+          + "rebuild it (\(rebuild))")
+    case .unreachable?:
+      report.add(
+        .error, topic,
+        "\(image): /\(Self.tablePath) goes through more than \(UnpackedTree.symlinkHops) "
+          + "links or a name over 255 bytes, which the binder cannot open: rebuild it (\(rebuild))")
+    case .missing?, nil:
+      report.add(.error, topic, "\(image) has no binding table: rebuild it (\(rebuild))")
     }
   }
 

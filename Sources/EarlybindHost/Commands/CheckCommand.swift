@@ -36,10 +36,7 @@ struct CheckCommand: HostCommand {
     if let listImage {
       var names = ""
       do {
-        try InitramfsImage.scan(listImage) { entry in
-          names += entry.name + "\n"
-          return true
-        }
+        _ = try InitramfsImage.read(listImage) { entry in names += entry.name + "\n" }
       } catch {
         throw .image(error)
       }

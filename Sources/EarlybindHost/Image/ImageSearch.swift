@@ -1,81 +1,49 @@
 // SPDX-License-Identifier: Apache-2.0
-/// Looks for paths among an image's members as the unpacked tree will
-/// have them: through the symlinks the archive carries, so that
-/// `usr/sbin/earlybind-init` is found in a usr-merged image whose
-/// `usr/sbin` links to `bin` (mkinitcpio on Arch), as in one where it is a
-/// folder (initramfs-tools, dracut).
+/// Looks for paths in an image as the binder will meet them at boot: in
+/// the tree the kernel unpacked, through its links (usr/sbin may link to
+/// bin, as mkinitcpio lays out Arch's usr-merged tree).
 struct ImageSearch {
-  /// Paths without a leading slash (`usr/sbin/earlybind-init`).
-  let wanted: [String]
-  /// Wanted paths whose bytes are kept (small files only).
-  let keptPaths: Set<String>
-  /// Each wanted path found, with the member that holds it.
-  private(set) var found: [String: CpioEntry] = [:]
-
-  private let wantedNames: Set<Substring>
-  private var candidates: [String: CpioEntry] = [:]
-  private var symlinks: [String: String] = [:]
-
-  static let maximumKeptSize: Int64 = 1 << 20
-  static let maximumLinkSize: Int64 = 4096
-
-  init(wanted: [String], keepingDataOf kept: Set<String> = []) {
-    self.wanted = wanted
-    keptPaths = kept
-    wantedNames = Set(wanted.map(Self.baseName))
+  enum Result: Hashable {
+    /// A regular file; `data` holds its first bytes when it was kept.
+    case file(CpioEntry)
+    /// Something else is there (a folder, a node).
+    case notRegular(String)
+    case missing
+    /// Over the kernel's 40 links, or a component over NAME_MAX.
+    case unreachable
   }
 
-  var isComplete: Bool { found.count == wanted.count }
+  /// Each wanted path (without a leading slash) and what it leads to.
+  private(set) var results: [String: Result] = [:]
 
-  /// The members whose data `add` needs: symlink targets, and files named
-  /// like a kept path.
-  func keepsData(_ entry: CpioEntry) -> Bool {
-    if entry.isSymlink { return entry.size <= Self.maximumLinkSize }
-    return entry.isRegularFile && entry.size <= Self.maximumKeptSize
-      && keptPaths.contains { Self.baseName($0) == Self.baseName(entry.name) }
-  }
-
-  mutating func add(_ entry: CpioEntry) {
-    if entry.isSymlink, let data = entry.data {
-      symlinks[entry.name] = String(decoding: data, as: UTF8.self)
-    } else if entry.isRegularFile && wantedNames.contains(Self.baseName(entry.name)) {
-      candidates[entry.name] = entry
-    } else {
-      return
-    }
-    for path in wanted where found[path] == nil {
-      if let match = resolve(path).flatMap({ candidates[$0] }) { found[path] = match }
-    }
-  }
-
-  static func baseName<S: StringProtocol>(_ path: S) -> Substring {
-    Substring(path.split(separator: "/").last ?? "")
-  }
-
-  /// `path` with every symlink in it followed (as far as the members seen
-  /// so far tell); nil for a loop.
-  func resolve(_ path: String) -> String? {
-    var pending = path.split(separator: "/").map(String.init).reversed() as [String]
-    var resolved: [String] = []
-    var hops = 0
-    while let component = pending.popLast() {
-      switch component {
-      case "", ".": continue
-      case "..":
-        _ = resolved.popLast()
-        continue
-      default: break
+  init(_ wanted: [String], in tree: inout UnpackedTree) throws(ImageLimitExceeded) {
+    for path in wanted {
+      switch try tree.lookup(path) {
+      case .missing: results[path] = .missing
+      case .failed: results[path] = .unreachable
+      case .node(let id):
+        let node = tree.nodes[Int(id)]
+        switch node.kind {
+        case .file:
+          results[path] = .file(
+            CpioEntry(
+              name: tree.path(of: id), mode: 0o100644, size: node.size, offset: node.offset,
+              data: node.data))
+        case .directory: results[path] = .notRegular("a folder")
+        case .symlink, .other: results[path] = .notRegular("a device node, FIFO or socket")
+        }
       }
-      let candidate = (resolved + [component]).joined(separator: "/")
-      guard let target = symlinks[candidate] else {
-        resolved.append(component)
-        continue
-      }
-      hops += 1
-      if hops > 40 { return nil }
-      if target.hasPrefix("/") { resolved = [] }
-      pending += target.split(separator: "/").map(String.init).reversed()
     }
-    return resolved.joined(separator: "/")
+  }
+
+  /// The regular file at `path`, if that is what it leads to.
+  func file(_ path: String) -> CpioEntry? {
+    if case .file(let entry) = results[path] { return entry }
+    return nil
+  }
+
+  /// The wanted paths with their last components, whose files keep bytes.
+  static func baseName(_ path: String) -> String {
+    String(path.split(separator: "/").last ?? "")
   }
 }

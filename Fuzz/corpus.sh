@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Writes the seed corpora, Fuzz/corpus/<target>/: a few small valid inputs
+# per target, from which the fuzzer mutates. Run again to regenerate them;
+# the output is committed. Needs swiftc, cpio and the compressors.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+corpus=$here/corpus
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+rm -rf "$corpus"
+mkdir -p "$corpus/table-decoder" "$corpus/config-parser" "$corpus/kernel-command-line" \
+	"$corpus/report-reader" "$corpus/image-reader"
+
+# Binding tables, encoded by the codec itself.
+swiftc -module-name EarlybindCore -parse-as-library "$root"/Sources/EarlybindCore/*.swift \
+	"$here/seeds/TableSeeds.swift" -o "$work/table-seeds" 2>/dev/null
+"$work/table-seeds" "$corpus/table-decoder"
+
+c=$corpus/config-parser
+printf 'non-boot-vga\n' > "$c/simple"
+printf '# GPU and its audio\n0000:03:00.0 expect=10de:13c2\r\n10de:13c2:1458:3702 driver=pci-stub functions=all\n' > "$c/options"
+printf 'class:0300 group rebind allow-boot-vga\nclass:0c0330 functions=none  # USB\n\n03:00.1\n' > "$c/classes"
+
+k=$corpus/kernel-command-line
+printf 'BOOT_IMAGE=/vmlinuz root=UUID=1234 ro quiet earlybind.bind=03:00.0+rebind,10de:13c2+driver=pci-stub\n' > "$k/bind"
+printf 'earlybind=off earlybind.dry_run earlybind.debug=1 "earlybind.skip=0000:01:00.0,02:00.0" -- init args\n' > "$k/switches"
+printf 'earlybind-bind=class:0300+functions=all+group earlybind.skip=zz\n' > "$k/bad"
+
+r=$corpus/report-reader
+printf '{"version":1,"status":"done","message":"2 bound","elapsed_us":812,"devices":[{"address":"0000:00:05.0","id":"[1234:1111]","driver":"vfio-pci","reason":"line 2","outcome":"bound","detail":""}],"refused":["0000:00:03.0 is the boot GPU"],"unmatched_rules":[],"modules":["vfio","vfio_pci"],"problems":[]}\n' > "$r/done"
+printf '{"version":1,"status":"table-error","message":"bad magic \\"EBTB\\"\\n","elapsed_us":0,"devices":[],"refused":[],"unmatched_rules":["line 3: 10de:13c2"],"modules":[],"problems":["\\u00e9"]}\n' > "$r/table-error"
+
+# Images: a tree with the binder, its table behind a link, and a folder,
+# as cpio writes it; then compressed with every format the kernel reads.
+t=$work/tree
+mkdir -p "$t/usr/bin" "$t/etc/earlybind"
+printf 'binder' > "$t/usr/bin/earlybind-init"
+cp "$corpus/table-decoder/table-0" "$t/etc/earlybind/bindings.tbl"
+ln -s usr/bin "$t/sbin"
+(cd "$t" && printf '.\netc\netc/earlybind\netc/earlybind/bindings.tbl\nsbin\nusr\nusr/bin\nusr/bin/earlybind-init\n' |
+	cpio --quiet -o -H newc --reproducible) > "$work/main.cpio"
+i=$corpus/image-reader
+cp "$work/main.cpio" "$i/plain"
+gzip -9 -n -c "$work/main.cpio" > "$i/gzip"
+xz -c --check=crc32 "$work/main.cpio" > "$i/xz"
+xz -c --format=lzma "$work/main.cpio" > "$i/lzma"
+zstd -q -c "$work/main.cpio" > "$i/zstd"
+bzip2 -c "$work/main.cpio" > "$i/bzip2"
+lz4 -q -l -c "$work/main.cpio" > "$i/lz4"
+lzop -c "$work/main.cpio" > "$i/lzop"
+# An early uncompressed archive, then two members of different formats.
+(cd "$t" && printf 'usr\nusr/bin\nusr/bin/earlybind-init\n' |
+	cpio --quiet -o -H newc --reproducible) > "$work/early.cpio"
+{ cat "$work/early.cpio"; zstd -q -c "$work/main.cpio"; head -c 512 /dev/zero; gzip -n -c "$work/main.cpio"; } > "$i/members"
