@@ -180,10 +180,19 @@ RELINK = .build-relink
 relink-test: $(SOURCES)/.complete
 	Tests/e2e/relink.sh $(SOURCES) $(RELINK)
 
+# Debian 12 beside the two Debian 13 runs (which share one debootstrapped
+# root, so they run one after the other); each run's output in turn.
+CLEAN_ROOT_LOGS = .build-clean-root/logs
 clean-root-test:
-	Tests/e2e/clean-root.sh $(PKG)
-	E2E_SUITE=trixie Tests/e2e/clean-root.sh $(PKG)
-	E2E_SUITE=trixie E2E_GENERATOR=dracut Tests/e2e/clean-root.sh $(PKG)
+	@mkdir -p $(CLEAN_ROOT_LOGS); rc=0; \
+	Tests/e2e/clean-root.sh $(PKG) >$(CLEAN_ROOT_LOGS)/bookworm.log 2>&1 & bookworm=$$!; \
+	E2E_SUITE=trixie Tests/e2e/clean-root.sh $(PKG) >$(CLEAN_ROOT_LOGS)/trixie.log 2>&1 || rc=1; \
+	E2E_SUITE=trixie E2E_GENERATOR=dracut Tests/e2e/clean-root.sh $(PKG) \
+		>$(CLEAN_ROOT_LOGS)/trixie-dracut.log 2>&1 || rc=1; \
+	wait $$bookworm || rc=1; \
+	for run in bookworm trixie trixie-dracut; do \
+		echo "== Tests/e2e/clean-root.sh ($$run)"; cat $(CLEAN_ROOT_LOGS)/$$run.log; \
+	done; exit $$rc
 
 clean:
 	rm -rf .build .build-embedded .build-static .build-dracut .build-dracut-ng .build-mkinitcpio .build-standalone \
