@@ -35,6 +35,23 @@ import Testing
         + "dracut --regenerate-all --force; mkinitcpio -P")
   }
 
+  /// A package ships the hooks of every generator; the host has one.
+  @Test func onlyTheGeneratorsThisHostHasAreNamed() throws {
+    let host = try TestHost()
+    try host.directory.write("usr/share/initramfs-tools/hooks/earlybind", "#!/bin/sh\n")
+    try host.directory.write("usr/lib/dracut/modules.d/52earlybind/module-setup.sh", "")
+    try host.directory.write("usr/lib/initcpio/install/earlybind", "")
+    try host.directory.write("usr/bin/dracut", "#!/bin/bash\n")
+    #expect(
+      try lastLine(host)
+        == "Rebuild the initramfs to use it at boot: dracut --regenerate-all --force")
+    try host.directory.write("usr/sbin/mkinitramfs", "#!/bin/sh\n")
+    #expect(
+      try lastLine(host)
+        == "Rebuild the initramfs to use it at boot: update-initramfs -u -k all; "
+        + "dracut --regenerate-all --force")
+  }
+
   @Test func hooksEarlybindInstalledUseInstallRegenerate() throws {
     let host = try TestHost()
     let install = try host.run(

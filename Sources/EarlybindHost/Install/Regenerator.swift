@@ -64,8 +64,10 @@ struct Regenerator {
   /// `earlybind install` put the hooks (its manifest is there), `install
   /// --regenerate` rebuilds them. Where a package did (hooks but no
   /// manifest), that would claim the package's files for the manifest, so
-  /// each generator's own rebuild command is named instead. Nil when no
-  /// hook is installed. `hooked` is `InitramfsGenerator.hooked` of `root`.
+  /// the own rebuild command is named of each hooked generator this host
+  /// has (a package ships the hooks of all three; a host uses one), or of
+  /// every hooked one when none is found. Nil when no hook is installed.
+  /// `hooked` is `InitramfsGenerator.hooked` of `root`.
   static func rebuildCommand(
     root: String, fileSystem: any HostFileSystem, hooked: [InitramfsGenerator]
   ) -> String? {
@@ -74,7 +76,11 @@ struct Regenerator {
       return "earlybind install --regenerate"
     }
     guard !hooked.isEmpty else { return nil }
-    return hooked.map(\.rebuildAllCommand).joined(separator: "; ")
+    let present = hooked.filter { generator in
+      generator.commandCandidates.contains { fileSystem.exists(base + $0) }
+    }
+    return (present.isEmpty ? hooked : present).map(\.rebuildAllCommand)
+      .joined(separator: "; ")
   }
 
   static func rebuildHint(root: String, fileSystem: any HostFileSystem) -> String {
