@@ -42,6 +42,18 @@ import Testing
     try manifest.text().write(toFile: manifestFile, atomically: true, encoding: .utf8)
   }
 
+  /// Sets the manifest's checksum of `path` to that of `text`, as someone
+  /// who wants another file deleted would.
+  func forgeChecksum(of path: String, as text: String) throws {
+    let manifestFile = destdir + InstallManifest.path
+    var manifest = try InstallManifest.parse(
+      try String(contentsOfFile: manifestFile, encoding: .utf8), file: manifestFile)
+    var entry = try #require(manifest.entry(at: path))
+    entry.checksum = CRC32.checksum(Array(text.utf8))
+    manifest.record(entry)
+    try manifest.text().write(toFile: manifestFile, atomically: true, encoding: .utf8)
+  }
+
   func uninstall() throws -> CommandRun {
     try host.run(
       UninstallCommand.self,
@@ -78,14 +90,7 @@ import Testing
     try FileManager.default.removeItem(atPath: confDirectory)
     try FileManager.default.createSymbolicLink(
       atPath: confDirectory, withDestinationPath: outer.file("outside"))
-    // The entry's CRC is the outside file's, as an attacker would set it.
-    let manifestFile = destdir + InstallManifest.path
-    var manifest = try InstallManifest.parse(
-      try String(contentsOfFile: manifestFile, encoding: .utf8), file: manifestFile)
-    var entry = try #require(manifest.entry(at: "/etc/dracut.conf.d/earlybind.conf"))
-    entry.checksum = CRC32.checksum(Array("precious\n".utf8))
-    manifest.record(entry)
-    try manifest.text().write(toFile: manifestFile, atomically: true, encoding: .utf8)
+    try forgeChecksum(of: "/etc/dracut.conf.d/earlybind.conf", as: "precious\n")
 
     let run = try uninstall()
     #expect(run.status == .failure)
@@ -151,13 +156,7 @@ import Testing
     try FileManager.default.removeItem(atPath: target)
     try FileManager.default.createSymbolicLink(
       atPath: target, withDestinationPath: outer.file("outside/earlybind.conf"))
-    let manifestFile = destdir + InstallManifest.path
-    var manifest = try InstallManifest.parse(
-      try String(contentsOfFile: manifestFile, encoding: .utf8), file: manifestFile)
-    var entry = try #require(manifest.entry(at: "/etc/dracut.conf.d/earlybind.conf"))
-    entry.checksum = CRC32.checksum(Array("precious\n".utf8))
-    manifest.record(entry)
-    try manifest.text().write(toFile: manifestFile, atomically: true, encoding: .utf8)
+    try forgeChecksum(of: "/etc/dracut.conf.d/earlybind.conf", as: "precious\n")
     let run = try uninstall()
     #expect(run.status == .failure)
     #expect(

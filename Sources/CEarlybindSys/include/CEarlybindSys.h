@@ -119,10 +119,10 @@ struct eb_file_status {
   int64_t size;
 };
 
-/// fstatat(2), following a final symlink or not.
-static inline int eb_stat(const char *path, int follow, struct eb_file_status *out) {
+/// fstatat(2) of `name` relative to `dir`, into the fields Swift reads.
+static inline int eb_fstatat(int dir, const char *name, int flags, struct eb_file_status *out) {
   struct stat info;
-  int result = fstatat(AT_FDCWD, path, &info, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+  int result = fstatat(dir, name, &info, flags);
   if (result == 0) {
     out->mode = (uint32_t)info.st_mode;
     out->owner = (uint32_t)info.st_uid;
@@ -132,18 +132,13 @@ static inline int eb_stat(const char *path, int follow, struct eb_file_status *o
   }
   return result;
 }
+/// fstatat(2), following a final symlink or not.
+static inline int eb_stat(const char *path, int follow, struct eb_file_status *out) {
+  return eb_fstatat(AT_FDCWD, path, follow ? 0 : AT_SYMLINK_NOFOLLOW, out);
+}
 /// fstatat(2) of `name` in the directory `dir`, never following a symlink.
 static inline int eb_lstat_at(int dir, const char *name, struct eb_file_status *out) {
-  struct stat info;
-  int result = fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW);
-  if (result == 0) {
-    out->mode = (uint32_t)info.st_mode;
-    out->owner = (uint32_t)info.st_uid;
-    out->device = (uint64_t)info.st_dev;
-    out->represented_device = (uint64_t)info.st_rdev;
-    out->size = (int64_t)info.st_size;
-  }
-  return result;
+  return eb_fstatat(dir, name, AT_SYMLINK_NOFOLLOW, out);
 }
 static inline uint32_t eb_s_ifmt(void) { return S_IFMT; }
 static inline unsigned char eb_dt_unknown(void) { return DT_UNKNOWN; }
