@@ -6,15 +6,23 @@ import EarlybindCore
 /// and plan, add, list, groups and check plan with it, so every command
 /// guards the controllers the binder will refuse at boot.
 enum BindingTableBuilder {
-  /// The rules' table: their modules (checked against a kernel's tree when
-  /// `moduleCheck` is given), and `protected` once each, sorted.
+  /// The rules' table: their modules, and `protected` once each, sorted.
+  static func table(_ rules: [Rule], protected: [PCIAddress]) -> BindingTable {
+    BindingTable(
+      rules: rules, modules: BindingTable.modules(for: rules),
+      protectedAddresses: Array(Set(protected)).sorted())
+  }
+
+  /// The same, with the modules checked against a kernel's tree when
+  /// `moduleCheck` is given (absent optional ones dropped).
   static func table(
-    _ rules: [Rule], protected: [PCIAddress], moduleCheck: ModuleCheck? = nil
+    _ rules: [Rule], protected: [PCIAddress], moduleCheck: ModuleCheck?
   ) throws(CommandFailure) -> BindingTable {
-    var modules = BindingTable.modules(for: rules)
-    if let moduleCheck { modules = try moduleCheck.resolve(rules: rules, modules: modules) }
-    return BindingTable(
-      rules: rules, modules: modules, protectedAddresses: Array(Set(protected)).sorted())
+    var table = table(rules, protected: protected)
+    if let moduleCheck {
+      table.modules = try moduleCheck.resolve(rules: rules, modules: table.modules)
+    }
+    return table
   }
 
   /// The table to plan with on this host: the rules guarded by the
@@ -24,9 +32,7 @@ enum BindingTableBuilder {
   {
     let guarded = environment.rootGuard()
     if warn { guarded.printWarnings(to: environment.output) }
-    return BindingTable(
-      rules: rules, modules: BindingTable.modules(for: rules),
-      protectedAddresses: Array(Set(guarded.addresses)).sorted())
+    return table(rules, protected: guarded.addresses)
   }
 }
 
