@@ -160,20 +160,24 @@ import Testing
 /// The plan is for the next boot: a driver holding a device now is judged
 /// by whether the kernel booted has it built in.
 @Suite struct NextBootPlanTests {
-  /// The storage controller on virtio-pci, the second GPU on bochs-drm.
+  /// The storage controller on virtio-pci, the second GPU on bochs-drm;
+  /// kernel 6.12.0-test has the module `builtIn` built in, every other
+  /// kernel none.
   func makeHost(builtIn: String) throws -> TestHost {
     let tree = try PlanCommandTests().makeTree()
     try tree.bind("0000:00:04.0", to: "virtio-pci")
     try tree.bind("0000:00:05.0", to: "bochs-drm")
     let host = try TestHost(sysfs: tree)
-    try host.directory.write(
-      "lib/modules/6.12.0-test/modules.builtin", "kernel/drivers/virtio/" + builtIn + "\n")
+    host.environment.moduleTree = { directory in
+      directory.hasSuffix("/6.12.0-test") ? FakeModuleTree(builtin: [builtIn]) : FakeModuleTree()
+    }
+    try host.directory.write("lib/modules/6.12.0-test/modules.dep", "")
     try host.directory.write("etc/earlybind.conf", "non-boot-vga\n0000:00:04.0\n")
     return host
   }
 
   @Test func aBuiltInHolderIsTakenAndAModuleNeedsNoRebind() throws {
-    let host = try makeHost(builtIn: "virtio_pci.ko")
+    let host = try makeHost(builtIn: "virtio_pci")
     let run = try host.run(PlanCommand.self, ["--kernel", "6.12.0-test"])
     #expect(run.status == .success)
     #expect(run.output.contains("At the next boot with kernel 6.12.0-test:"))
@@ -192,17 +196,27 @@ import Testing
   }
 
   @Test func theSameDriverAsAModuleIsNotTaken() throws {
-    let host = try makeHost(builtIn: "virtio_blk.ko")
+    let host = try makeHost(builtIn: "virtio_blk")
     let run = try host.run(PlanCommand.self, ["--kernel", "6.12.0-test"])
     #expect(
       run.output.contains(
         "0000:00:04.0 [1af4:1001] -> vfio-pci (line 2: 0000:00:04.0) (virtio-pci holds it now;"))
   }
 
+  @Test func anUnreadableTreeIsSaidAndTakesNothing() throws {
+    let host = try makeHost(builtIn: "virtio_pci")
+    host.environment.moduleTree = { _ in FakeModuleTree(setupError: "no modules.dep") }
+    let run = try host.run(PlanCommand.self, ["--kernel", "6.12.0-test"])
+    #expect(
+      run.output.contains(
+        "At the next boot with kernel 6.12.0-test (its module tree is unreadable):"))
+    #expect(!run.output.contains("taken from"))
+  }
+
   @Test func checkSaysSoPerKernel() throws {
-    let host = try makeHost(builtIn: "virtio_pci.ko")
+    let host = try makeHost(builtIn: "virtio_pci")
     try host.directory.write("boot/vmlinuz-6.12.0-test", "")
-    try host.directory.write("lib/modules/6.1.0-test/modules.builtin", "kernel/fs/ext4/ext4.ko\n")
+    try host.directory.write("lib/modules/6.1.0-test/modules.dep", "")
     try host.directory.write("boot/vmlinuz-6.1.0-test", "")
     let run = try host.run(CheckCommand.self, [])
     #expect(
@@ -213,7 +227,7 @@ import Testing
   }
 
   @Test func compileWarnsPerKernel() throws {
-    let host = try makeHost(builtIn: "virtio_pci.ko")
+    let host = try makeHost(builtIn: "virtio_pci")
     let run = try host.run(
       CompileCommand.self,
       ["--kernel", "6.12.0-test", "--output", host.directory.file("out.tbl")])

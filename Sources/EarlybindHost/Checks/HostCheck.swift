@@ -99,10 +99,9 @@ struct HostCheck {
           "missing " + missing.joined(separator: ", ") + ": this kernel cannot use vfio")
       }
       if let table {
-        for (target, holder) in NextBoot.builtInHolders(table, kernel: kernel, in: environment) {
-          report.add(
-            .ok, "kernel \(kernel)",
-            NextBoot.builtInMessage(target, holder: holder, kernel: kernel))
+        let nextBoot = NextBoot(kernel: kernel, tree: tree)
+        for (target, holder) in nextBoot.builtInHolders(table, in: environment) {
+          report.add(.ok, "kernel \(kernel)", nextBoot.builtInMessage(target, holder: holder))
         }
       }
     }

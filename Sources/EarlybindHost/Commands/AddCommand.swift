@@ -94,9 +94,7 @@ extension ConfigEdit {
   /// them (same guards), and the step that takes them to the next boot.
   static func showPlan(_ rules: [Rule], sysfs: String, in environment: HostEnvironment) {
     let options = environment.bootOptions
-    let nextBoot = NextBoot.read(
-      kernel: environment.kernelRelease, modules: environment.paths.modules,
-      fileSystem: environment.fileSystem)
+    let nextBoot = NextBoot(kernel: environment.kernelRelease, in: environment)
     if let plan = try? DeviceInventory.plan(
       BindingTableBuilder.guardedTable(rules, in: environment, warn: false),
       options: options, sysfs: sysfs, fileSystem: environment.fileSystem, nextBoot: nextBoot)

@@ -96,8 +96,11 @@ struct CompileCommand: HostCommand {
     let modules = table.modules
     let output = output ?? environment.paths.table
     try TableFile.write(table, to: output, fileSystem: fileSystem)
-    NextBoot.warnAboutBuiltInHolders(
-      table, kernel: kernel ?? environment.kernelRelease, in: environment)
+    // The tree the drivers were checked in (--module-dir) tells what is built in.
+    let nextBoot =
+      moduleCheck.map { NextBoot(kernel: $0.kernel, tree: $0.tree) }
+      ?? NextBoot(kernel: kernel ?? environment.kernelRelease, in: environment)
+    nextBoot.warnAboutBuiltInHolders(table, in: environment)
     if listModules {
       for module in modules { environment.output.line(module.name) }
     } else {

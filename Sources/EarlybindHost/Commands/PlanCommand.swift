@@ -40,9 +40,7 @@ struct PlanCommand: HostCommand {
   func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
     let loaded = try loadTable(in: environment)
     let options = cmdline.map { BootOptions.parse(Array($0.utf8)) } ?? environment.bootOptions
-    let nextBoot = NextBoot.read(
-      kernel: kernel ?? environment.kernelRelease, modules: environment.paths.modules,
-      fileSystem: environment.fileSystem)
+    let nextBoot = NextBoot(kernel: kernel ?? environment.kernelRelease, in: environment)
     let plan = try DeviceInventory.plan(
       loaded.table, options: options, sysfs: sysfs.path(in: environment),
       fileSystem: environment.fileSystem, nextBoot: nextBoot)

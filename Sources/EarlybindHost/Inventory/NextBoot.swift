@@ -12,26 +12,22 @@ import EarlybindPosix
 struct NextBoot {
   /// The kernel release the plan is for.
   var kernel: String
-  /// Module names built into that kernel (its `modules.builtin`); nil when
-  /// the list could not be read, and then nothing counts as built in.
-  var builtInModules: Set<String>?
+  /// That kernel's module tree, whose `modules.builtin` libkmod reads.
+  var tree: any ModuleTree
 
-  /// Reads `<modules>/<kernel>/modules.builtin`: one `kernel/…/NAME.ko` a line.
-  static func read(kernel: String, modules: String, fileSystem: any HostFileSystem)
-    -> NextBoot
-  {
-    let path = modules + "/" + kernel + "/modules.builtin"
-    guard let bytes = try? fileSystem.readFile(path, limit: 4 << 20) else {
-      return NextBoot(kernel: kernel, builtInModules: nil)
-    }
-    var names: Set<String> = []
-    for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-      var name = Substring(line.split(separator: "/").last ?? "")
-      if name.hasSuffix(".ko") { name = name.dropLast(3) }
-      if !name.isEmpty { names.insert(Self.moduleName(String(name))) }
-    }
-    return NextBoot(kernel: kernel, builtInModules: names)
+  /// The kernel's tree in the environment's modules folder.
+  init(kernel: String, in environment: HostEnvironment) {
+    self.init(
+      kernel: kernel, tree: environment.moduleTree(environment.paths.modules + "/" + kernel))
   }
+
+  init(kernel: String, tree: any ModuleTree) {
+    self.kernel = kernel
+    self.tree = tree
+  }
+
+  /// Whether the tree can be read; if not, nothing counts as built in.
+  var knowsBuiltIns: Bool { tree.setupError == nil }
 
   /// The kernel writes module names with `_`; drivers often use `-`.
   static func moduleName(_ name: String) -> String {
@@ -39,24 +35,25 @@ struct NextBoot {
   }
 
   func isBuiltIn(module: String) -> Bool {
-    builtInModules?.contains(Self.moduleName(module)) ?? false
+    guard knowsBuiltIns, case .builtin = tree.availability(of: Self.moduleName(module)) else {
+      return false
+    }
+    return true
   }
 }
 
 extension NextBoot {
-  /// The selected devices a driver built into `kernel` holds on this
+  /// The selected devices a driver built into this kernel holds on this
   /// machine: the binder takes them from that driver at boot
-  /// (earlybind.conf(5)). Empty where sysfs or the kernel's list cannot be
-  /// read (a chroot, a foreign kernel).
-  static func builtInHolders(
-    _ table: BindingTable, kernel: String, in environment: HostEnvironment
-  ) -> [(target: Target, holder: String)] {
-    let nextBoot = read(
-      kernel: kernel, modules: environment.paths.modules, fileSystem: environment.fileSystem)
-    guard nextBoot.builtInModules != nil,
+  /// (earlybind.conf(5)). Empty where sysfs or the kernel's module tree
+  /// cannot be read (a chroot, a foreign kernel).
+  func builtInHolders(_ table: BindingTable, in environment: HostEnvironment)
+    -> [(target: Target, holder: String)]
+  {
+    guard knowsBuiltIns,
       let plan = try? DeviceInventory.plan(
         table, options: BootOptions(), sysfs: environment.paths.sysfs,
-        fileSystem: environment.fileSystem, nextBoot: nextBoot)
+        fileSystem: environment.fileSystem, nextBoot: self)
     else { return [] }
     return plan.targets.compactMap { target in
       guard case .takeFromBuiltIn(let holder) = target.action else { return nil }
@@ -65,17 +62,15 @@ extension NextBoot {
   }
 
   /// What `compile` and `check` say about one of `builtInHolders`.
-  static func builtInMessage(_ target: Target, holder: String, kernel: String) -> String {
+  func builtInMessage(_ target: Target, holder: String) -> String {
     target.device.address.description + " is held by " + holder + ", built into " + kernel
       + ": the binder unbinds it at boot before binding " + target.driver
   }
 
   /// Warns, for `compile`, about each of `builtInHolders`.
-  static func warnAboutBuiltInHolders(
-    _ table: BindingTable, kernel: String, in environment: HostEnvironment
-  ) {
-    for (target, holder) in builtInHolders(table, kernel: kernel, in: environment) {
-      environment.output.warn(builtInMessage(target, holder: holder, kernel: kernel))
+  func warnAboutBuiltInHolders(_ table: BindingTable, in environment: HostEnvironment) {
+    for (target, holder) in builtInHolders(table, in: environment) {
+      environment.output.warn(builtInMessage(target, holder: holder))
     }
   }
 }

@@ -25,7 +25,7 @@ struct PlanReport {
     }
     if let nextBoot {
       out += "At the next boot with kernel " + nextBoot.kernel
-      out += nextBoot.builtInModules == nil ? " (its modules.builtin is unreadable):\n" : ":\n"
+      out += nextBoot.knowsBuiltIns ? ":\n" : " (its module tree is unreadable):\n"
     }
     if plan.targets.isEmpty {
       out += "No device would be bound.\n"
