@@ -129,6 +129,25 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
   }
 
   /// A config changed since the image was built: its table is stale.
+  /// The guard probes disks with libblkid: one probe serves the kernels',
+  /// the images' and the rules' checks.
+  @Test func theRootGuardIsAskedOnce() throws {
+    let host = try FakeHost(sysfs: try Workstation.build())
+    _ = try host.check(config: "non-boot-vga\n")
+    final class Count { var calls = 0 }
+    let count = Count()
+    var environment = host.host.environment
+    let probe = environment.rootGuard
+    environment.rootGuard = {
+      count.calls += 1
+      return probe()
+    }
+    let findings = HostCheck(environment: environment).run().findings
+    #expect(levels(findings, "image \(host.kernel)") == [.ok])
+    #expect(levels(findings, "config") == [.ok])
+    #expect(count.calls == 1)
+  }
+
   @Test func anImageWithAnOlderTableIsAWarningToRebuild() throws {
     let host = try FakeHost(sysfs: try Workstation.build())
     #expect(levels(try host.check(config: "non-boot-vga\n"), "image \(host.kernel)") == [.ok])

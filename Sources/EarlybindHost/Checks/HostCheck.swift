@@ -18,9 +18,12 @@ struct HostCheck {
     checkInterruptRemapping(into: &report)
     let kernels = InstalledKernels.list(
       modules: paths.modules, boot: paths.boot, fileSystem: fileSystem)
-    checkKernels(kernels, into: &report)
-    checkImages(kernels, into: &report)
-    checkRules(into: &report)
+    // The root-device guard probes disks with libblkid: once, when first
+    // needed, for every check that plans or compares tables.
+    lazy var guarded = environment.rootGuard()
+    checkKernels(kernels, guarded: { guarded }, into: &report)
+    checkImages(kernels, guarded: { guarded }, into: &report)
+    checkRules(guarded: { guarded }, into: &report)
     return report
   }
 
@@ -79,13 +82,15 @@ struct HostCheck {
     }
   }
 
-  func checkKernels(_ kernels: [String], into report: inout CheckReport) {
+  func checkKernels(
+    _ kernels: [String], guarded: () -> RootDeviceReport, into report: inout CheckReport
+  ) {
     if kernels.isEmpty {
       report.add(
         .warning, "kernels",
         "no installed kernel found (\(paths.modules)/K with \(paths.boot)/vmlinuz-K)")
     }
-    let table = kernels.isEmpty ? nil : builtInTable
+    let table = kernels.isEmpty ? nil : builtInTable(guarded: guarded)
     for kernel in kernels {
       let tree = environment.moduleTree(paths.modules + "/" + kernel)
       let missing = ["vfio_pci", "vfio_iommu_type1"].filter {
@@ -109,11 +114,11 @@ struct HostCheck {
 
   /// The config's table as the planner sees it, for saying per kernel
   /// which selected devices a built-in driver holds; nil without a config.
-  var builtInTable: BindingTable? {
+  func builtInTable(guarded: () -> RootDeviceReport) -> BindingTable? {
     guard let rules = try? ConfigFile.load(paths.config, fileSystem: fileSystem) else {
       return nil
     }
-    return BindingTableBuilder.guardedTable(rules, in: environment, warn: false)
+    return BindingTableBuilder.table(rules, protected: guarded().addresses)
   }
 
   /// The images generators write for a kernel, in their usual names.
@@ -157,7 +162,9 @@ struct HostCheck {
     return try? BindingTableCodec.encode(table)
   }
 
-  func checkImages(_ kernels: [String], into report: inout CheckReport) {
+  func checkImages(
+    _ kernels: [String], guarded: () -> RootDeviceReport, into report: inout CheckReport
+  ) {
     let installed = InitramfsGenerator.hooked(root: paths.root, fileSystem: fileSystem)
     if !installed.isEmpty {
       report.add(
@@ -169,8 +176,8 @@ struct HostCheck {
     let rebuild =
       Regenerator.rebuildCommand(root: paths.root, fileSystem: fileSystem, hooked: installed)
       ?? "earlybind install --regenerate"
-    // The controllers the hooks' compile protected, looked up once.
-    lazy var protected = environment.rootGuard().addresses
+    // The controllers the hooks' compile protected.
+    lazy var protected = guarded().addresses
     for kernel in kernels {
       let found = images(for: kernel)
       if found.isEmpty {
@@ -255,7 +262,7 @@ struct HostCheck {
     }
   }
 
-  func checkRules(into report: inout CheckReport) {
+  func checkRules(guarded: () -> RootDeviceReport, into report: inout CheckReport) {
     let config = paths.config
     guard fileSystem.exists(config) else {
       report.add(.warning, "config", "no \(config): the binder will do nothing")
@@ -270,7 +277,7 @@ struct HostCheck {
       return
     }
     report.add(.ok, "config", "\(config) parses: \(rules.count) rule(s)")
-    let guarded = environment.rootGuard()
+    let guarded = guarded()
     for warning in guarded.warnings { report.add(.warning, "root device", warning) }
     // One scan and one plan serve the rule checks, the display count and
     // the group checks.
