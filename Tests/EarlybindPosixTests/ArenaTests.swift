@@ -4,8 +4,9 @@ import Foundation
 import Testing
 
 /// The static binder's allocator (Sources/CEarlybindSys/arena.c), called
-/// directly: the normal build keeps the C library's malloc.
-@Suite("The static binder's arena allocator")
+/// directly: the normal build keeps the C library's malloc. One test at a
+/// time: the arena is single-threaded, like the binder.
+@Suite("The static binder's arena allocator", .serialized)
 struct ArenaTests {
   func address(_ pointer: UnsafeMutableRawPointer?) -> UInt {
     UInt(bitPattern: pointer)
