@@ -22,10 +22,13 @@ public struct SysfsLayout: Hashable, Sendable {
   public var driversProbe: String { Paths.join(sysfs, "bus/pci/drivers_probe") }
   public var iommuGroups: String { Paths.join(sysfs, "kernel/iommu_groups") }
 
-  /// The `bind` file of the PCI driver `name`.
-  public func driverBind(_ name: String) -> String {
-    Paths.join(sysfs, "bus/pci/drivers/" + name + "/bind")
+  /// The folder of the PCI driver `name`.
+  public func driver(_ name: String) -> String {
+    Paths.join(Paths.join(sysfs, "bus/pci/drivers"), name)
   }
+
+  /// The `bind` file of the PCI driver `name`.
+  public func driverBind(_ name: String) -> String { Paths.join(driver(name), "bind") }
 
   public func device(_ address: PCIAddress) -> String {
     devicesPrefix + address.description
@@ -42,9 +45,7 @@ public struct SysfsLayout: Hashable, Sendable {
   }
 
   /// The link from a PCI driver to its module's directory.
-  public func driverModule(_ driver: String) -> String {
-    Paths.join(Paths.join(Paths.join(sysfs, "bus/pci/drivers"), driver), "module")
-  }
+  public func driverModule(_ name: String) -> String { Paths.join(driver(name), "module") }
 
   /// Present for loadable modules only.
   public func moduleInitState(_ module: String) -> String {

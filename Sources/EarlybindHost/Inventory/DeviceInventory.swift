@@ -50,16 +50,9 @@ struct DeviceInventory {
       topology.groups[address] = record.iommuGroup
       records.append(record)
     }
-    for driver in Set(records.compactMap(\.driver)) {
-      if let nextBoot {
-        let module = fileSystem.linkName(layout.driverModule(driver)) ?? NextBoot.moduleName(driver)
-        topology.origins[driver] = nextBoot.isBuiltIn(module: module) ? .builtIn : .loadsAfterBinder
-      } else {
-        topology.origins[driver] = scanner.origin(ofDriver: driver)
-      }
-    }
+    let judged = InventoryTopology(known: topology, scanner: scanner, nextBoot: nextBoot)
     let plan = table.map {
-      Planner(topology: topology, protectedAddresses: $0.protectedAddresses).plan(
+      Planner(topology: judged, protectedAddresses: $0.protectedAddresses).plan(
         devices: scan.devices, rules: $0.rules + options.extraRules, options: options,
         modules: $0.modules)
     }
@@ -84,6 +77,27 @@ struct DeviceInventory {
       records[index].vendorName = ids.vendorName(identity.id.vendor)
       records[index].deviceName = ids.deviceName(identity.id)
     }
+  }
+}
+
+/// What the planner works on: drivers and groups as the inventory read
+/// them, and the origin of a driver asked of sysfs only when the planner
+/// asks, which it does only for drivers holding a selected device.
+struct InventoryTopology<FS: FileSystem>: DeviceTopology {
+  var known: MemoryTopology
+  var scanner: SysfsScanner<FS>
+  /// Judge drivers for this boot instead of as they are now.
+  var nextBoot: NextBoot?
+
+  func currentDriver(of address: PCIAddress) -> String? { known.currentDriver(of: address) }
+  func iommuGroup(of address: PCIAddress) -> String? { known.iommuGroup(of: address) }
+  func members(ofGroup group: String) -> [PCIAddress] { known.members(ofGroup: group) }
+
+  func origin(ofDriver name: String) -> DriverOrigin {
+    guard let nextBoot else { return scanner.origin(ofDriver: name) }
+    let module =
+      scanner.fileSystem.linkName(scanner.layout.driverModule(name)) ?? NextBoot.moduleName(name)
+    return nextBoot.isBuiltIn(module: module) ? .builtIn : .loadsAfterBinder
   }
 }
 
