@@ -177,11 +177,8 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
 
   /// Puts the kept problems in the report, and says how many were not.
   mutating func recordProblems(_ problems: ProblemList, into report: inout BindingReport) {
-    report.problems = problems.kept
-    if let line = problems.droppedLine {
-      say(.warning, line)
-      report.problems.append(line)
-    }
+    report.problems = problems.lines
+    if let line = problems.droppedLine { say(.warning, line) }
   }
 
   /// Overrides and unbinds, module loading, probing and verification for

@@ -25,6 +25,10 @@ public struct ProblemList: Sendable {
   /// Counts problems dropped elsewhere (by the scanner's own list).
   public mutating func drop(_ count: Int) { dropped += count }
 
+  /// The kept problems, then the line about the rest if any: what a
+  /// report or a listing shows.
+  public var lines: [String] { droppedLine.map { kept + [$0] } ?? kept }
+
   /// What was left out, or nil when nothing was.
   public var droppedLine: String? {
     dropped == 0

@@ -65,9 +65,7 @@ struct DeviceInventory {
     var problems = ProblemList()
     for problem in scan.problems { problems.append(problem) }
     problems.drop(scan.droppedProblems)
-    return DeviceInventory(
-      records: records, plan: plan,
-      problems: problems.kept + (problems.droppedLine.map { [$0] } ?? []))
+    return DeviceInventory(records: records, plan: plan, problems: problems.lines)
   }
 
   /// Names for the given records only, so pci.ids is read no further than needed.
