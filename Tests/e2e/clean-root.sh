@@ -137,6 +137,18 @@ if [ "$generator" = dracut ]; then
 hostonly="no"
 drivers+=" virtio_pci virtio_blk ext4 bochs snd_hda_intel snd_hda_codec_generic "
 CONF
+else
+	sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
+	printf '%s\n' virtio_pci virtio_blk ext4 >>"$root/etc/initramfs-tools/modules"
+	cat >"$root/etc/initramfs-tools/hooks/e2e-drivers" <<'HOOK'
+#!/bin/sh
+# The display and audio drivers in the initramfs, as a distribution's has
+# them: udev coldplug there loads them for the matching PCI devices.
+[ "$1" = prereqs ] && exit 0
+. /usr/share/initramfs-tools/hook-functions
+manual_add_modules bochs snd_hda_intel snd_hda_codec_generic
+HOOK
+	chmod 755 "$root/etc/initramfs-tools/hooks/e2e-drivers"
 fi
 # make_image KVER: builds the root's image of KVER with its generator, as its kernel hook would.
 make_image() {
@@ -146,17 +158,6 @@ make_image() {
 		in_root update-initramfs -c -k "$1"
 	fi
 }
-[ "$generator" = initramfs-tools ] && sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
-[ "$generator" = initramfs-tools ] && printf '%s\n' virtio_pci virtio_blk ext4 >>"$root/etc/initramfs-tools/modules"
-[ "$generator" = initramfs-tools ] && cat >"$root/etc/initramfs-tools/hooks/e2e-drivers" <<'HOOK'
-#!/bin/sh
-# The display and audio drivers in the initramfs, as a distribution's has
-# them: udev coldplug there loads them for the matching PCI devices.
-[ "$1" = prereqs ] && exit 0
-. /usr/share/initramfs-tools/hook-functions
-manual_add_modules bochs snd_hda_intel snd_hda_codec_generic
-HOOK
-[ "$generator" = initramfs-tools ] && chmod 755 "$root/etc/initramfs-tools/hooks/e2e-drivers"
 # The older kernel: the same files under a version that sorts first.
 for f in vmlinuz config System.map; do cp "$root/boot/$f-$kver" "$root/boot/$f-$older"; done
 cp -al "$root/lib/modules/$kver" "$root/lib/modules/$older"
