@@ -38,6 +38,8 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   /// Leaders of the sets `carryOut` could neither bind nor give back to
   /// their drivers: each needs `earlybind release`.
   public private(set) var stranded: [PCIAddress] = []
+  /// What `applySettings` wrote or skipped, by device, for the report.
+  var settingsResults: [PCIAddress: [String]] = [:]
 
   public init(
     fileSystem: FS, loader: Loader, log: Log, settings: BinderSettings,
@@ -141,7 +143,9 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     }
     problems.drop(scan.droppedProblems)
 
-    let planner = Planner(topology: scanner, protectedAddresses: table.protectedAddresses)
+    let planner = Planner(
+      topology: scanner, protectedAddresses: table.protectedAddresses,
+      guardedAddresses: table.guardedAddresses)
     let plan = planner.plan(
       devices: scan.devices, rules: rules, options: options, modules: table.modules)
     if options.debug {
@@ -293,6 +297,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
         return detail
       }
     }
+    for target in members { applySettings(target) }
     var unbound: [(address: PCIAddress, driver: String)] = []
     for target in members {
       let from: String
@@ -312,6 +317,32 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       }
     }
     return nil
+  }
+
+  /// Writes the rule's device settings after the override and before any
+  /// driver probes the device. An attribute the kernel or the device lacks
+  /// (reset_method before 5.15, d3cold_allowed without power management)
+  /// or refuses is logged and skipped: never a reason not to bind.
+  mutating func applySettings(_ target: Target) {
+    let address = target.device.address
+    var results: [String] = []
+    var writes: [(String, String)] = []
+    if !target.rule.resetMethods.isEmpty {
+      writes.append(("reset_method", ResetMethod.attributeValue(target.rule.resetMethods)))
+    }
+    if target.rule.d3coldOff { writes.append(("d3cold_allowed", "0")) }
+    for (attribute, value) in writes {
+      do {
+        try control.set(address, attribute, to: value)
+        say(.info, address.description + ": " + attribute + " set to " + value)
+        results.append(attribute + "=" + value)
+      } catch {
+        let why = error.errno == .noSuchFile ? "the kernel has no " + attribute : error.description
+        say(.warning, address.description + ": " + attribute + " not set (" + why + "); skipped")
+        results.append(attribute + "=" + value + " skipped: " + why)
+      }
+    }
+    if !results.isEmpty { settingsResults[address] = results }
   }
 
   /// Undoes `prepare` for a set whose device `failed` could not be
@@ -424,7 +455,9 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     return BindingReport.Entry(
       address: target.device.address, id: target.device.identity.id,
       driver: target.driver,
-      reason: reason, outcome: outcome, detail: detail)
+      reason: reason, outcome: outcome, detail: detail,
+      settings: outcome == .planned
+        ? target.rule.settings : settingsResults[target.device.address] ?? [])
   }
 
   mutating func writeReport(_ report: BindingReport) {

@@ -46,10 +46,13 @@ public struct BindingReport: Hashable, Sendable {
     public var outcome: Outcome
     /// Why it failed or is held; empty otherwise.
     public var detail: String
+    /// The attributes written before the driver probed (`reset_method=flr
+    /// bus`), or why one was skipped (`d3cold_allowed=0 skipped: …`).
+    public var settings: [String]
 
     public init(
       address: PCIAddress, id: PCIID, driver: String, reason: String, outcome: Outcome,
-      detail: String = ""
+      detail: String = "", settings: [String] = []
     ) {
       self.address = address
       self.id = id
@@ -57,6 +60,7 @@ public struct BindingReport: Hashable, Sendable {
       self.reason = reason
       self.outcome = outcome
       self.detail = detail
+      self.settings = settings
     }
   }
 
@@ -104,6 +108,8 @@ public struct BindingReport: Hashable, Sendable {
       out.string(entry.outcome.rawValue)
       out.raw(",\"detail\":")
       out.string(entry.detail)
+      out.raw(",\"settings\":")
+      out.array(entry.settings)
       out.raw("}")
     }
     out.raw("],\"refused\":")

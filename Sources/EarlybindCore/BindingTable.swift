@@ -21,13 +21,18 @@ public struct BindingTable: Hashable, Sendable {
   public var modules: [ModuleRequest]
   /// Addresses the binder must never take (controllers holding the root disk).
   public var protectedAddresses: [PCIAddress]
+  /// Addresses refused unless a rule allows their need (keyboards, the
+  /// boot's network), sorted.
+  public var guardedAddresses: [GuardedAddress]
 
   public init(
-    rules: [Rule], modules: [ModuleRequest] = [], protectedAddresses: [PCIAddress] = []
+    rules: [Rule], modules: [ModuleRequest] = [], protectedAddresses: [PCIAddress] = [],
+    guardedAddresses: [GuardedAddress] = []
   ) {
     self.rules = rules
     self.modules = modules
     self.protectedAddresses = protectedAddresses
+    self.guardedAddresses = guardedAddresses
   }
 
   /// Modules that make each driver the rules name usable. vfio-pci needs the

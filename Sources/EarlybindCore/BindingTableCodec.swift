@@ -4,12 +4,23 @@
 ///     header   32 bytes  magic "EBTB", version, header size, total size,
 ///                        CRC-32 (computed with this field zero), counts,
 ///                        string table size
-///     rules    24 bytes each   kind, flags, functions, driver string ref,
-///                              three selector words, source line
+///     rules    24 bytes each   kind, flags, functions, settings,
+///                              driver string ref, three selector words,
+///                              source line
 ///     modules   8 bytes each   name string ref, flags
-///     protect   8 bytes each   domain, bus, device, function
+///     protect   8 bytes each   domain, bus, device, function, need
+///     reset     8 bytes each   one per rule with the reset-method flag, in
+///                              rule order: the methods, one per nibble
+///                              from the lowest, 0 ending them; a zero word
 ///     strings  the driver and module names, not terminated, each once, in
 ///              the order the records first name them
+///
+/// Version 2 added, without moving a field of version 1: the rule flags
+/// allow-keyboard, allow-network and reset-method; the rule's settings
+/// byte (bit 0: d3cold off), formerly reserved; the protect record's need
+/// byte (0 always refused, else a `HostNeed`), formerly reserved, with the
+/// always-refused records first; and the reset section, whose size the
+/// rule flags give, so the header is unchanged.
 ///
 /// Every count has a hard limit and every reference is checked, so decoding
 /// any byte string returns a table or a `TableError`, never traps. The
@@ -18,17 +29,18 @@
 /// undoes the other.
 public enum BindingTableCodec {
   public static let magic: [UInt8] = Array("EBTB".utf8)
-  public static let version: UInt16 = 1
+  public static let version: UInt16 = 2
   static let headerSize = 32
   static let ruleSize = 24
   static let moduleSize = 8
   static let protectedSize = 8
+  static let resetSize = 8
   public static let maximumModules = 64
   public static let maximumProtected = 256
   public static let maximumStringBytes = 65535
   public static let maximumSize =
     headerSize + RuleParser.maximumRules * ruleSize + maximumModules * moduleSize
-    + maximumProtected * protectedSize + maximumStringBytes
+    + maximumProtected * protectedSize + RuleParser.maximumRules * resetSize + maximumStringBytes
 
   enum Kind: UInt8 {
     case address = 1
@@ -45,7 +57,18 @@ public enum BindingTableCodec {
     static let allowBootVGA: UInt8 = 4
     /// Address rules only: the third selector word holds the expected ID.
     static let expect: UInt8 = 8
-    static let all = group | rebind | allowBootVGA | expect
+    static let allowKeyboard: UInt8 = 16
+    static let allowNetwork: UInt8 = 32
+    /// The rule has a record in the reset section.
+    static let resetMethod: UInt8 = 64
+    static let all =
+      group | rebind | allowBootVGA | expect | allowKeyboard | allowNetwork | resetMethod
+  }
+
+  /// The rule record's settings byte.
+  enum SettingFlag {
+    static let d3coldOff: UInt8 = 1
+    static let all = d3coldOff
   }
 
   // MARK: Encoding
@@ -54,7 +77,7 @@ public enum BindingTableCodec {
   public static func encode(_ table: BindingTable) throws(TableError) -> [UInt8] {
     guard table.rules.count <= RuleParser.maximumRules,
       table.modules.count <= maximumModules,
-      table.protectedAddresses.count <= maximumProtected
+      table.protectedAddresses.count + table.guardedAddresses.count <= maximumProtected
     else {
       throw TableError(code: .tooLarge, offset: 0, message: "too many entries for the table format")
     }
@@ -85,6 +108,7 @@ public enum BindingTableCodec {
     }
 
     var body: [UInt8] = []
+    var resets: [UInt8] = []
     for rule in table.rules {
       switch rule.selector {
       case .address(let address): try checkAddress(address)
@@ -110,8 +134,26 @@ public enum BindingTableCodec {
       if rule.group { flags |= RuleFlag.group }
       if rule.rebind { flags |= RuleFlag.rebind }
       if rule.allowBootVGA { flags |= RuleFlag.allowBootVGA }
+      if rule.allowKeyboard { flags |= RuleFlag.allowKeyboard }
+      if rule.allowNetwork { flags |= RuleFlag.allowNetwork }
+      if !rule.resetMethods.isEmpty {
+        var seen: [ResetMethod] = []
+        for method in rule.resetMethods where !seen.contains(method) { seen.append(method) }
+        guard seen.count == rule.resetMethods.count else {
+          throw TableError(
+            code: .invalidRecord, offset: 0, message: "a reset method named twice in one rule")
+        }
+        flags |= RuleFlag.resetMethod
+        var word: UInt32 = 0
+        for (index, method) in rule.resetMethods.enumerated() {
+          word |= UInt32(method.rawValue) << UInt32(4 * index)
+        }
+        put32(&resets, word)
+        put32(&resets, 0)
+      }
+      let settings = rule.d3coldOff ? SettingFlag.d3coldOff : 0
       let driver = try reference(rule.driver)
-      body += [kind.rawValue, flags, rule.functions.rawValue, 0]
+      body += [kind.rawValue, flags, rule.functions.rawValue, settings]
       put16(&body, driver.0)
       put16(&body, driver.1)
       put32(&body, a)
@@ -131,6 +173,13 @@ public enum BindingTableCodec {
       put32(&body, address.domain)
       body += [address.bus, address.device, address.function, 0]
     }
+    for guarded in table.guardedAddresses {
+      let address = guarded.address
+      try checkAddress(address)
+      put32(&body, address.domain)
+      body += [address.bus, address.device, address.function, guarded.need.rawValue]
+    }
+    body += resets
 
     var header: [UInt8] = magic
     put16(&header, version)
@@ -139,7 +188,7 @@ public enum BindingTableCodec {
     put32(&header, 0)  // checksum, filled in below
     put16(&header, UInt16(table.rules.count))
     put16(&header, UInt16(table.modules.count))
-    put16(&header, UInt16(table.protectedAddresses.count))
+    put16(&header, UInt16(table.protectedAddresses.count + table.guardedAddresses.count))
     put16(&header, 0)  // flags
     put32(&header, UInt32(strings.count))
     put32(&header, 0)  // reserved
@@ -206,7 +255,16 @@ public enum BindingTableCodec {
     let rulesStart = headerSize
     let modulesStart = rulesStart + ruleCount * ruleSize
     let protectedStart = modulesStart + moduleCount * moduleSize
-    let stringsStart = protectedStart + protectedCount * protectedSize
+    let resetStart = protectedStart + protectedCount * protectedSize
+    // The reset section has a record for each rule with the flag.
+    var resetCount = 0
+    if resetStart <= totalSize {
+      for index in 0..<ruleCount
+      where bytes[rulesStart + index * ruleSize + 1] & RuleFlag.resetMethod != 0 {
+        resetCount += 1
+      }
+    }
+    let stringsStart = resetStart + resetCount * resetSize
     guard stringsStart + stringsSize == totalSize else {
       throw TableError(
         code: .sizeMismatch, offset: 8, message: "section sizes do not add up to the file size")
@@ -261,13 +319,14 @@ public enum BindingTableCodec {
     }
 
     var rules: [Rule] = []
+    var resets = 0
     rules.reserveCapacity(ruleCount)
     for index in 0..<ruleCount {
       let base = rulesStart + index * ruleSize
       guard let kind = Kind(rawValue: bytes[base]),
         bytes[base + 1] & ~RuleFlag.all == 0,
         let functions = FunctionPolicy(rawValue: bytes[base + 2]),
-        bytes[base + 3] == 0
+        bytes[base + 3] & ~SettingFlag.all == 0
       else {
         throw TableError(
           code: .invalidRecord, offset: base,
@@ -288,12 +347,27 @@ public enum BindingTableCodec {
       guard line <= 0x7FFF_FFFF else {
         throw TableError(code: .invalidRecord, offset: base + 20, message: "line out of range")
       }
+      var resetMethods: [ResetMethod] = []
+      if flags & RuleFlag.resetMethod != 0 {
+        let record = resetStart + resets * resetSize
+        resets += 1
+        guard let methods = Self.resetMethods(read32(bytes, record)), read32(bytes, record + 4) == 0
+        else {
+          throw TableError(
+            code: .invalidRecord, offset: record,
+            message: "rule " + ASCII.decimal(index + 1) + " has invalid reset methods")
+        }
+        resetMethods = methods
+      }
       rules.append(
         Rule(
           selector: selector, driver: try string(at: base + 4), functions: functions,
           group: flags & RuleFlag.group != 0, rebind: flags & RuleFlag.rebind != 0,
           allowBootVGA: flags & RuleFlag.allowBootVGA != 0,
-          expectedID: expects ? unpacked(read32(bytes, base + 16)) : nil, line: Int(line)))
+          expectedID: expects ? unpacked(read32(bytes, base + 16)) : nil,
+          allowKeyboard: flags & RuleFlag.allowKeyboard != 0,
+          allowNetwork: flags & RuleFlag.allowNetwork != 0, resetMethods: resetMethods,
+          d3coldOff: bytes[base + 3] & SettingFlag.d3coldOff != 0, line: Int(line)))
     }
     var modules: [ModuleRequest] = []
     for index in 0..<moduleCount {
@@ -306,22 +380,46 @@ public enum BindingTableCodec {
       modules.append(ModuleRequest(name: try string(at: base), optional: flags == 1))
     }
     var protected: [PCIAddress] = []
+    var guarded: [GuardedAddress] = []
     for index in 0..<protectedCount {
       let base = protectedStart + index * protectedSize
-      guard bytes[base + 5] <= 0x1F, bytes[base + 6] <= 7, bytes[base + 7] == 0 else {
+      let need = bytes[base + 7]
+      // Always-refused records (need 0) come first, as encode writes them.
+      guard bytes[base + 5] <= 0x1F, bytes[base + 6] <= 7,
+        need == 0 ? guarded.isEmpty : HostNeed(rawValue: need) != nil
+      else {
         throw TableError(code: .invalidRecord, offset: base, message: "invalid protected address")
       }
-      protected.append(
-        PCIAddress(
-          domain: read32(bytes, base), bus: bytes[base + 4], device: bytes[base + 5],
-          function: bytes[base + 6]))
+      let address = PCIAddress(
+        domain: read32(bytes, base), bus: bytes[base + 4], device: bytes[base + 5],
+        function: bytes[base + 6])
+      if let need = HostNeed(rawValue: need) {
+        guarded.append(GuardedAddress(address, need: need))
+      } else {
+        protected.append(address)
+      }
     }
     guard used == strings.count else {
       throw TableError(
         code: .invalidString, offset: stringsStart + used,
         message: "string bytes no record names")
     }
-    return BindingTable(rules: rules, modules: modules, protectedAddresses: protected)
+    return BindingTable(
+      rules: rules, modules: modules, protectedAddresses: protected, guardedAddresses: guarded)
+  }
+
+  /// The methods of a reset record's word: nibbles from the lowest, each a
+  /// method named once, 0 after the last and nothing after that.
+  static func resetMethods(_ word: UInt32) -> [ResetMethod]? {
+    var methods: [ResetMethod] = []
+    var rest = word
+    while rest != 0 {
+      guard let method = ResetMethod(rawValue: UInt8(rest & 0xF)), !methods.contains(method)
+      else { return nil }
+      methods.append(method)
+      rest >>= 4
+    }
+    return methods.isEmpty ? nil : methods
   }
 
   static func selector(_ kind: Kind, _ a: UInt32, _ b: UInt32, _ c: UInt32) -> Selector? {

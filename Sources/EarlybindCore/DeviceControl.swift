@@ -21,6 +21,13 @@ public struct DeviceControl<FS: FileSystem> {
     try fileSystem.writeFile(layout.attribute(address, "driver_override"), [ASCII.newline])
   }
 
+  /// Writes one of the device's attributes (`reset_method`, `d3cold_allowed`).
+  public func set(_ address: PCIAddress, _ attribute: String, to value: String)
+    throws(SystemError)
+  {
+    try fileSystem.writeFile(layout.attribute(address, attribute), Array(value.utf8))
+  }
+
   /// Detaches the device from whatever driver holds it.
   public func unbind(_ address: PCIAddress) throws(SystemError) {
     try fileSystem.writeFile(

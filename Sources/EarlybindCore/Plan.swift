@@ -51,6 +51,9 @@ public enum RefusalReason: Hashable, Sendable {
   /// (`Planner.presumedBootGPU`).
   case presumedBootGPU
   case protected
+  /// The host needs it at boot (a keyboard, the boot's network) and the
+  /// rule does not allow that need.
+  case hostNeed(HostNeed)
   case skippedOnCommandLine
   /// An earlier rule already gave it another driver.
   case conflict(driver: String, rule: Rule)

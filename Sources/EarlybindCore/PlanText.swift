@@ -26,6 +26,11 @@ public enum PlanText {
     case .beforeModule(let driver):
       line += " (" + driver + " holds it now; at boot it loads after the binder)"
     }
+    let settings = target.rule.settings
+    if !settings.isEmpty {
+      line += "; sets "
+      for (index, setting) in settings.enumerated() { line += (index == 0 ? "" : ", ") + setting }
+    }
     return line
   }
 
@@ -44,6 +49,12 @@ public enum PlanText {
         + " as the presumed boot GPU; add allow-boot-vga to take it"
     case .protected:
       return "holds a filesystem the host needs (root, /boot, /usr or swap)"
+    case .hostNeed(.keyboard):
+      return "a keyboard is behind it, needed at boot to type a disk passphrase;"
+        + " add allow-keyboard to take it"
+    case .hostNeed(.network):
+      return "the boot's own network runs on it (ip=, network root or remote unlock);"
+        + " add allow-network to take it"
     case .skippedOnCommandLine:
       return "listed in earlybind.skip"
     case .conflict(let driver, let rule):

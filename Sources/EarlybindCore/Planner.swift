@@ -4,10 +4,27 @@
 public struct Planner<Topology: DeviceTopology> {
   public var topology: Topology
   public var protectedAddresses: [PCIAddress]
+  public var guardedAddresses: [GuardedAddress]
 
-  public init(topology: Topology, protectedAddresses: [PCIAddress] = []) {
+  public init(
+    topology: Topology, protectedAddresses: [PCIAddress] = [],
+    guardedAddresses: [GuardedAddress] = []
+  ) {
     self.topology = topology
     self.protectedAddresses = protectedAddresses
+    self.guardedAddresses = guardedAddresses
+  }
+
+  /// The host need that keeps `address` from `rule`, if any.
+  func unmetNeed(_ address: PCIAddress, _ rule: Rule) -> HostNeed? {
+    for guarded in guardedAddresses where guarded.address == address {
+      switch guarded.need {
+      case .keyboard where !rule.allowKeyboard: return .keyboard
+      case .network where !rule.allowNetwork: return .network
+      default: continue
+      }
+    }
+    return nil
   }
 
   /// The addresses whose slots are all the rules can touch, or nil when a
@@ -87,6 +104,7 @@ public struct Planner<Topology: DeviceTopology> {
         return .addressMoved(expected: expected)
       }
       if protectedAddresses.contains(device.address) { return .protected }
+      if let need = unmetNeed(device.address, rule) { return .hostNeed(need) }
       if device.isBootVGA && !rule.allowBootVGA { return .bootVGA }
       if device.address == presumed && !rule.allowBootVGA { return .presumedBootGPU }
       return nil

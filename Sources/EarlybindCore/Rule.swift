@@ -26,13 +26,26 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
   /// was written. Addresses move when cards are added or swapped; a
   /// different device there is refused, not bound.
   public var expectedID: PCIID?
+  /// A keyboard the host needs at boot is behind the device, and the rule
+  /// takes it anyway (`allow-keyboard`).
+  public var allowKeyboard: Bool
+  /// The boot's own network runs on the device, and the rule takes it
+  /// anyway (`allow-network`).
+  public var allowNetwork: Bool
+  /// Written to `reset_method` before the driver probes; empty leaves the
+  /// kernel's choice (`reset-method=flr:bus`).
+  public var resetMethods: [ResetMethod]
+  /// Writes 0 to `d3cold_allowed` before the driver probes (`d3cold=off`):
+  /// devices that do not come back from D3cold stay out of it.
+  public var d3coldOff: Bool
   /// Source line in the config; 0 for rules from the kernel command line.
   public var line: Int
 
   public init(
     selector: Selector, driver: String = Rule.defaultDriver, functions: FunctionPolicy = .auto,
     group: Bool = false, rebind: Bool = false, allowBootVGA: Bool = false,
-    expectedID: PCIID? = nil, line: Int = 0
+    expectedID: PCIID? = nil, allowKeyboard: Bool = false, allowNetwork: Bool = false,
+    resetMethods: [ResetMethod] = [], d3coldOff: Bool = false, line: Int = 0
   ) {
     self.selector = selector
     self.driver = driver
@@ -41,6 +54,10 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
     self.rebind = rebind
     self.allowBootVGA = allowBootVGA
     self.expectedID = expectedID
+    self.allowKeyboard = allowKeyboard
+    self.allowNetwork = allowNetwork
+    self.resetMethods = resetMethods
+    self.d3coldOff = d3coldOff
     self.line = line
   }
 
@@ -65,8 +82,28 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
     if group { text += " group" }
     if rebind { text += " rebind" }
     if allowBootVGA { text += " allow-boot-vga" }
+    if allowKeyboard { text += " allow-keyboard" }
+    if allowNetwork { text += " allow-network" }
+    if !resetMethods.isEmpty {
+      text += " reset-method="
+      for (index, method) in resetMethods.enumerated() {
+        text += (index == 0 ? "" : ":") + method.name
+      }
+    }
+    if d3coldOff { text += " d3cold=off" }
     if let expectedID { text += " expect=" + expectedID.description }
     return text
+  }
+
+  /// The attributes the binder writes for each of the rule's devices
+  /// before the driver probes, as `name=value`.
+  public var settings: [String] {
+    var settings: [String] = []
+    if !resetMethods.isEmpty {
+      settings.append("reset_method=" + ResetMethod.attributeValue(resetMethods))
+    }
+    if d3coldOff { settings.append("d3cold_allowed=0") }
+    return settings
   }
 
   /// Where the rule came from, for log lines.

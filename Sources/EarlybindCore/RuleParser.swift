@@ -8,7 +8,9 @@ public enum RuleParser {
     var column: Int
   }
 
-  static let expectedOptions = "driver=, functions=, group, rebind, allow-boot-vga, expect="
+  static let expectedOptions =
+    "driver=, functions=, group, rebind, allow-boot-vga, allow-keyboard, allow-network,"
+    + " reset-method=, d3cold=, expect="
   static let expectedSelectors =
     "an address like 0000:03:00.0 or 03:00.0, vendor:device like 10de:13c2,"
     + " vendor:device:subvendor:subdevice, class:0300, class:0c0330 or non-boot-vga"
@@ -204,7 +206,16 @@ public enum RuleParser {
             "invalid value '" + ASCII.string(value)
               + "' for functions= (expected auto, all or none)")
         }
-      } else if ASCII.isOne(of: ["group", "rebind", "allow-boot-vga"], keyBytes) {
+      } else if ASCII.equal(keyBytes, "reset-method") {
+        rule.resetMethods = try resetMethods(value, word: word, fail: fail)
+      } else if ASCII.equal(keyBytes, "d3cold") {
+        guard let value, ASCII.equal(value, "off") else {
+          throw fail(.invalidValue, word, "invalid value for d3cold= (expected off)")
+        }
+        rule.d3coldOff = true
+      } else if ASCII.isOne(
+        of: ["group", "rebind", "allow-boot-vga", "allow-keyboard", "allow-network"], keyBytes)
+      {
         if value != nil {
           throw fail(.invalidValue, word, "option '" + key + "' takes no value")
         }
@@ -212,6 +223,10 @@ public enum RuleParser {
           rule.group = true
         } else if ASCII.equal(keyBytes, "rebind") {
           rule.rebind = true
+        } else if ASCII.equal(keyBytes, "allow-keyboard") {
+          rule.allowKeyboard = true
+        } else if ASCII.equal(keyBytes, "allow-network") {
+          rule.allowNetwork = true
         } else {
           rule.allowBootVGA = true
         }
@@ -230,5 +245,30 @@ public enum RuleParser {
         .conflictingOptions, head, "allow-boot-vga contradicts the selector non-boot-vga")
     }
     return rule
+  }
+
+  /// `flr:bus`: kernel reset methods in the order to try them, each once.
+  static func resetMethods(
+    _ value: ArraySlice<UInt8>?, word: Word,
+    fail: (ConfigError.Code, Word, String) -> ConfigError
+  ) throws(ConfigError) -> [ResetMethod] {
+    let expected =
+      " (expected reset methods joined by ':', like flr:bus, from "
+      + ResetMethod.attributeValue(ResetMethod.all) + ")"
+    guard let value, !value.isEmpty else {
+      throw fail(.invalidValue, word, "option 'reset-method' needs a value" + expected)
+    }
+    var methods: [ResetMethod] = []
+    for name in value.split(separator: ASCII.colon, omittingEmptySubsequences: false) {
+      guard let method = ResetMethod(name: name) else {
+        throw fail(
+          .invalidValue, word, "unknown reset method '" + ASCII.string(name) + "'" + expected)
+      }
+      guard !methods.contains(method) else {
+        throw fail(.invalidValue, word, "reset method '" + method.name + "' given twice")
+      }
+      methods.append(method)
+    }
+    return methods
   }
 }

@@ -222,6 +222,48 @@ struct BinderTests {
     #expect(!result.kmsg.contains { $0.hasPrefix("<7>") })
   }
 
+  /// reset-method= and d3cold=off are written after the override and
+  /// before drivers_probe; an attribute the device lacks is skipped and
+  /// the device still binds.
+  @Test func deviceSettingsAreWrittenBeforeTheProbe() throws {
+    let fake = try Machine.build()
+    try fake.write("sys/bus/pci/devices/0000:02:00.0/reset_method", "flr bus\n")
+    try fake.write("sys/bus/pci/devices/0000:02:00.0/d3cold_allowed", "1\n")
+    try fake.write("sys/bus/pci/devices/0000:02:00.1/d3cold_allowed", "1\n")
+    // vfio-pci is built in: registered before the binder, so the binder probes.
+    let result = try run(
+      fake, table: "non-boot-vga reset-method=bus:flr d3cold=off\n",
+      prepare: { _ = $0.registered.insert("vfio-pci") })
+    #expect(
+      result.kernel.sysfsWrites == [
+        "bus/pci/devices/0000:02:00.0/driver_override <- vfio-pci",
+        "bus/pci/devices/0000:02:00.1/driver_override <- vfio-pci",
+        "bus/pci/devices/0000:02:00.0/reset_method <- bus flr",
+        "bus/pci/devices/0000:02:00.0/d3cold_allowed <- 0",
+        "bus/pci/devices/0000:02:00.1/d3cold_allowed <- 0",
+        "bus/pci/drivers_probe <- 0000:02:00.0",
+        "bus/pci/drivers_probe <- 0000:02:00.1",
+      ])
+    #expect(fake.driver(of: "0000:02:00.0") == "vfio-pci")
+    #expect(fake.driver(of: "0000:02:00.1") == "vfio-pci")
+    #expect(result.report.boundCount == 2)
+    let gpu = try #require(result.entry("0000:02:00.0"))
+    #expect(gpu["settings"] as? [String] == ["reset_method=bus flr", "d3cold_allowed=0"])
+    let audio = try #require(result.entry("0000:02:00.1"))
+    #expect(
+      audio["settings"] as? [String] == [
+        "reset_method=bus flr skipped: the kernel has no reset_method", "d3cold_allowed=0",
+      ])
+    #expect(
+      result.kmsg.contains(
+        "<4>earlybind: 0000:02:00.1: reset_method not set (the kernel has no reset_method);"
+          + " skipped"))
+    #expect(
+      result.kmsg.contains(
+        "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: non-boot-vga);"
+          + " sets reset_method=bus flr, d3cold_allowed=0"))
+  }
+
   @Test func anAddressRuleWithExpectBindsTheGPUAndItsAudio() throws {
     let result = try run(try Machine.build(), table: "0000:02:00.0 expect=10de:1b80")
     #expect(result.fake.driver(of: "0000:02:00.0") == "vfio-pci")

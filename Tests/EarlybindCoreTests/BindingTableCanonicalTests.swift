@@ -57,19 +57,30 @@ struct BindingTableCanonicalTests {
       let selector = selector(&random)
       var expected: PCIID? = nil
       if case .address = selector, random.next() % 2 == 0 { expected = id(&random) }
+      var methods: [ResetMethod] = []
+      if random.next() % 3 == 0 {
+        for method in ResetMethod.all where random.next() % 2 == 0 { methods.append(method) }
+        methods.shuffle(using: &random)
+      }
       rules.append(
         Rule(
           selector: selector, driver: name(&random),
           functions: [FunctionPolicy.auto, .all, .none][Int(random.next() % 3)],
           group: random.next() % 2 == 0, rebind: random.next() % 2 == 0,
           allowBootVGA: random.next() % 2 == 0, expectedID: expected,
+          allowKeyboard: random.next() % 2 == 0, allowNetwork: random.next() % 2 == 0,
+          resetMethods: methods, d3coldOff: random.next() % 2 == 0,
           line: Int(value(&random, UInt32.self) & 0x7FFF_FFFF)))
     }
     let modules = (0..<Int(random.next() % 8)).map { _ in
       ModuleRequest(name: name(&random), optional: random.next() % 2 == 0)
     }
     let protected = (0..<Int(random.next() % 6)).map { _ in address(&random) }
-    return BindingTable(rules: rules, modules: modules, protectedAddresses: protected)
+    let guarded = (0..<Int(random.next() % 4)).map { _ in
+      GuardedAddress(address(&random), need: random.next() % 2 == 0 ? .keyboard : .network)
+    }
+    return BindingTable(
+      rules: rules, modules: modules, protectedAddresses: protected, guardedAddresses: guarded)
   }
 
   @Test func decodeUndoesEncode() throws {

@@ -26,6 +26,13 @@ struct BindingTableCodecTests {
     Rule(
       selector: .address(PCIAddress(bus: 2, device: 0, function: 0)), functions: .none,
       expectedID: PCIID(vendor: 0x10DE, device: 0x1B80), line: 9),
+    Rule(
+      selector: .deviceClassWithInterface(0x0C_0330), allowKeyboard: true,
+      resetMethods: [.bus, .flr], d3coldOff: true, line: 10),
+    Rule(
+      selector: .deviceClass(0x0200), allowNetwork: true,
+      resetMethods: [.cxlBus, .deviceSpecific, .acpi, .afFLR, .pm, .flr, .bus], line: 11),
+    Rule(selector: .deviceClass(0x0403), d3coldOff: true, line: 12),
   ]
 
   static let rich = BindingTable(
@@ -34,6 +41,11 @@ struct BindingTableCodecTests {
     protectedAddresses: [
       PCIAddress(bus: 0, device: 0x17, function: 0),
       PCIAddress(domain: 0x10000, bus: 0xE1, device: 0, function: 0),
+    ],
+    guardedAddresses: [
+      GuardedAddress(PCIAddress(bus: 0, device: 0x14, function: 0), need: .keyboard),
+      GuardedAddress(PCIAddress(bus: 0, device: 0x14, function: 0), need: .network),
+      GuardedAddress(PCIAddress(bus: 3, device: 0, function: 0), need: .network),
     ])
 
   static var richBytes: [UInt8] { try! BindingTableCodec.encode(rich) }
@@ -127,7 +139,9 @@ struct BindingTableCodecTests {
     #expect(Int(L.read32(encoded, L.totalSizeOffset)) == encoded.count)
     #expect(Int(L.read16(encoded, L.ruleCountOffset)) == table.rules.count)
     #expect(Int(L.read16(encoded, L.moduleCountOffset)) == table.modules.count)
-    #expect(Int(L.read16(encoded, L.protectedCountOffset)) == table.protectedAddresses.count)
+    #expect(
+      Int(L.read16(encoded, L.protectedCountOffset))
+        == table.protectedAddresses.count + table.guardedAddresses.count)
     #expect(L.read16(encoded, L.flagsOffset) == 0)
     #expect(L.read32(encoded, L.reservedOffset) == 0)
     #expect(
@@ -231,8 +245,17 @@ struct BindingTableCodecTests {
           var copy = encoded
           copy[offset] ^= mask
           let error = try #require(decodeError(copy), "offset \(offset) mask \(mask)")
+          var expected = Self.expectedCodes(at: offset)
+          // A rule's reset-method flag adds or drops a reset record, so the
+          // sections no longer add up to the file's size.
+          let rules = L.headerSize..<L.modulesStart(encoded)
+          if rules.contains(offset), (offset - L.headerSize) % L.ruleSize == 1,
+            mask & L.resetFlag != 0
+          {
+            expected.insert(.sizeMismatch)
+          }
           #expect(
-            Self.expectedCodes(at: offset).contains(error.code),
+            expected.contains(error.code),
             "offset \(offset) mask \(mask): \(error)")
         }
       }
@@ -250,7 +273,7 @@ struct BindingTableCodecTests {
     }
   }
 
-  @Test(arguments: [UInt16(0), 2, 0x100, 0xFFFF])
+  @Test(arguments: [UInt16(0), 1, 3, 0x100, 0xFFFF])
   func otherVersionsAreRefused(_ version: UInt16) {
     let table = L.patched(Self.richBytes) { L.write16(&$0, L.versionOffset, version) }
     let error = decodeError(table)
@@ -327,7 +350,7 @@ struct BindingTableCodecTests {
     #expect(error?.offset == L.headerSize + L.ruleSize)
   }
 
-  @Test(arguments: [UInt8(0x10), 0x20, 0x40, 0x80, 0xF0])
+  @Test(arguments: [UInt8(0x80), 0x90, 0xB0])
   func unknownRuleFlagsAreRefused(_ flags: UInt8) {
     let table = L.patched(Self.richBytes) { $0[L.headerSize + 1] |= flags }
     #expect(decodeError(table)?.code == .invalidRecord)
@@ -380,7 +403,7 @@ struct BindingTableCodecTests {
       let table = L.patched(Self.richBytes) { $0[L.headerSize + 2] = value }
       #expect(decodeError(table)?.code == .invalidRecord)
     }
-    let padded = L.patched(Self.richBytes) { $0[L.headerSize + 3] = 1 }
+    let padded = L.patched(Self.richBytes) { $0[L.headerSize + 3] = 2 }
     #expect(decodeError(padded)?.code == .invalidRecord)
   }
 
@@ -450,6 +473,48 @@ struct BindingTableCodecTests {
     }
   }
 
+  @Test func theNewFieldsSitWhereTheFormatSays() throws {
+    let bytes = Self.richBytes
+    let rule = L.headerSize + 9 * L.ruleSize  // allow-keyboard reset-method=bus:flr d3cold=off
+    #expect(bytes[rule + 1] == 16 | L.resetFlag)
+    #expect(bytes[rule + 3] == 1)
+    #expect(bytes[rule + L.ruleSize + 1] == 32 | L.resetFlag)
+    #expect(bytes[rule + 2 * L.ruleSize + 1] == 0)
+    #expect(bytes[rule + 2 * L.ruleSize + 3] == 1)
+    let protected = L.protectedStart(bytes)
+    #expect((0..<5).map { bytes[protected + $0 * L.protectedSize + 7] } == [0, 0, 1, 2, 2])
+    let reset = L.resetStart(bytes)
+    #expect(L.read32(bytes, reset) == 0x36)
+    #expect(L.read32(bytes, reset + 8) == 0x0635_4217)
+  }
+
+  @Test func invalidResetRecordsAreRefused() {
+    let reset = L.resetStart(Self.richBytes)
+    for (word, detail) in [
+      (UInt32(0), "no method"), (0x33, "a method twice"), (0x38, "no such method"),
+      (0x306, "a gap"), (0x7000_0006, "a method after the end"),
+    ] {
+      let table = L.patched(Self.richBytes) {
+        L.write32(&$0, reset, UInt32(truncatingIfNeeded: word))
+      }
+      #expect(decodeError(table)?.code == .invalidRecord, "\(detail)")
+    }
+    let tail = L.patched(Self.richBytes) { $0[reset + 7] = 1 }
+    #expect(decodeError(tail)?.code == .invalidRecord)
+  }
+
+  @Test func unknownSettingsAndNeedsAreRefused() {
+    for value in [UInt8(2), 0x80] {
+      let table = L.patched(Self.richBytes) { $0[L.headerSize + 3] = value }
+      #expect(decodeError(table)?.code == .invalidRecord, "settings \(value)")
+    }
+    let protected = L.protectedStart(Self.richBytes)
+    for (record, need) in [(2, UInt8(3)), (3, 0), (4, 0xFF)] {
+      let table = L.patched(Self.richBytes) { $0[protected + record * L.protectedSize + 7] = need }
+      #expect(decodeError(table)?.code == .invalidRecord, "record \(record) need \(need)")
+    }
+  }
+
   @Test func invalidProtectedAddressesAreRefused() {
     let base = L.protectedStart(Self.richBytes)
     for (offset, value) in [(5, UInt8(0x20)), (5, 0xFF), (6, 8), (6, 0xFF), (7, 1)] {
@@ -478,7 +543,7 @@ struct BindingTableCodecTests {
       let protectedCount = Int(random.next() % 4)
       let stringsSize = Int(random.next() % 24)
       var bytes = bytes("EBTB")
-      bytes += [1, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      bytes += [2, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0]
       bytes += [
         UInt8(ruleCount), 0, UInt8(moduleCount), 0, UInt8(protectedCount), 0, 0, 0,
         UInt8(stringsSize), 0, 0, 0, 0, 0, 0, 0,
@@ -508,9 +573,9 @@ struct BindingTableCodecTests {
         for index in 0..<ruleCount {
           let base = index * L.ruleSize
           body[base] = UInt8(1 + random.next() % 6)
-          body[base + 1] &= 7
+          body[base + 1] &= 0x7F
           body[base + 2] %= 3
-          body[base + 3] = 0
+          body[base + 3] &= 1
           reference(at: base + 4)
           if random.next() % 4 != 0 {
             for offset in 12..<20 { body[base + offset] = 0 }
@@ -531,13 +596,28 @@ struct BindingTableCodecTests {
           let base = protectedBase + index * L.protectedSize
           body[base + 5] &= 0x1F
           body[base + 6] &= 7
-          body[base + 7] = 0
+          body[base + 7] = index == 0 ? 0 : UInt8(random.next() % 3)
+        }
+        // A reset record for each rule with the flag: up to three methods,
+        // sometimes repeated or out of range, which decode must refuse.
+        var resets: [UInt8] = []
+        for index in 0..<ruleCount where body[index * L.ruleSize + 1] & L.resetFlag != 0 {
+          var word: UInt32 = 0
+          for slot in 0..<Int(random.next() % 4) {
+            word |= UInt32(random.next() % 9) << UInt32(4 * slot)
+          }
+          resets += [
+            UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8),
+            UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 24),
+            0, 0, 0, random.next() % 8 == 0 ? 1 : 0,
+          ]
         }
         let letters = Array("abcdefghijklmnopqrstuvwxyz_-0123456789".utf8)
         for index in (body.count - stringsSize)..<body.count {
           body[index] = letters[Int(random.next() % UInt64(letters.count))]
         }
         body.removeLast(stringsSize - usedStrings)
+        body.insert(contentsOf: resets, at: protectedBase + protectedCount * L.protectedSize)
         bytes[L.stringsSizeOffset] = UInt8(usedStrings)
       }
       bytes += body

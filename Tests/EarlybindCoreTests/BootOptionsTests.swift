@@ -141,7 +141,7 @@ struct BootOptionsTests {
       problem.description
         == "kernel command line:1:" + String(column(of: "bogus", in: cmdline))
         + ": unknown option 'bogus' (expected driver=, functions=, group, rebind, allow-boot-vga,"
-        + " expect=)")
+        + " allow-keyboard, allow-network, reset-method=, d3cold=, expect=)")
   }
 
   @Test func badSelectorInBindIsAProblemAtItsColumn() throws {

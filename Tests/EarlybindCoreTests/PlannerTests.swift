@@ -12,9 +12,11 @@ struct PlannerTests {
 
   func plan(
     _ devices: [FakeDevice], _ config: String, options: BootOptions = BootOptions(),
-    protected: [PCIAddress] = [], modules: [ModuleRequest] = []
+    protected: [PCIAddress] = [], guarded: [GuardedAddress] = [],
+    modules: [ModuleRequest] = []
   ) throws -> Plan {
-    let planner = Planner(topology: devices.topology(), protectedAddresses: protected)
+    let planner = Planner(
+      topology: devices.topology(), protectedAddresses: protected, guardedAddresses: guarded)
     return planner.plan(
       devices: devices.pciDevices, rules: try rules(config), options: options, modules: modules)
   }
@@ -224,6 +226,28 @@ struct PlannerTests {
     #expect(plan.refusals[0].reason == .protected)
     #expect(plan.modules.isEmpty)
     #expect(plan.unmatchedRules.isEmpty)
+  }
+
+  @Test func hostNeedsAreRefusedUnlessTheRuleAllowsThem() throws {
+    let machine = Machine.all
+    let storage = address("0000:03:00.0")
+    let keyboard = [GuardedAddress(storage, need: .keyboard)]
+    var result = try plan(machine, "class:0108", guarded: keyboard)
+    #expect(result.targets.isEmpty)
+    #expect(result.refusals.map(\.reason) == [.hostNeed(.keyboard)])
+    #expect(PlanText.refusal(result.refusals[0]).contains("add allow-keyboard to take it"))
+    result = try plan(machine, "class:0108 allow-keyboard", guarded: keyboard)
+    #expect(targets(result) == ["0000:03:00.0"])
+    // Each need is allowed by its own option only.
+    let both = keyboard + [GuardedAddress(storage, need: .network)]
+    result = try plan(machine, "class:0108 allow-keyboard", guarded: both)
+    #expect(result.refusals.map(\.reason) == [.hostNeed(.network)])
+    result = try plan(machine, "class:0108 allow-keyboard allow-network", guarded: both)
+    #expect(targets(result) == ["0000:03:00.0"])
+    // Storage the host needs is never allowed.
+    result = try plan(
+      machine, "class:0108 allow-keyboard allow-network", protected: [storage], guarded: both)
+    #expect(result.refusals.map(\.reason) == [.protected])
   }
 
   @Test func unmatchedRulesAreReportedAndLoadNothing() throws {

@@ -5,7 +5,8 @@ import Testing
 @Suite("RuleParser")
 struct RuleParserTests {
   static let expectedOptions =
-    "(expected driver=, functions=, group, rebind, allow-boot-vga, expect=)"
+    "(expected driver=, functions=, group, rebind, allow-boot-vga, allow-keyboard, allow-network,"
+    + " reset-method=, d3cold=, expect=)"
 
   func parse(_ text: String, file: String = "earlybind.conf") throws(ConfigError) -> [Rule] {
     try RuleParser.parseConfig(bytes(text), file: file)
@@ -97,6 +98,16 @@ struct RuleParserTests {
     #expect(rule.group)
     #expect(rule.rebind)
     #expect(rule.allowBootVGA)
+    let settings = try #require(
+      try parse("class:0c0330 allow-keyboard allow-network reset-method=bus:flr d3cold=off").first)
+    #expect(settings.allowKeyboard)
+    #expect(settings.allowNetwork)
+    #expect(settings.resetMethods == [.bus, .flr])
+    #expect(settings.d3coldOff)
+    #expect(settings.settings == ["reset_method=bus flr", "d3cold_allowed=0"])
+    let every = try #require(
+      try parse("01:00.0 reset-method=device_specific:acpi:flr:af_flr:pm:bus:cxl_bus").first)
+    #expect(every.resetMethods == ResetMethod.all)
     #expect(try parse("01:00.0 functions=all").first?.functions == .all)
     #expect(try parse("01:00.0 functions=auto").first?.functions == .auto)
   }
@@ -147,6 +158,33 @@ struct RuleParserTests {
     Bad(
       text: "03:00.0 functions", code: .invalidValue,
       description: "earlybind.conf:1:9: option 'functions' needs a value (functions=...)"),
+    Bad(
+      text: "03:00.0 reset-method=flr:warm", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: unknown reset method 'warm' (expected reset methods joined by ':',"
+        + " like flr:bus, from device_specific acpi flr af_flr pm bus cxl_bus)"),
+    Bad(
+      text: "03:00.0 reset-method=flr::bus", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: unknown reset method '' (expected reset methods joined by ':',"
+        + " like flr:bus, from device_specific acpi flr af_flr pm bus cxl_bus)"),
+    Bad(
+      text: "03:00.0 reset-method=bus:flr:bus", code: .invalidValue,
+      description: "earlybind.conf:1:9: reset method 'bus' given twice"),
+    Bad(
+      text: "03:00.0 reset-method", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: option 'reset-method' needs a value (expected reset methods joined"
+        + " by ':', like flr:bus, from device_specific acpi flr af_flr pm bus cxl_bus)"),
+    Bad(
+      text: "03:00.0 d3cold=on", code: .invalidValue,
+      description: "earlybind.conf:1:9: invalid value for d3cold= (expected off)"),
+    Bad(
+      text: "03:00.0 allow-keyboard=yes", code: .invalidValue,
+      description: "earlybind.conf:1:9: option 'allow-keyboard' takes no value"),
+    Bad(
+      text: "03:00.0 d3cold=off d3cold=off", code: .duplicateOption,
+      description: "earlybind.conf:1:20: option 'd3cold=' given twice"),
     Bad(
       text: "03:00.0 functions=some", code: .invalidValue,
       description:
@@ -321,11 +359,16 @@ struct RuleParserTests {
               expectations.append(PCIID(vendor: 0x10DE, device: 0x1B80))
             }
             for expected in expectations {
+              // The host-need and device-setting options, in turn.
+              let more = rules.count % 16
+              let methods: [[ResetMethod]] = [[], [.bus], [.flr, .pm], ResetMethod.all.reversed()]
               rules.append(
                 Rule(
                   selector: selector, driver: driver, functions: functions,
                   group: flags & 1 != 0, rebind: flags & 2 != 0, allowBootVGA: allow,
-                  expectedID: expected, line: 1))
+                  expectedID: expected, allowKeyboard: more & 1 != 0,
+                  allowNetwork: more & 2 != 0, resetMethods: methods[more % 4],
+                  d3coldOff: more & 8 != 0, line: 1))
             }
           }
         }

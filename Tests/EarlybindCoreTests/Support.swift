@@ -12,6 +12,9 @@ enum TableLayout {
   static let ruleSize = 24
   static let moduleSize = 8
   static let protectedSize = 8
+  static let resetSize = 8
+  /// The rule flag that gives a rule a record in the reset section.
+  static let resetFlag: UInt8 = 64
 
   static let versionOffset = 4
   static let headerSizeOffset = 6
@@ -76,8 +79,15 @@ enum TableLayout {
     modulesStart(bytes) + Int(read16(bytes, moduleCountOffset)) * moduleSize
   }
 
-  static func stringsStart(_ bytes: [UInt8]) -> Int {
+  static func resetStart(_ bytes: [UInt8]) -> Int {
     protectedStart(bytes) + Int(read16(bytes, protectedCountOffset)) * protectedSize
+  }
+
+  static func stringsStart(_ bytes: [UInt8]) -> Int {
+    let resets = (0..<Int(read16(bytes, ruleCountOffset))).filter {
+      bytes[headerSize + $0 * ruleSize + 1] & resetFlag != 0
+    }
+    return resetStart(bytes) + resets.count * resetSize
   }
 }
 

@@ -99,7 +99,7 @@ struct TestFailure: Error, CustomStringConvertible {
     } throws: { error in
       String(describing: error)
         == config
-        + ":7:14: unknown option 'functons' (expected driver=, functions=, group, rebind, allow-boot-vga, expect=)"
+        + ":7:14: unknown option 'functons' (expected driver=, functions=, group, rebind, allow-boot-vga, allow-keyboard, allow-network, reset-method=, d3cold=, expect=)"
     }
     let run = try TestHost().run(
       CompileCommand.self, ["--config", config, "--output", output, "--skip-module-check"])
@@ -107,7 +107,7 @@ struct TestFailure: Error, CustomStringConvertible {
     #expect(
       run.errors
         == config
-        + ":7:14: unknown option 'functons' (expected driver=, functions=, group, rebind, allow-boot-vga, expect=)\n"
+        + ":7:14: unknown option 'functons' (expected driver=, functions=, group, rebind, allow-boot-vga, allow-keyboard, allow-network, reset-method=, d3cold=, expect=)\n"
     )
     #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == Data([1, 2, 3]))
   }
@@ -148,6 +148,20 @@ struct TestFailure: Error, CustomStringConvertible {
     let guarded = try BindingTableCodec.decode(
       [UInt8](try Data(contentsOf: URL(fileURLWithPath: output))))
     #expect(guarded.protectedAddresses == [address("0000:00:1f.2")])
+    #expect(guarded.guardedAddresses.isEmpty)
+    // Keyboards the guard found go into the table as guarded, not protected.
+    host.guarded.addNeed(.keyboard, address("0000:00:14.0"), what: "input3 (USB Keyboard)")
+    let keyboard = try host.run(
+      CompileCommand.self, ["--config", config, "--output", output, "--skip-module-check"])
+    #expect(keyboard.status == .success)
+    #expect(
+      keyboard.output.hasSuffix(
+        "protects [0000:00:1f.2], guards [keyboard 0000:00:14.0] -> " + output + "\n"))
+    let withKeyboard = try BindingTableCodec.decode(
+      [UInt8](try Data(contentsOf: URL(fileURLWithPath: output))))
+    #expect(withKeyboard.protectedAddresses == [address("0000:00:1f.2")])
+    #expect(
+      withKeyboard.guardedAddresses == [GuardedAddress(address("0000:00:14.0"), need: .keyboard)])
     #expect(throws: (any Error).self) {
       _ = try CompileCommand.parse(["--protect", "nonsense"])
     }

@@ -127,7 +127,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     #expect(output.warnings.isEmpty)
     let object = try parseJSON(output.text)
     #expect(Set(object.keys) == ["version", "config", "pci_ids", "problems", "devices"])
-    #expect(object["version"] as? Int == 1)
+    #expect(object["version"] as? Int == 2)
     let devices = try #require(object["devices"] as? [[String: Any]])
     for device in devices { #expect(Set(device.keys) == listDeviceKeys) }
 

@@ -79,7 +79,7 @@ import Testing
     let run = try host.run(PlanCommand.self, ["--json"])
     #expect(run.status == .success)
     let json = try run.json()
-    #expect(json["version"] as? Int == 2)
+    #expect(json["version"] as? Int == 3)
     #expect(json["kernel"] as? String == "6.1.0-test")
     #expect(json["source"] as? String == "config")
     #expect(json["path"] as? String == host.environment.paths.config)
@@ -107,6 +107,44 @@ import Testing
     let modules = try #require(json["modules"] as? [[String: Any]])
     #expect(
       modules.contains { $0["name"] as? String == "vfio_pci" && $0["optional"] as? Bool == false })
+  }
+
+  /// A keyboard's controller is refused in plan, add and check until the
+  /// rule says allow-keyboard.
+  @Test func aKeyboardControllerIsRefusedUntilAllowed() throws {
+    let xhci = FakeDevice(
+      address: "0000:00:06.0", vendor: 0x1B36, device: 0x000D, classCode: 0x0C_0330)
+    let second = FakeDevice(
+      address: "0000:00:07.0", vendor: 0x1B36, device: 0x000D, classCode: 0x0C_0330)
+    let host = try TestHost(
+      sysfs: try FakeSysfs(
+        devices: [QEMU.vga("0000:00:03.0", boot: true), xhci, second], memory: nil))
+    host.guarded.addNeed(.keyboard, address("0000:00:06.0"), what: "input3 (QEMU USB Keyboard)")
+    try host.directory.write("etc/earlybind.conf", "# rules\n")
+    let added = try host.run(AddCommand.self, ["class:0c0330"])
+    #expect(added.status == .success, "\(added.errors) \(added.output)")
+    #expect(added.output.contains("0000:00:07.0 [1b36:000d] -> vfio-pci"))
+    #expect(
+      added.output.contains(
+        "0000:00:06.0 [1b36:000d] skipped: a keyboard is behind it, needed at boot to type a"
+          + " disk passphrase; add allow-keyboard to take it"))
+    let json = try host.run(PlanCommand.self, ["--json"]).json()
+    let refused = try #require(json["refused"] as? [[String: Any]])
+    #expect(refused.map { $0["address"] as? String } == ["0000:00:06.0"])
+    #expect(refused.map { $0["reason"] as? String } == ["keyboard"])
+    let targets = try #require(json["targets"] as? [[String: Any]])
+    #expect(targets.map { $0["address"] as? String } == ["0000:00:07.0"])
+    let checked = try host.run(CheckCommand.self, ["--json"]).json()
+    let findings = try #require(checked["findings"] as? [[String: Any]])
+    #expect(
+      findings.contains {
+        $0["topic"] as? String == "keyboard" && $0["level"] as? String == "warning"
+          && ($0["message"] as? String)?.contains("0000:00:06.0") == true
+      }, "\(findings)")
+    try host.directory.write("etc/earlybind.conf", "class:0c0330 allow-keyboard\n")
+    let allowed = try host.run(PlanCommand.self, ["--json"]).json()
+    #expect((allowed["refused"] as? [Any])?.isEmpty == true)
+    #expect((allowed["targets"] as? [Any])?.count == 2)
   }
 
   @Test func aFailureIsStillOneJSONDocument() throws {

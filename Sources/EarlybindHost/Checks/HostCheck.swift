@@ -118,7 +118,7 @@ struct HostCheck {
     guard let rules = try? ConfigFile.load(paths.config, fileSystem: fileSystem) else {
       return nil
     }
-    return BindingTableBuilder.table(rules, protected: guarded().addresses)
+    return BindingTableBuilder.table(rules, guardedBy: guarded())
   }
 
   /// The images generators write for a kernel, in their usual names.
@@ -151,13 +151,14 @@ struct HostCheck {
   /// the hooks' `earlybind compile` writes it (same module tree, same
   /// guarded controllers); nil when the config is missing or does not
   /// compile, which other findings report.
-  func currentTable(for kernel: String, protected: [PCIAddress]) -> [UInt8]? {
+  func currentTable(for kernel: String, guards: RootDeviceReport) -> [UInt8]? {
     guard fileSystem.exists(paths.config),
       let rules = try? ConfigFile.load(paths.config, fileSystem: fileSystem)
     else { return nil }
     guard
       let table = try? BindingTableBuilder.table(
-        rules, protected: protected, moduleCheck: environment.moduleCheck(kernel: kernel))
+        rules, protected: guards.addresses, guarded: guards.guardedAddresses,
+        moduleCheck: environment.moduleCheck(kernel: kernel))
     else { return nil }
     return try? BindingTableCodec.encode(table)
   }
@@ -177,7 +178,7 @@ struct HostCheck {
       Regenerator.rebuildCommand(root: paths.root, fileSystem: fileSystem, hooked: installed)
       ?? "earlybind install --regenerate"
     // The controllers the hooks' compile protected.
-    lazy var protected = guarded().addresses
+    lazy var guards = guarded()
     for kernel in kernels {
       let found = images(for: kernel)
       if found.isEmpty {
@@ -185,7 +186,7 @@ struct HostCheck {
       }
       for image in found {
         checkImage(image, kernel: kernel, rebuild: rebuild, into: &report) {
-          currentTable(for: kernel, protected: protected)
+          currentTable(for: kernel, guards: guards)
         }
       }
     }
@@ -279,13 +280,16 @@ struct HostCheck {
     report.add(.ok, "config", "\(config) parses: \(rules.count) rule(s)")
     let guarded = guarded()
     for warning in guarded.warnings { report.add(.warning, "root device", warning) }
+    for need in guarded.guardedAddresses {
+      report.add(.ok, need.need.name, "guarded: " + guarded.explanation(for: need))
+    }
     // One scan and one plan serve the rule checks, the display count and
     // the group checks.
     let inventory: DeviceInventory
     do {
       inventory = try DeviceInventory.load(
         sysfs: paths.sysfs,
-        table: BindingTableBuilder.table(rules, protected: guarded.addresses),
+        table: BindingTableBuilder.table(rules, guardedBy: guarded),
         fileSystem: fileSystem)
     } catch {
       report.add(.error, "devices", "cannot scan PCI devices: " + error.description)
@@ -301,6 +305,8 @@ struct HostCheck {
         report.add(.error, "root device", PlanText.refusal(refusal) + "; remove it from the rule")
       case .bootVGA, .presumedBootGPU:
         report.add(.warning, "boot GPU", PlanText.refusal(refusal))
+      case .hostNeed(let need):
+        report.add(.warning, need.name, PlanText.refusal(refusal))
       default:
         report.add(.warning, "rules", PlanText.refusal(refusal))
       }

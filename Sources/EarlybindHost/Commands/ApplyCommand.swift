@@ -35,7 +35,9 @@ struct ApplyCommand: HostCommand {
     guarded.printWarnings(to: environment.output)
     var loader = AnyModuleLoader(base: environment.moduleLoader())
     let applied = try RuntimeBinding(sysfs: sysfs.path(in: environment), environment: environment)
-      .apply(rules: rules, protected: guarded.addresses, loader: &loader, dryRun: dryRun)
+      .apply(
+        rules: rules, protected: guarded.addresses, guarded: guarded.guardedAddresses,
+        loader: &loader, dryRun: dryRun)
     if !applied.stranded.isEmpty { return .severe }
     return applied.report.failedCount > 0 ? .failure : .success
   }

@@ -45,8 +45,8 @@ struct CompileCommand: HostCommand {
   @Flag(
     name: .long,
     help: """
-      Do not protect this host's root, /boot, /usr, /var and swap controllers \
-      (for tables built for another machine).
+      Do not protect this host's root, /boot, /usr, /var and swap controllers, nor guard \
+      its keyboards' controllers (for tables built for another machine).
       """)
   var noRootGuard = false
 
@@ -86,13 +86,15 @@ struct CompileCommand: HostCommand {
     // The table carries the controllers holding the host's filesystems, so
     // the binder refuses them at boot even if a rule selects them.
     var protected = protect
+    var needs: [GuardedAddress] = []
     if !noRootGuard {
       let guarded = environment.rootGuard()
       guarded.printWarnings(to: environment.output)
       protected += guarded.addresses
+      needs = guarded.guardedAddresses
     }
     let table = try BindingTableBuilder.table(
-      rules, protected: protected, moduleCheck: moduleCheck)
+      rules, protected: protected, guarded: needs, moduleCheck: moduleCheck)
     let modules = table.modules
     let output = output ?? environment.paths.table
     try TableFile.write(table, to: output, fileSystem: fileSystem)
@@ -106,8 +108,11 @@ struct CompileCommand: HostCommand {
     } else {
       let names = modules.map(\.name).joined(separator: " ")
       let guarded = table.protectedAddresses.map(\.description).joined(separator: " ")
+      let needs = table.guardedAddresses.map { $0.need.name + " " + $0.address.description }
+      let needsText = needs.isEmpty ? "" : ", guards [" + needs.joined(separator: ", ") + "]"
       environment.output.line(
-        "earlybind: \(rules.count) rule(s), modules [\(names)], protects [\(guarded)] -> \(output)")
+        "earlybind: \(rules.count) rule(s), modules [\(names)], protects [\(guarded)]\(needsText)"
+          + " -> \(output)")
     }
     return .success
   }

@@ -8,7 +8,8 @@ import EarlybindPosix
 struct HostEnvironment {
   var paths = HostPaths()
   var fileSystem: any HostFileSystem = PosixFileSystem()
-  /// The controllers holding the host's filesystems.
+  /// The controllers holding the host's filesystems, and the devices it
+  /// needs at boot (keyboards).
   var rootGuard: () -> RootDeviceReport
   /// The module tree in a folder (`/lib/modules/6.1.0-13-amd64`).
   var moduleTree: (String) -> any ModuleTree
@@ -36,7 +37,11 @@ struct HostEnvironment {
     noColor["NO_COLOR"] = ProcessEnvironment.variable("NO_COLOR")
     return HostEnvironment(
       paths: paths, fileSystem: fileSystem,
-      rootGuard: { RootDeviceGuard.system(paths: paths, fileSystem: fileSystem).resolve() },
+      rootGuard: {
+        var report = RootDeviceGuard.system(paths: paths, fileSystem: fileSystem).resolve()
+        KeyboardGuard(sysfs: paths.sysfs, fileSystem: fileSystem).resolve(into: &report)
+        return report
+      },
       moduleTree: { KmodModules(moduleDirectory: $0) },
       moduleLoader: { KmodModules() },
       runner: SystemProcessRunner(),

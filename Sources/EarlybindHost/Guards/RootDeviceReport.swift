@@ -2,7 +2,9 @@
 import EarlybindCore
 import EarlybindPosix
 
-/// The storage controllers the host cannot boot or run without, and why.
+/// The storage controllers the host cannot boot or run without, and why;
+/// with the devices it needs at boot that a rule may still take on
+/// purpose (`needs`: keyboards, the boot's network).
 struct RootDeviceReport {
   /// One thing a controller holds: `/` on `sda2`, with how it was found.
   struct Holding: Hashable {
@@ -19,6 +21,8 @@ struct RootDeviceReport {
   }
 
   var holdings: [PCIAddress: [Holding]] = [:]
+  /// What each guarded device is needed for: `input3 (USB Keyboard)`.
+  var needs: [GuardedAddress: [String]] = [:]
   /// What could not be traced to a PCI device and may need protecting by hand.
   var warnings: [String] = []
   /// What needs no controller (swap in zram, /var on tmpfs).
@@ -26,6 +30,16 @@ struct RootDeviceReport {
 
   /// The addresses for `BindingTable.protectedAddresses`, sorted.
   var addresses: [PCIAddress] { holdings.keys.sorted() }
+
+  /// The addresses for `BindingTable.guardedAddresses`, sorted.
+  var guardedAddresses: [GuardedAddress] { needs.keys.sorted() }
+
+  /// `0000:00:14.0 has keyboard input3 (…); allow-keyboard takes it`.
+  func explanation(for guarded: GuardedAddress) -> String {
+    guarded.address.description + " has " + guarded.need.name + " "
+      + (needs[guarded] ?? []).joined(separator: ", ") + "; " + guarded.need.allowOption
+      + " takes it"
+  }
 
   /// `0000:00:1f.2 holds / (/dev/sda2, UUID=…), swap (/dev/sda3)`.
   func explanation(for address: PCIAddress) -> String {
@@ -45,6 +59,7 @@ struct RootDeviceReport {
   var text: String {
     var lines = explanations.map { "protected: " + $0 }
     if lines.isEmpty { lines.append("protected: nothing") }
+    lines += guardedAddresses.map { "guarded: " + explanation(for: $0) }
     lines += warnings.map { "warning: " + $0 }
     lines += notes.map { "note: " + $0 }
     return lines.joined(separator: "\n") + "\n"
@@ -68,6 +83,11 @@ struct RootDeviceReport {
       held.append(Holding(what: what, device: device, details: unique))
     }
     holdings[address] = held
+  }
+
+  mutating func addNeed(_ need: HostNeed, _ address: PCIAddress, what: String) {
+    let key = GuardedAddress(address, need: need)
+    if !(needs[key] ?? []).contains(what) { needs[key, default: []].append(what) }
   }
 
   mutating func warn(_ message: String) {

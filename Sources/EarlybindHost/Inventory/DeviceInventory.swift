@@ -52,7 +52,10 @@ struct DeviceInventory {
     }
     let judged = InventoryTopology(known: topology, scanner: scanner, nextBoot: nextBoot)
     let plan = table.map {
-      Planner(topology: judged, protectedAddresses: $0.protectedAddresses).plan(
+      Planner(
+        topology: judged, protectedAddresses: $0.protectedAddresses,
+        guardedAddresses: $0.guardedAddresses
+      ).plan(
         devices: scan.devices, rules: $0.rules + options.extraRules, options: options,
         modules: $0.modules)
     }

@@ -15,10 +15,15 @@ struct DeviceSelection: Hashable {
   /// Why a refused device is left alone, in the binder's words.
   var reason: String?
 
-  /// `line 2 selected`, `line 2 function`, with the driver when not vfio-pci.
+  /// What the binder writes before the driver probes; none when refused.
+  var settings: [String] { role == .refused ? [] : rule.settings }
+
+  /// `line 2 selected`, `line 2 function`, with the driver when not
+  /// vfio-pci and the settings (`reset_method=flr,bus`).
   var summary: String {
     var text = rule.origin + " " + role.rawValue
     if role != .refused, driver != Rule.defaultDriver { text += " driver=" + driver }
+    for setting in settings { text += " " + setting.replacing(" ", with: ",") }
     return text
   }
 

@@ -52,7 +52,7 @@ extension BindingReport.Outcome: Decodable {}
 
 extension BindingReport.Entry: Decodable {
   enum CodingKeys: String, CodingKey {
-    case address, id, driver, reason, outcome, detail
+    case address, id, driver, reason, outcome, detail, settings
   }
 
   public init(from decoder: any Decoder) throws {
@@ -74,6 +74,8 @@ extension BindingReport.Entry: Decodable {
       address: address, id: id, driver: try container.decode(String.self, forKey: .driver),
       reason: try container.decode(String.self, forKey: .reason),
       outcome: try container.decode(BindingReport.Outcome.self, forKey: .outcome),
-      detail: try container.decode(String.self, forKey: .detail))
+      detail: try container.decode(String.self, forKey: .detail),
+      // Added within version 1: older binders do not write it.
+      settings: try container.decodeIfPresent([String].self, forKey: .settings) ?? [])
   }
 }

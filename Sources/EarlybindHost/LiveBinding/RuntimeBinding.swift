@@ -21,7 +21,8 @@ struct RuntimeBinding {
   /// and a partial group is useless to a guest), then runs the boot
   /// binder's own sequence.
   func apply<Loader: ModuleLoader>(
-    rules: [Rule], protected: [PCIAddress], loader: inout Loader, dryRun: Bool
+    rules: [Rule], protected: [PCIAddress], guarded: [GuardedAddress] = [],
+    loader: inout Loader, dryRun: Bool
   ) throws(CommandFailure) -> Applied {
     let forced = rules.map { rule -> Rule in
       var rule = rule
@@ -30,7 +31,8 @@ struct RuntimeBinding {
       return rule
     }
     let plan = try DeviceInventory.plan(
-      BindingTableBuilder.table(forced, protected: protected), options: BootOptions(),
+      BindingTableBuilder.table(forced, protected: protected, guarded: guarded),
+      options: BootOptions(),
       sysfs: sysfs, fileSystem: fileSystem)
     var log = PrintLog(output: output)
     for refusal in plan.refusals { log.log(.warning, PlanText.refusal(refusal)) }

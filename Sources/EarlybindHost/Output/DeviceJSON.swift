@@ -4,6 +4,7 @@ import EarlybindCore
 /// The keys of the device objects in `list` and `groups` documents.
 enum DeviceKeys: String, CodingKey {
   case address
+  case settings
   case classCode = "class"
   case className = "class_name"
   case vendor

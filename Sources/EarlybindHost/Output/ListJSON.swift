@@ -7,11 +7,14 @@ import EarlybindCore
 ///     device: {address, class, class_name, vendor, device, subsystem_vendor,
 ///       subsystem_device, vendor_name, device_name, boot_vga (bool),
 ///       iommu_group, reset_method, resettable (bool), driver, driver_override,
-///       rule: {line, rule, role, driver, of, reason} or null}
+///       rule: {line, rule, role, driver, of, reason, settings: [string]} or null}
 ///
-/// Devices are sorted by address; role is selected, function, group or refused.
+/// Devices are sorted by address; role is selected, function, group or refused;
+/// settings are the attributes the binder writes before the driver probes
+/// (`reset_method=flr bus`, `d3cold_allowed=0`; none for a refused device).
 extension ListReport: JSONDocument {
-  static let schemaVersion = 1
+  /// 2: the rule's `settings`.
+  static let schemaVersion = 2
 
   enum Keys: String, CodingKey {
     case version, config, problems, devices
@@ -44,6 +47,7 @@ extension ListReport: JSONDocument {
         try rule.encode(selection.driver, forKey: .driver)
         try rule.encode(selection.parent?.description, forKey: .of)
         try rule.encode(selection.reason, forKey: .reason)
+        try rule.encode(selection.settings, forKey: .settings)
       } else {
         try device.encodeNil(forKey: .rule)
       }

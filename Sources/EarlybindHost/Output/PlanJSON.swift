@@ -7,27 +7,30 @@ import EarlybindCore
 ///      command_line_problems: [string],
 ///      targets: [{address, id, driver, line, rule, reason: selected|function|group,
 ///        of, group, action: bind|already-bound|rebind|take-from-built-in|held|before-module,
-///        holder, message}],
-///      refused: [{address, id, line, rule, reason: boot-vga|protected|skipped|
-///        conflict|guarded-member|address-moved, message}],
+///        holder, settings: [string], message}],
+///      refused: [{address, id, line, rule, reason: boot-vga|presumed-boot-gpu|protected|
+///        keyboard|network|skipped|conflict|guarded-member|address-moved, message}],
 ///      unmatched_rules: [{line, rule, message}],
 ///      modules: [{name, optional (bool)}]}
 ///
 /// `id` is vendor:device; `of` is the selected device a function or group
 /// member follows, `group` its IOMMU group, `holder` the driver that holds a
-/// target now (rebind, take-from-built-in, held, before-module); `message` is the line the binder would log.
+/// target now (rebind, take-from-built-in, held, before-module); `settings` the attributes
+/// the binder writes before the driver probes (`reset_method=flr bus`, `d3cold_allowed=0`);
+/// `message` is the line the binder would log.
 /// `kernel` is the release whose built-in drivers the plan was judged by
 /// (null when judged as things are now). `line` is 0 for rules from earlybind.bind= on the command line.
 extension PlanReport: JSONDocument {
   /// 2: `kernel`, and the actions take-from-built-in and before-module.
-  static let schemaVersion = 2
+  /// 3: targets' `settings`; the refusal reasons keyboard and network.
+  static let schemaVersion = 3
 
   enum Keys: String, CodingKey {
     case version, source, path, kernel, disabled, targets, refused, modules
     case dryRun = "dry_run"
     case commandLineProblems = "command_line_problems"
     case unmatchedRules = "unmatched_rules"
-    case address, id, driver, line, rule, reason, of, group, action, holder, message
+    case address, id, driver, line, rule, reason, of, group, action, holder, settings, message
     case name, optional
   }
 
@@ -77,6 +80,7 @@ extension PlanReport: JSONDocument {
         holder = driver
       }
       try object.encode(holder, forKey: .holder)
+      try object.encode(target.rule.settings, forKey: .settings)
       try object.encode(PlanText.target(target), forKey: .message)
     }
     var refused = container.nestedUnkeyedContainer(forKey: .refused)
@@ -106,6 +110,7 @@ extension PlanReport: JSONDocument {
     case .bootVGA: return "boot-vga"
     case .presumedBootGPU: return "presumed-boot-gpu"
     case .protected: return "protected"
+    case .hostNeed(let need): return need.name
     case .skippedOnCommandLine: return "skipped"
     case .conflict: return "conflict"
     case .groupHasGuardedMember: return "guarded-member"
