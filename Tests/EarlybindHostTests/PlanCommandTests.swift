@@ -147,6 +147,49 @@ import Testing
     #expect((allowed["targets"] as? [Any])?.count == 2)
   }
 
+  /// The boot's NIC is refused until allow-network; check warns when a
+  /// rule takes the NIC of the host's default route.
+  @Test func networkNeedsInPlanAndCheck() throws {
+    let nic = FakeDevice(
+      address: "0000:00:02.0", vendor: 0x1AF4, device: 0x1041, classCode: 0x02_0000)
+    let other = FakeDevice(
+      address: "0000:00:07.0", vendor: 0x1AF4, device: 0x1041, classCode: 0x02_0000)
+    let sysfs = try FakeSysfs(
+      devices: [QEMU.vga("0000:00:03.0", boot: true), nic, other], memory: nil)
+    let host = try TestHost(sysfs: sysfs)
+    host.guarded.addNeed(.network, address("0000:00:02.0"), what: "eth0 (ip=dhcp)")
+    try host.directory.write("etc/earlybind.conf", "class:0200\n")
+    let json = try host.run(PlanCommand.self, ["--json"]).json()
+    let refused = try #require(json["refused"] as? [[String: Any]])
+    #expect(refused.map { $0["reason"] as? String } == ["network"])
+    #expect(refused.map { $0["address"] as? String } == ["0000:00:02.0"])
+    // The other NIC carries the default route: check warns that taking it
+    // cuts the host off.
+    try FileManager.default.createDirectory(
+      atPath: sysfs.sys + "/class/net/eth1", withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: sysfs.sys + "/class/net/eth1/device",
+      withDestinationPath: sysfs.devicePath("0000:00:07.0"))
+    try host.directory.write(
+      "proc/net/route",
+      "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n"
+        + "eth1\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n")
+    let checked = try host.run(CheckCommand.self, ["--json"]).json()
+    let findings = try #require(checked["findings"] as? [[String: Any]])
+    #expect(
+      findings.contains {
+        $0["topic"] as? String == "network" && $0["level"] as? String == "warning"
+          && $0["message"] as? String
+            == "0000:00:07.0 (eth1) carries the host's default route: giving it to vfio-pci cuts"
+            + " the host off the network"
+      }, "\(findings)")
+    #expect(
+      findings.contains {
+        $0["topic"] as? String == "network"
+          && ($0["message"] as? String)?.contains("0000:00:02.0") == true
+      })
+  }
+
   @Test func aFailureIsStillOneJSONDocument() throws {
     let host = try TestHost(sysfs: try PlanCommandTests().makeTree())
     let run = try host.run(PlanCommand.self, ["--json", "--config", "/nonexistent/earlybind.conf"])

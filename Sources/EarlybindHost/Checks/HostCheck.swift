@@ -311,6 +311,18 @@ struct HostCheck {
         report.add(.warning, "rules", PlanText.refusal(refusal))
       }
     }
+    // The host's own network: not needed at boot, but lost when taken.
+    let routes = NetworkGuard(paths: paths, fileSystem: fileSystem).defaultRouteDevices()
+    for target in plan.targets {
+      guard let route = routes.first(where: { $0.address == target.device.address }) else {
+        continue
+      }
+      let via = route.name == route.route ? "" : " as a member of " + route.route
+      report.add(
+        .warning, "network",
+        target.device.address.description + " (" + route.name + ") carries the host's default"
+          + " route" + via + ": giving it to " + target.driver + " cuts the host off the network")
+    }
     let displays = inventory.records.filter(\.identity.isDisplay)
     let kept = displays.filter { plan.target(at: $0.address) == nil }
     if !displays.isEmpty && kept.isEmpty {

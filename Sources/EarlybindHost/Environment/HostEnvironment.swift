@@ -9,7 +9,7 @@ struct HostEnvironment {
   var paths = HostPaths()
   var fileSystem: any HostFileSystem = PosixFileSystem()
   /// The controllers holding the host's filesystems, and the devices it
-  /// needs at boot (keyboards).
+  /// needs at boot (keyboards, the boot's network).
   var rootGuard: () -> RootDeviceReport
   /// The module tree in a folder (`/lib/modules/6.1.0-13-amd64`).
   var moduleTree: (String) -> any ModuleTree
@@ -40,6 +40,7 @@ struct HostEnvironment {
       rootGuard: {
         var report = RootDeviceGuard.system(paths: paths, fileSystem: fileSystem).resolve()
         KeyboardGuard(sysfs: paths.sysfs, fileSystem: fileSystem).resolve(into: &report)
+        NetworkGuard(paths: paths, fileSystem: fileSystem).resolve(into: &report)
         return report
       },
       moduleTree: { KmodModules(moduleDirectory: $0) },
