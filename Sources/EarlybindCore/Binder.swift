@@ -321,8 +321,9 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
 
   /// Writes the rule's device settings after the override and before any
   /// driver probes the device. An attribute the kernel or the device lacks
-  /// (reset_method before 5.15, d3cold_allowed without power management)
-  /// or refuses is logged and skipped: never a reason not to bind.
+  /// (reset_method before 5.15 or on a device with no reset, d3cold_allowed
+  /// without power management) or a value it refuses (a reset the device
+  /// cannot do) is logged and skipped: never a reason not to bind.
   mutating func applySettings(_ target: Target) {
     let address = target.device.address
     var results: [String] = []
@@ -337,7 +338,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
         say(.info, address.description + ": " + attribute + " set to " + value)
         results.append(attribute + "=" + value)
       } catch {
-        let why = error.errno == .noSuchFile ? "the kernel has no " + attribute : error.description
+        let why = error.errno == .noSuchFile ? "no such attribute" : error.description
         say(.warning, address.description + ": " + attribute + " not set (" + why + "); skipped")
         results.append(attribute + "=" + value + " skipped: " + why)
       }

@@ -252,11 +252,11 @@ struct BinderTests {
     let audio = try #require(result.entry("0000:02:00.1"))
     #expect(
       audio["settings"] as? [String] == [
-        "reset_method=bus flr skipped: the kernel has no reset_method", "d3cold_allowed=0",
+        "reset_method=bus flr skipped: no such attribute", "d3cold_allowed=0",
       ])
     #expect(
       result.kmsg.contains(
-        "<4>earlybind: 0000:02:00.1: reset_method not set (the kernel has no reset_method);"
+        "<4>earlybind: 0000:02:00.1: reset_method not set (no such attribute);"
           + " skipped"))
     #expect(
       result.kmsg.contains(

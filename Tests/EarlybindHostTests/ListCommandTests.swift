@@ -121,6 +121,22 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     return try TestHost(sysfs: sysfs).render(ListCommand.self, all)
   }
 
+  @Test func eachRuleShowsWhatItWillSet() throws {
+    let config = "# second GPU\n10de:1b80 reset-method=bus:flr d3cold=off\n"
+    let json = try list(
+      try Workstation.build(memory: MemoryFileSystem()), config: config, ["--json"])
+    let devices = try #require(try parseJSON(json.text)["devices"] as? [[String: Any]])
+    func settings(_ address: String) -> [String]? {
+      let device = devices.first { $0["address"] as? String == address }
+      return (device?["rule"] as? [String: Any])?["settings"] as? [String]
+    }
+    #expect(settings("0000:02:00.0") == ["reset_method=bus flr", "d3cold_allowed=0"])
+    #expect(settings("0000:02:00.1") == ["reset_method=bus flr", "d3cold_allowed=0"])
+    #expect(settings("0000:01:00.0") == [], "a refused device gets nothing written")
+    let text = try list(try Workstation.build(memory: MemoryFileSystem()), config: config)
+    #expect(text.text.contains("line 2 selected reset_method=bus,flr d3cold_allowed=0"))
+  }
+
   @Test func jsonHasTheDocumentedFieldsForIdenticalGPUs() throws {
     let sysfs = try Workstation.build(memory: MemoryFileSystem())
     let output = try list(sysfs, config: "# second GPU\n10de:1b80\n", ["--json"])

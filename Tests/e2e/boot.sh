@@ -9,7 +9,10 @@
 #      E2E_FIRMWARE=uefi boots through OVMF (a fresh copy of its variables
 #      beside LOG) instead of SeaBIOS.
 # PCI layout (q35): 00:03.0 VGA (firmware boot GPU), 00:04.0 virtio-blk root,
-# 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot), [00:07.0 virtio-blk data].
+# 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot), [00:07.0 virtio-blk data],
+# [with e2e.needs among the kernel args: 00:06.0 qemu-xhci with a usb-kbd, 00:08.0 a
+# second qemu-xhci with nothing on it, and two virtio-net NICs behind root ports,
+# 01:00.0 (the boot network's) and 02:00.0].
 set -euo pipefail
 
 kvm_works() {
@@ -54,6 +57,19 @@ if [ -n "${E2E_DATA_DISK:-}" ]; then
 		-device virtio-blk-pci,drive=data,bus=pcie.0,addr=0x7)
 fi
 
+needs=()
+case " $* " in
+*" e2e.needs "*)
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	needs=(-device qemu-xhci,id=kbdhost,bus=pcie.0,addr=0x6 -device usb-kbd,bus=kbdhost.0
+		-device qemu-xhci,id=freehost,bus=pcie.0,addr=0x8
+		-device pcie-root-port,id=rpboot,bus=pcie.0,addr=0x9,chassis=1
+		-device virtio-net-pci,bus=rpboot,mac=52:54:00:00:00:01
+		-device pcie-root-port,id=rpfree,bus=pcie.0,addr=0xa,chassis=2
+		-device virtio-net-pci,bus=rpfree,mac=52:54:00:00:00:02)
+	;;
+esac
+
 firmware=()
 if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
 	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$log.vars.fd"
@@ -76,7 +92,7 @@ timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
 	-device VGA,bus=pcie.0,addr=0x5,multifunction=on \
 	-audiodev none,id=snd0 \
 	-device intel-hda,bus=pcie.0,addr=0x5.1 -device hda-duplex,audiodev=snd0 \
-	"${data[@]}" </dev/null 2>"$log.qemu"
+	"${data[@]}" "${needs[@]}" </dev/null 2>"$log.qemu"
 rc=$?
 set -e
 [ "$rc" -eq 124 ] && echo "boot.sh: timed out after ${E2E_TIMEOUT:-180} s" >&2

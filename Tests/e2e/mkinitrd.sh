@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Builds an initramfs with the real mkinitramfs from a private CONFDIR and the
 # hook files and binaries of a staging dir (make install DESTDIR=STAGE).
-# Usage: mkinitrd.sh [--plain] [--kms] [--corrupt] [--compress C] [--pad MIB] STAGE CONF KVER OUT.img
+# Usage: mkinitrd.sh [--plain] [--kms] [--corrupt] [--table F] [--compress C] [--pad MIB] STAGE CONF KVER OUT.img
 #   --plain    leave earlybind's hook and boot script out (baseline image)
 #   --compress initramfs.conf's COMPRESS (default zstd)
 #   --pad MIB  add MIB MiB of random (incompressible) data as
@@ -10,6 +10,8 @@
 #              holds before the binder (for benchmarks of large images)
 #   --kms      list bochs in CONFDIR/modules (early KMS)
 #   --corrupt  flip bytes of /etc/earlybind/bindings.tbl inside the image
+#   --table F  put the table F (compiled for the guest's view) in place of the
+#              one the hook compiled on this machine
 # CONF need not exist (then the hook must add nothing).
 #
 # Hermetic: nothing of an earlybind installed on this machine gets in. The
@@ -22,9 +24,13 @@
 # earlybind hook at all.
 set -euo pipefail
 
-plain='' kms='' corrupt='' compress=zstd pad=''
+plain='' kms='' corrupt='' compress=zstd pad='' table=''
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--table)
+		table=$(realpath "${2:?--table needs a file}")
+		shift
+		;;
 	--pad)
 		pad=${2:?--pad needs a size in MiB}
 		shift
@@ -41,7 +47,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ $# -eq 4 ] || { echo "usage: mkinitrd.sh [--plain] [--kms] [--corrupt] [--compress C] [--pad MIB] STAGE CONF KVER OUT.img" >&2; exit 2; }
+[ $# -eq 4 ] || { echo "usage: mkinitrd.sh [--plain] [--kms] [--corrupt] [--table F] [--compress C] [--pad MIB] STAGE CONF KVER OUT.img" >&2; exit 2; }
 stage=$(cd "$1" && pwd)
 conf=$2 kver=$3 out=$4
 
@@ -87,6 +93,15 @@ for off in $((size / 2)) $((size - 1)); do
 	printf "\\$(printf %03o $((b ^ 0xff)))" |
 		dd of="$t" bs=1 seek="$off" conv=notrunc status=none
 done
+HOOK
+fi
+if [ -n "$table" ]; then
+	cat >"$confdir/hooks/e2e-table" <<HOOK
+#!/bin/sh
+# Runs after earlybind's hook: the guest's table over the one compiled here.
+if [ "\$1" = prereqs ]; then echo earlybind; exit 0; fi
+[ -s "\$DESTDIR/etc/earlybind/bindings.tbl" ] || { echo "e2e-table: no table" >&2; exit 1; }
+cp "$table" "\$DESTDIR/etc/earlybind/bindings.tbl"
 HOOK
 fi
 if [ -n "$pad" ]; then

@@ -28,7 +28,7 @@ install -m 0755 "$here/guest-init" "$dir/sbin/init"
 printf '%s\n' 'NAME="earlybind e2e guest"' 'ID=earlybind-e2e' >"$dir/etc/os-release"
 
 /sbin/modprobe --set-version="$kver" --show-depends -a vfio_pci vfio_iommu_type1 \
-	snd_hda_intel snd_hda_codec_generic |
+	snd_hda_intel snd_hda_codec_generic xhci_pci usbhid hid_generic virtio_net |
 	awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
 	mkdir -p "$dir$(dirname "$ko")"
 	cp "$ko" "$dir$ko"
