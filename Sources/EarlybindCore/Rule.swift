@@ -26,13 +26,15 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
   /// was written. Addresses move when cards are added or swapped; a
   /// different device there is refused, not bound.
   public var expectedID: PCIID?
+  /// With `expectedID`: the subsystem (board) it had too, when known.
+  public var expectedSubsystem: PCIID?
   /// Source line in the config; 0 for rules from the kernel command line.
   public var line: Int
 
   public init(
     selector: Selector, driver: String = Rule.defaultDriver, functions: FunctionPolicy = .auto,
     group: Bool = false, rebind: Bool = false, allowBootVGA: Bool = false,
-    expectedID: PCIID? = nil, line: Int = 0
+    expectedID: PCIID? = nil, expectedSubsystem: PCIID? = nil, line: Int = 0
   ) {
     self.selector = selector
     self.driver = driver
@@ -41,6 +43,7 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
     self.rebind = rebind
     self.allowBootVGA = allowBootVGA
     self.expectedID = expectedID
+    self.expectedSubsystem = expectedID == nil ? nil : expectedSubsystem
     self.line = line
   }
 
@@ -65,8 +68,27 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
     if group { text += " group" }
     if rebind { text += " rebind" }
     if allowBootVGA { text += " allow-boot-vga" }
-    if let expectedID { text += " expect=" + expectedID.description }
+    if let expectedID {
+      text += " expect=" + expectedID.description
+      if let expectedSubsystem { text += ":" + expectedSubsystem.description }
+    }
     return text
+  }
+
+  /// Whether `identity` is what `expect=` says; true without `expect=`.
+  public func expects(_ identity: PCIIdentity) -> Bool {
+    guard let expectedID else { return true }
+    if identity.id != expectedID { return false }
+    if let expectedSubsystem, identity.subsystem != expectedSubsystem { return false }
+    return true
+  }
+
+  /// Whether `expect=` applies to the selector: those naming one place.
+  public var canExpect: Bool {
+    switch selector {
+    case .address, .path, .slot: return true
+    default: return false
+    }
   }
 
   /// Where the rule came from, for log lines.

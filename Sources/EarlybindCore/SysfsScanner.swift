@@ -2,7 +2,9 @@
 /// Reads the PCI devices from sysfs with as few calls as possible, through
 /// one descriptor of the devices directory: one getdents64 listing, then
 /// per device one `modalias` read (IDs and class in one file) relative to
-/// it, and `boot_vga` only for VGA-class devices. Names, paths and contents
+/// it, `boot_vga` only for VGA-class devices and `secondary_bus_number`
+/// only for bridges (what links functions into a `DeviceTree`). Names,
+/// paths and contents
 /// live in buffers allocated once per scan: nothing per device but its
 /// entry in the result.
 public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
@@ -103,7 +105,33 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
         problems.append(address.description + ": boot_vga is missing or reads neither 0 nor 1")
       }
     }
-    return PCIDevice(address: address, identity: identity, bootFlag: flag)
+    var secondaryBus: UInt8? = nil
+    if identity.leadsToBus {
+      // Missing (kernels before 4.13): nothing below it has a path, and a
+      // path rule naming it selects nothing, which the plan reports.
+      do {
+        if let count = try reader.read("secondary_bus_number", from: directory) {
+          secondaryBus = reader.content(count) { ASCII.parseDecimalByte($0) }
+          if secondaryBus == nil {
+            problems.append(address.description + ": secondary_bus_number is not a bus number")
+          }
+        }
+      } catch {
+        problems.append(error.description)
+      }
+    }
+    return PCIDevice(
+      address: address, identity: identity, bootFlag: flag, secondaryBus: secondaryBus)
+  }
+
+  /// `slots/NAME/address` reads `dddd:bb:dd` (or `dddd:bb` when the slot
+  /// has no device number: no answer then).
+  public func slotAddress(named name: SlotName) -> PCIAddress? {
+    guard var bytes = try? fileSystem.readFile(layout.slotAddress(name.description), limit: 64)
+    else { return nil }
+    while let last = bytes.last, ASCII.isTrailing(last) { bytes.removeLast() }
+    guard bytes.count >= 10, bytes.count <= 13 else { return nil }
+    return PCIAddress(parsing: (bytes + Array(".0".utf8))[...])
   }
 
   public func currentDriver(of address: PCIAddress) -> String? {
@@ -151,6 +179,9 @@ public protocol DeviceTopology {
   func members(ofGroup group: String) -> [PCIAddress]
   /// Asked only for drivers holding a device a rule selected.
   func origin(ofDriver name: String) -> DriverOrigin
+  /// Function 0 of the device in the firmware's slot `name`; asked only
+  /// for `slot:` rules.
+  func slotAddress(named name: SlotName) -> PCIAddress?
 }
 
 /// The scanner's reusable buffers: `NAME/ATTRIBUTE\0` for openat(2), and

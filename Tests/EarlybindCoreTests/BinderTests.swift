@@ -403,6 +403,18 @@ struct BinderTests {
         "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: non-boot-vga) [dry run]"))
   }
 
+  /// After renumbering, the path rule binds the card it was written for,
+  /// not the identical newcomer now at the card's old address.
+  @Test func aPathRuleBindsTheSameCardAfterRenumbering() throws {
+    let fake = try Machine.build(Renumbering.after)
+    let result = try run(fake, table: "path:1c.0/00.0/00.0 expect=10de:1b80:1458:3702")
+    #expect(fake.driver(of: "0000:05:00.0") == "vfio-pci")
+    #expect(fake.driver(of: "0000:05:00.1") == "vfio-pci")
+    #expect(fake.driver(of: "0000:03:00.0") == nil)
+    #expect(fake.override(of: "0000:03:00.0") == "")
+    #expect(result.entries.map { $0["address"] as? String } == ["0000:05:00.0", "0000:05:00.1"])
+  }
+
   @Test func corruptedTableBindsNothing() throws {
     let fake = try Machine.build(cmdline: "ro earlybind.bind=02:00.0\n")
     var bytes = try BindingTableCodec.encode(
@@ -420,6 +432,29 @@ struct BinderTests {
     #expect(result.entries.isEmpty)
     #expect(
       result.kmsg.contains { $0.hasPrefix("<3>earlybind: ") && $0.hasSuffix("; binding nothing") })
+  }
+
+  /// A table of a newer format (as a version 1 binder meets a version 2
+  /// table): the version is named, nothing is bound, the run ends normally
+  /// with its report, and the command line's rules are not applied either.
+  @Test func aNewerTableVersionBindsNothingAndTheBootGoesOn() throws {
+    let fake = try Machine.build(cmdline: "ro earlybind.bind=02:00.0\n")
+    let bytes = try BindingTableCodec.encode(
+      BindingTable(
+        rules: try rules("path:01.1/00.0 expect=10de:1b80"),
+        modules: [ModuleRequest(name: "vfio_pci")]))
+    try fake.writeTable(
+      TableLayout.patched(bytes) {
+        TableLayout.write16(&$0, TableLayout.versionOffset, BindingTableCodec.version + 1)
+      })
+    let result = try run(fake)
+    #expect(result.kernel.writes.isEmpty)
+    #expect(result.kernel.loads.isEmpty)
+    #expect(fake.driver(of: "0000:02:00.0") == nil)
+    #expect(result.json["status"] as? String == "table-error")
+    let message = try #require(result.json["message"] as? String)
+    #expect(message.contains("version 3 (this binder reads version 2)"))
+    #expect(result.kmsg.contains { $0.hasPrefix("<3>earlybind: ") && $0.contains("version 3") })
   }
 
   @Test(arguments: ["truncated", "empty", "directory", "trailing"])

@@ -22,7 +22,8 @@ enum TableLayout {
   static let protectedCountOffset = 20
   static let flagsOffset = 22
   static let stringsSizeOffset = 24
-  static let reservedOffset = 28
+  /// The selector data's size (version 2; reserved, 0, in version 1).
+  static let selectorDataSizeOffset = 28
 
   static func read16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
     UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
@@ -76,8 +77,12 @@ enum TableLayout {
     modulesStart(bytes) + Int(read16(bytes, moduleCountOffset)) * moduleSize
   }
 
-  static func stringsStart(_ bytes: [UInt8]) -> Int {
+  static func selectorDataStart(_ bytes: [UInt8]) -> Int {
     protectedStart(bytes) + Int(read16(bytes, protectedCountOffset)) * protectedSize
+  }
+
+  static func stringsStart(_ bytes: [UInt8]) -> Int {
+    selectorDataStart(bytes) + Int(read32(bytes, selectorDataSizeOffset))
   }
 }
 

@@ -90,6 +90,7 @@ struct InventoryTopology<FS: FileSystem>: DeviceTopology {
   func currentDriver(of address: PCIAddress) -> String? { known.currentDriver(of: address) }
   func iommuGroup(of address: PCIAddress) -> String? { known.iommuGroup(of: address) }
   func members(ofGroup group: String) -> [PCIAddress] { known.members(ofGroup: group) }
+  func slotAddress(named name: SlotName) -> PCIAddress? { scanner.slotAddress(named: name) }
 
   func origin(ofDriver name: String) -> DriverOrigin {
     guard let nextBoot else { return scanner.origin(ofDriver: name) }
