@@ -162,6 +162,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       say(.notice, PlanText.unmatched(rule))
       report.unmatchedRules.append(rule.description)
     }
+    reportMoves(plan, rules: rules, scan: &scan, scanner: scanner, into: &report)
 
     if options.dryRun {
       for target in plan.targets {
@@ -173,6 +174,27 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     }
 
     carryOut(plan, into: &report)
+  }
+
+  /// Says where the devices of `expect=` rules that lost theirs are now.
+  /// A scan of only the rules' slots is widened first (rare: only then).
+  mutating func reportMoves(
+    _ plan: Plan, rules: [Rule], scan: inout SysfsScanner<FS>.Result,
+    scanner: SysfsScanner<FS>, into report: inout BindingReport
+  ) {
+    let lost = plan.refusals.contains {
+      if case .addressMoved = $0.reason { return true }
+      return false
+    }
+    guard lost || plan.unmatchedRules.contains(where: { $0.expectedID != nil }) else { return }
+    if Planner<SysfsScanner<FS>>.scanScope(for: rules) != nil {
+      guard let full = try? scanner.scan() else { return }
+      scan = full
+    }
+    for move in Move.find(devices: scan.devices, rules: rules, plan: plan) {
+      say(.warning, move.text)
+      report.moves.append(move.text)
+    }
   }
 
   /// Puts the kept problems in the report, and says how many were not.

@@ -5,7 +5,8 @@
 public struct BindingReport: Hashable, Sendable {
   /// The `version` of report.json. It changes when a key is removed or
   /// changes meaning; keys may be added within a version.
-  public static let schemaVersion = 1
+  /// Version 2 added `moves` and `functions`; the host still reads 1.
+  public static let schemaVersion = 2
 
   /// How the run as a whole ended.
   public enum Status: String, Hashable, Sendable, CaseIterable {
@@ -65,6 +66,9 @@ public struct BindingReport: Hashable, Sendable {
   public var entries: [Entry] = []
   public var refusals: [String] = []
   public var unmatchedRules: [String] = []
+  /// Where the devices of `expect=` rules that lost theirs are now
+  /// (`Move.text`).
+  public var moves: [String] = []
   public var modules: [String] = []
   public var problems: [String] = []
   public var elapsedMicroseconds: Int = 0
@@ -110,6 +114,8 @@ public struct BindingReport: Hashable, Sendable {
     out.array(refusals)
     out.raw(",\"unmatched_rules\":")
     out.array(unmatchedRules)
+    out.raw(",\"moves\":")
+    out.array(moves)
     out.raw(",\"modules\":")
     out.array(modules)
     out.raw(",\"problems\":")

@@ -190,7 +190,7 @@ struct BinderTests {
     #expect(result.kernel.loads.contains("vfio_iommu_type1"))
 
     let json = result.json
-    #expect(json["version"] as? Int == 1)
+    #expect(json["version"] as? Int == 2)
     #expect(json["status"] as? String == "done")
     #expect(json["message"] as? String == "")
     #expect(result.entries.count == 2)
@@ -413,6 +413,20 @@ struct BinderTests {
     #expect(fake.driver(of: "0000:03:00.0") == nil)
     #expect(fake.override(of: "0000:03:00.0") == "")
     #expect(result.entries.map { $0["address"] as? String } == ["0000:05:00.0", "0000:05:00.1"])
+  }
+
+  /// The address rule of old refuses the network card now at its address
+  /// and says where the GPU went; nothing is bound.
+  @Test func aMovedDeviceIsLoggedWhereItIsNow() throws {
+    let fake = try Machine.build(Renumbering.afterWithNIC)
+    let result = try run(fake, table: "0000:03:00.0 expect=10de:1b80")
+    #expect(result.kernel.writes.isEmpty)
+    let move =
+      "rule '0000:03:00.0 expect=10de:1b80' (line 1): the expected device [10de:1b80]"
+      + " is now at 0000:05:00.0 (path:1c.0/00.0/00.0)"
+    #expect(result.kmsg.contains("<4>earlybind: " + move))
+    #expect(result.strings("moves") == [move])
+    #expect(result.strings("refused").count == 1)
   }
 
   @Test func corruptedTableBindsNothing() throws {

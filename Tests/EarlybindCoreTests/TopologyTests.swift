@@ -142,4 +142,42 @@ struct TopologyTests {
     #expect(result.problems == ["0000:00:1c.0: secondary_bus_number is not a bus number"])
     #expect(DeviceTree(devices: result.devices).path(of: address("0000:05:00.0")) == nil)
   }
+
+  func moves(_ devices: [FakeDevice], _ config: String) throws -> [Move] {
+    let parsed = try rules(config)
+    let plan = Planner(topology: devices.topology()).plan(
+      devices: devices.pciDevices, rules: parsed)
+    return Move.find(devices: devices.pciDevices, rules: parsed, plan: plan)
+  }
+
+  @Test func aMovedDeviceIsFoundWhenItIsTheOnlyOne() throws {
+    let found = try moves(Renumbering.afterWithNIC, "0000:03:00.0 rebind expect=10de:1b80")
+    #expect(found.count == 1)
+    #expect(found[0].found?.address == address("0000:05:00.0"))
+    #expect(found[0].path?.description == "1c.0/00.0/00.0")
+    #expect(
+      found[0].text
+        == "rule '0000:03:00.0 rebind expect=10de:1b80' (line 1): the expected device"
+        + " [10de:1b80] is now at 0000:05:00.0 (path:1c.0/00.0/00.0)")
+    #expect(found[0].replacement?.description == "0000:05:00.0 rebind")
+  }
+
+  @Test func identicalCardsAreNeverGuessedBetween() throws {
+    // Three GPUs of the model (the boot GPU, the newcomer and the card):
+    // the rule's address is empty, and no one of them is named.
+    let ambiguous = try moves(Renumbering.after, "0000:07:00.0 expect=10de:1b80")
+    #expect(ambiguous.count == 1)
+    #expect(ambiguous[0].found == nil)
+    #expect(ambiguous[0].candidates == 3)
+    #expect(ambiguous[0].replacement == nil)
+    #expect(
+      ambiguous[0].text.hasSuffix(
+        "3 devices [10de:1b80] are elsewhere (identical cards); not guessing which one it is"))
+    // A device another rule took is no candidate: one is left.
+    let one = try moves(
+      Renumbering.after, "0000:07:00.0 expect=10de:1b80\n01:00.0 allow-boot-vga\n03:00.0")
+    #expect(one.first?.found?.address == address("0000:05:00.0"))
+    // A rule that found its device has no move; a rule without expect= neither.
+    #expect(try moves(Renumbering.after, "path:1c.0/00.0/00.0 expect=10de:1b80\n07:00.0").isEmpty)
+  }
 }

@@ -29,6 +29,9 @@ import Testing
     }
     report.refusals = ["0000:01:00.0 [10de:1b80] skipped: boot GPU (boot_vga=1)"]
     report.unmatchedRules = ["1002:73bf rebind"]
+    report.moves = [
+      "rule '03:00.0 expect=10de:1b80' (line 1): the expected device [10de:1b80] is now at 0000:05:00.0"
+    ]
     report.modules = ["vfio: loaded", "vfio_virqfd: not found"]
     report.problems = ["kernel command line:1:5: unknown parameter 'earlybind.x'"]
     return report
@@ -60,17 +63,28 @@ import Testing
 
   @Test func anotherVersionIsRefused() throws {
     let text = BindingReport().json().replacingOccurrences(
-      of: "\"version\":1,", with: "\"version\":2,")
+      of: "\"version\":2,", with: "\"version\":3,")
     #expect {
       _ = try decode(text)
     } throws: { error in
-      String(describing: error).contains("report version 2; this earlybind reads version 1")
+      String(describing: error).contains("report version 3; this earlybind reads version 2")
     }
   }
 
+  /// A report of the binder before moves (until the next boot after an
+  /// upgrade): read, with no moves.
+  @Test func aVersionOneReportIsReadWithoutMoves() throws {
+    var report = Self.everyField(.done)
+    report.moves = []
+    let text = report.json().replacingOccurrences(of: "\"version\":2,", with: "\"version\":1,")
+      .replacingOccurrences(of: ",\"moves\":[]", with: "")
+    #expect(!text.contains("moves"))
+    #expect(try decode(text) == report)
+  }
+
   @Test(arguments: [
-    "status", "message", "elapsed_us", "devices", "refused", "unmatched_rules", "modules",
-    "problems",
+    "status", "message", "elapsed_us", "devices", "refused", "unmatched_rules", "moves",
+    "modules", "problems",
   ])
   func aMissingKeyIsAnErrorNotADefault(_ key: String) throws {
     let object = try #require(

@@ -47,9 +47,31 @@ import Testing
     try "0000:03:00.0 expect=10de:2204\n".write(toFile: config, atomically: true, encoding: .utf8)
     let status = StatusReport(
       report: report([]), sysfs: sysfs.sys, config: config, fileSystem: PosixFileSystem())
-    #expect(status.hints.count == 1)
+    #expect(status.hints.count == 2)
     #expect(status.hints[0].contains("expects [10de:2204]"))
+    #expect(
+      status.hints[1].hasSuffix(
+        "no device [10de:2204] found elsewhere; check the hardware, then 'earlybind add' the"
+          + " device where it is"))
     #expect(!status.isHealthy)
+  }
+
+  @Test func aMovedDeviceIsShownWithTheCommandThatFixesTheConfig() throws {
+    let sysfs = try Machine.build(Renumbering.afterWithNIC)
+    let dir = try TemporaryDirectory()
+    let config = dir.path + "/earlybind.conf"
+    try "0000:03:00.0 rebind expect=10de:1b80\n".write(
+      toFile: config, atomically: true, encoding: .utf8)
+    let status = StatusReport(
+      report: report([]), sysfs: sysfs.sys, config: config, fileSystem: PosixFileSystem())
+    #expect(!status.isHealthy)
+    #expect(
+      status.hints.contains {
+        $0.hasSuffix(
+          "is now at 0000:05:00.0 (path:1c.0/00.0/00.0); fix the config with:"
+            + " earlybind remove 0000:03:00.0 && earlybind add 0000:05:00.0 rebind")
+      })
+    #expect(status.text().contains("  hint: rule '0000:03:00.0 rebind expect=10de:1b80'"))
   }
 
   @Test func noReportExitsWithTwo() throws {

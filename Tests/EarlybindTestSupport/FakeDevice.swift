@@ -59,6 +59,9 @@ public struct FakeDevice: Sendable {
   /// The same function at another address (as after renumbering).
   public func at(_ address: String) -> FakeDevice { with(\.address, address) }
 
+  /// Another chip of the vendor, on the same board.
+  public func with(device: UInt16) -> FakeDevice { with(\.device, device) }
+
   /// The same chip on another board (subsystem vendor).
   public func with(subsystem vendor: UInt16) -> FakeDevice { with(\.subsystemVendor, vendor) }
 

@@ -165,4 +165,15 @@ public enum Renumbering {
     ]
     + gpu(1, group: 1, boot: true) + [bridge(2, to: 3, group: 3)] + gpu(3, group: 3)
     + [bridge(4, to: 5, group: 2)] + gpu(5, group: 2)
+
+  /// `after` with a network card as the newcomer instead of the twin, and
+  /// a boot GPU of another model: the GPU's old address now holds another
+  /// device, and the GPU is the only one of its model.
+  public static let afterWithNIC: [FakeDevice] =
+    after.filter { !$0.address.hasPrefix("0000:03:") }.map {
+      $0.address.hasPrefix("0000:01:") ? $0.with(device: $0.device + 1) : $0
+    } + [
+      FakeDevice(
+        address: "0000:03:00.0", vendor: 0x8086, device: 0x1533, classCode: 0x02_0000, group: 3)
+    ]
 }

@@ -305,6 +305,9 @@ struct HostCheck {
         report.add(.warning, "rules", PlanText.refusal(refusal))
       }
     }
+    for move in MoveAdvice.moves(inventory, rules: rules) {
+      report.add(.warning, "rules", MoveAdvice.text(for: move))
+    }
     let displays = inventory.records.filter(\.identity.isDisplay)
     let kept = displays.filter { plan.target(at: $0.address) == nil }
     if !displays.isEmpty && kept.isEmpty {

@@ -21,6 +21,7 @@ extension BindingReport: Decodable {
     case entries = "devices"
     case refusals = "refused"
     case unmatchedRules = "unmatched_rules"
+    case moves
     case modules
     case problems
   }
@@ -28,7 +29,8 @@ extension BindingReport: Decodable {
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     let version = try container.decode(Int.self, forKey: .version)
-    guard version == Self.schemaVersion else {
+    // Version 1 (a binder from before moves): the same keys but those.
+    guard version == Self.schemaVersion || version == 1 else {
       throw DecodingError.dataCorruptedError(
         forKey: .version, in: container,
         debugDescription: "report version \(version); this earlybind reads version "
@@ -41,6 +43,9 @@ extension BindingReport: Decodable {
     entries = try container.decode([Entry].self, forKey: .entries)
     refusals = try container.decode([String].self, forKey: .refusals)
     unmatchedRules = try container.decode([String].self, forKey: .unmatchedRules)
+    if version >= 2 {
+      moves = try container.decode([String].self, forKey: .moves)
+    }
     modules = try container.decode([String].self, forKey: .modules)
     problems = try container.decode([String].self, forKey: .problems)
   }

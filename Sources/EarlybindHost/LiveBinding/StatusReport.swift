@@ -57,15 +57,18 @@ struct StatusReport {
           address: entry.address.description, id: entry.id.bracketed, intended: entry.driver,
           outcome: entry.outcome.rawValue, driver: control.driver(of: entry.address)))
     }
-    // Addresses that moved since the rules were written (needs expect=).
+    // Places that hold another device than the rules were written for
+    // (needs expect=), and where that device is now.
     if let rules = try? ConfigFile.load(config, fileSystem: fileSystem),
-      let plan = try? DeviceInventory.plan(
-        BindingTable(rules: rules), options: BootOptions(), sysfs: sysfs, fileSystem: fileSystem)
+      let inventory = try? DeviceInventory.load(
+        sysfs: sysfs, table: BindingTable(rules: rules), fileSystem: fileSystem),
+      let plan = inventory.plan
     {
       for refusal in plan.refusals {
-        if case .addressMoved = refusal.reason {
-          hints.append(PlanText.refusal(refusal) + "; update the rule with 'earlybind add'")
-        }
+        if case .addressMoved = refusal.reason { hints.append(PlanText.refusal(refusal)) }
+      }
+      for move in MoveAdvice.moves(inventory, rules: rules) {
+        hints.append(MoveAdvice.text(for: move))
       }
     }
   }
