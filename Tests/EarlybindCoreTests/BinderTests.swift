@@ -429,6 +429,27 @@ struct BinderTests {
     #expect(result.strings("refused").count == 1)
   }
 
+  /// The report lists every function with its path, and the boot's id,
+  /// for the host's comparison between boots.
+  @Test func theReportRecordsTheFunctionsItSaw() throws {
+    let fake = try Machine.build(Renumbering.after)
+    try fake.write("proc/sys/kernel/random/boot_id", "6d3f0c3e-8a1b-4c2d-9e0f-112233445566\n")
+    let result = try run(fake, table: "path:1c.0/00.0/00.0")
+    #expect(result.json["scan"] as? String == "all")
+    #expect(result.json["boot_id"] as? String == "6d3f0c3e-8a1b-4c2d-9e0f-112233445566")
+    let functions = try #require(result.json["functions"] as? [[String: Any]])
+    #expect(functions.count == Renumbering.after.count)
+    let gpu = try #require(functions.first { $0["address"] as? String == "0000:05:00.0" })
+    #expect(gpu["id"] as? String == "10de:1b80")
+    #expect(gpu["subsystem"] as? String == "1458:3702")
+    #expect(gpu["class"] as? String == "030000")
+    #expect(gpu["path"] as? String == "1c.0/00.0/00.0")
+    // Address rules read only their slots: the report says so.
+    let slots = try run(try Machine.build(Renumbering.after), table: "05:00.0")
+    #expect(slots.json["scan"] as? String == "slots")
+    #expect((slots.json["functions"] as? [Any])?.count == 2)
+  }
+
   @Test func corruptedTableBindsNothing() throws {
     let fake = try Machine.build(cmdline: "ro earlybind.bind=02:00.0\n")
     var bytes = try BindingTableCodec.encode(

@@ -34,6 +34,19 @@ import Testing
     ]
     report.modules = ["vfio: loaded", "vfio_virqfd: not found"]
     report.problems = ["kernel command line:1:5: unknown parameter 'earlybind.x'"]
+    report.scan = .all
+    report.bootID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    report.functions = [
+      BindingReport.Function(
+        address: PCIAddress(domain: 0x10000, bus: 0xE1, device: 0, function: 1),
+        identity: PCIIdentity(
+          vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458, subsystemDevice: 0x3702,
+          classCode: 0x03_0000),
+        path: PCIPath(domain: 0x10000, rootBus: 0xE0, hops: [0xE8, 0, 1])),
+      BindingReport.Function(
+        address: PCIAddress(bus: 0, device: 0x1F, function: 3),
+        identity: PCIIdentity(vendor: 0x8086, device: 0xA348, classCode: 0x04_0380), path: nil),
+    ]
     return report
   }
 
@@ -76,15 +89,19 @@ import Testing
   @Test func aVersionOneReportIsReadWithoutMoves() throws {
     var report = Self.everyField(.done)
     report.moves = []
+    report.scan = .none
+    report.bootID = ""
+    report.functions = []
     let text = report.json().replacingOccurrences(of: "\"version\":2,", with: "\"version\":1,")
       .replacingOccurrences(of: ",\"moves\":[]", with: "")
+      .replacingOccurrences(of: ",\"boot_id\":\"\",\"scan\":\"none\",\"functions\":[]", with: "")
     #expect(!text.contains("moves"))
     #expect(try decode(text) == report)
   }
 
   @Test(arguments: [
     "status", "message", "elapsed_us", "devices", "refused", "unmatched_rules", "moves",
-    "modules", "problems",
+    "modules", "problems", "boot_id", "scan", "functions",
   ])
   func aMissingKeyIsAnErrorNotADefault(_ key: String) throws {
     let object = try #require(

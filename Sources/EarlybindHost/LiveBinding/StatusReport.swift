@@ -35,6 +35,10 @@ struct StatusReport {
   var unmatched: [String] = []
   var problems: [String] = []
   var hints: [String] = []
+  /// Functions added, removed or moved since the previous boot; nil when
+  /// there is no previous boot on record (or no way to tell boots apart).
+  var hardware: HardwareChanges?
+  var previousBootID: String?
 
   init(_ missing: StatusCommand.MissingReport) {
     state = missing.state
@@ -93,6 +97,66 @@ struct StatusReport {
     for rule in unmatched { out += "  rule matched nothing: " + rule + "\n" }
     for problem in problems { out += "  problem: " + problem + "\n" }
     for hint in hints { out += "  hint: " + hint + "\n" }
+    if let hardware {
+      if hardware.isEmpty {
+        out += "hardware: no change since the previous boot\n"
+      } else {
+        out += "hardware since the previous boot:\n"
+        for line in hardware.lines { out += "  " + line + "\n" }
+      }
+    }
     return out
+  }
+
+  /// Records this boot's functions in the inventory at `path` and compares
+  /// them with the previous boot's. This boot's are the report's when the
+  /// binder read every function, else a scan of the live system. Returns
+  /// a warning when the inventory cannot be read or written.
+  mutating func trackHardware(
+    report: BindingReport, inventory path: String, sysfs: String, proc: String,
+    fileSystem: any HostFileSystem
+  ) -> String? {
+    var bootID = report.bootID
+    if bootID.isEmpty,
+      let bytes = try? fileSystem.readFile(proc + "/sys/kernel/random/boot_id", limit: 64)
+    {
+      bootID = Text.trimmed(String(decoding: bytes, as: UTF8.self))
+    }
+    guard !bootID.isEmpty else { return nil }
+    var functions = report.functions
+    if report.scan != .all {
+      guard
+        let records = try? DeviceInventory.load(sysfs: sysfs, table: nil, fileSystem: fileSystem)
+          .records
+      else { return nil }
+      functions = records.map {
+        BindingReport.Function(address: $0.address, identity: $0.identity, path: $0.path)
+      }
+    }
+    let boot = BootInventory.Boot(
+      bootID: bootID, functions: functions.map(BootInventory.Function.init))
+    var stored: BootInventory? = nil
+    var warning: String? = nil
+    if fileSystem.exists(path) {
+      do {
+        stored = try BootInventory.decoded(from: try fileSystem.readFile(path, limit: 1 << 22))
+      } catch {
+        warning = path + ": unreadable inventory, starting a new one: \(error)"
+      }
+    }
+    let next = BootInventory.advanced(stored, to: boot)
+    if let previous = next.previous {
+      hardware = HardwareChanges(from: previous.functions, to: boot.functions)
+      previousBootID = previous.bootID
+    }
+    if next != stored {
+      do {
+        try fileSystem.makeDirectories(Paths.parent(path))
+        try fileSystem.replaceFile(path, with: next.bytes())
+      } catch {
+        warning = "cannot keep the hardware inventory: " + error.description
+      }
+    }
+    return warning
   }
 }

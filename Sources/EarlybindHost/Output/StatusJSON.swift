@@ -4,7 +4,10 @@
 ///     {version, state: ran|not-run|unreadable, message, healthy (bool),
 ///      report_status, report_message, elapsed_us,
 ///      devices: [{address, id, intended, outcome, driver, ok (bool)}],
-///      refused, unmatched_rules, problems, hints: [string]}
+///      refused, unmatched_rules, problems, hints: [string],
+///      hardware: null or {previous_boot_id, added: [function],
+///        removed: [function], moved: [{from: function, to: function}]}}
+///     function: {address, id, subsystem, class, path}
 ///
 /// Without a report (`not-run`, `unreadable`), `message` says why and the
 /// report_* keys and elapsed_us are null.
@@ -18,6 +21,8 @@ extension StatusReport: JSONDocument {
     case elapsed = "elapsed_us"
     case unmatched = "unmatched_rules"
     case address, id, intended, outcome, driver, ok
+    case hardware, added, removed, moved, from, to
+    case previousBootID = "previous_boot_id"
   }
 
   func encode(to encoder: any Encoder) throws {
@@ -43,5 +48,19 @@ extension StatusReport: JSONDocument {
     try container.encode(unmatched, forKey: .unmatched)
     try container.encode(problems, forKey: .problems)
     try container.encode(hints, forKey: .hints)
+    if let hardware {
+      var changes = container.nestedContainer(keyedBy: Keys.self, forKey: .hardware)
+      try changes.encode(previousBootID, forKey: .previousBootID)
+      try changes.encode(hardware.added, forKey: .added)
+      try changes.encode(hardware.removed, forKey: .removed)
+      var moved = changes.nestedUnkeyedContainer(forKey: .moved)
+      for move in hardware.moved {
+        var object = moved.nestedContainer(keyedBy: Keys.self)
+        try object.encode(move.from, forKey: .from)
+        try object.encode(move.to, forKey: .to)
+      }
+    } else {
+      try container.encodeNil(forKey: .hardware)
+    }
   }
 }
