@@ -7,7 +7,11 @@
 #      E2E_VMLINUZ kernel image (default /boot/vmlinuz-KVER),
 #      E2E_DATA_DISK a raw image attached as a second virtio-blk at 00:07.0,
 #      E2E_FIRMWARE=uefi boots through OVMF (a fresh copy of its variables
-#      beside LOG) instead of SeaBIOS.
+#      beside LOG) instead of SeaBIOS,
+#      E2E_TOPOLOGY=before|after adds PCIe root ports 00:08.0 and 00:09.0 with
+#      a third identical VGA behind 00:09.0; "after" also puts a switch with
+#      a fourth one behind 00:08.0, which enumerates first: the buses behind
+#      00:09.0 move up by two (the VGA goes from 02:00.0 to 04:00.0).
 # PCI layout (q35): 00:03.0 VGA (firmware boot GPU), 00:04.0 virtio-blk root,
 # 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot), [00:07.0 virtio-blk data].
 set -euo pipefail
@@ -54,6 +58,22 @@ if [ -n "${E2E_DATA_DISK:-}" ]; then
 		-device virtio-blk-pci,drive=data,bus=pcie.0,addr=0x7)
 fi
 
+topology=()
+case ${E2E_TOPOLOGY:-} in
+before | after)
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	topology=(-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x8,chassis=1,slot=1
+		-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x9,chassis=2,slot=2
+		-device VGA,bus=rp2,addr=0x0)
+	;;
+esac
+if [ "${E2E_TOPOLOGY:-}" = after ]; then
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	topology+=(-device x3130-upstream,id=up1,bus=rp1
+		-device xio3130-downstream,id=dn1,bus=up1,chassis=3,slot=0
+		-device VGA,bus=dn1,addr=0x0)
+fi
+
 firmware=()
 if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
 	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$log.vars.fd"
@@ -76,7 +96,7 @@ timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
 	-device VGA,bus=pcie.0,addr=0x5,multifunction=on \
 	-audiodev none,id=snd0 \
 	-device intel-hda,bus=pcie.0,addr=0x5.1 -device hda-duplex,audiodev=snd0 \
-	"${data[@]}" </dev/null 2>"$log.qemu"
+	"${data[@]}" "${topology[@]}" </dev/null 2>"$log.qemu"
 rc=$?
 set -e
 [ "$rc" -eq 124 ] && echo "boot.sh: timed out after ${E2E_TIMEOUT:-180} s" >&2

@@ -33,6 +33,8 @@ struct StatusReport {
   var devices: [Device] = []
   var refused: [String] = []
   var unmatched: [String] = []
+  /// The binder's word on where the devices of refused `expect=` rules went.
+  var moves: [String] = []
   var problems: [String] = []
   var hints: [String] = []
   /// Functions added, removed or moved since the previous boot; nil when
@@ -52,6 +54,7 @@ struct StatusReport {
     elapsed = report.elapsedMicroseconds
     refused = report.refusals
     unmatched = report.unmatchedRules
+    moves = report.moves
     problems = report.problems
     let control = DeviceControl(
       fileSystem: AnyHostFileSystem(fileSystem), layout: SysfsLayout(sysfs: sysfs))
@@ -95,6 +98,7 @@ struct StatusReport {
     }
     for line in refused { out += "  refused: " + line + "\n" }
     for rule in unmatched { out += "  rule matched nothing: " + rule + "\n" }
+    for move in moves { out += "  at boot: " + move + "\n" }
     for problem in problems { out += "  problem: " + problem + "\n" }
     for hint in hints { out += "  hint: " + hint + "\n" }
     if let hardware {

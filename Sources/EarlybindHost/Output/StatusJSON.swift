@@ -4,7 +4,7 @@
 ///     {version, state: ran|not-run|unreadable, message, healthy (bool),
 ///      report_status, report_message, elapsed_us,
 ///      devices: [{address, id, intended, outcome, driver, ok (bool)}],
-///      refused, unmatched_rules, problems, hints: [string],
+///      refused, unmatched_rules, moves, problems, hints: [string],
 ///      hardware: null or {previous_boot_id, added: [function],
 ///        removed: [function], moved: [{from: function, to: function}]}}
 ///     function: {address, id, subsystem, class, path}
@@ -15,7 +15,7 @@ extension StatusReport: JSONDocument {
   static let schemaVersion = 1
 
   enum Keys: String, CodingKey {
-    case version, state, message, healthy, devices, refused, problems, hints
+    case version, state, message, healthy, devices, refused, problems, hints, moves
     case reportStatus = "report_status"
     case reportMessage = "report_message"
     case elapsed = "elapsed_us"
@@ -46,6 +46,7 @@ extension StatusReport: JSONDocument {
     }
     try container.encode(refused, forKey: .refused)
     try container.encode(unmatched, forKey: .unmatched)
+    try container.encode(moves, forKey: .moves)
     try container.encode(problems, forKey: .problems)
     try container.encode(hints, forKey: .hints)
     if let hardware {
