@@ -127,13 +127,15 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     var scan: SysfsScanner<FS>.Result
     // The slots read, or nil once every device was.
     var scanned: [PCIAddress]? = nil
+    // Bridges' secondary buses cost a read each: only path rules need them.
+    let tree = Planner<SysfsScanner<FS>>.needsTree(rules)
     do {
       scanned = Planner<SysfsScanner<FS>>.scanScope(for: rules)
-      scan = try scanner.scan(slots: scanned)
+      scan = try scanner.scan(slots: scanned, tree: tree)
       if scanned != nil,
         Planner<SysfsScanner<FS>>.needsEveryDevice(slotScan: scan.devices, rules: rules)
       {
-        scan = try scanner.scan()
+        scan = try scanner.scan(tree: tree)
         scanned = nil
       }
     } catch {
@@ -168,7 +170,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       say(.notice, PlanText.unmatched(rule))
       report.unmatchedRules.append(rule.description)
     }
-    if reportMoves(plan, rules: rules, scan: &scan, scanner: scanner, into: &report) {
+    if reportMoves(plan, rules: rules, scan: &scan, scanner: scanner, tree: tree, into: &report) {
       scanned = nil
     }
     recordFunctions(scan.devices, complete: scanned == nil, into: &report)
@@ -186,12 +188,12 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   }
 
   /// Says where the devices of `expect=` rules that lost theirs are now.
-  /// A scan of only the rules' slots is widened first (rare: only then);
-  /// returns whether it was.
+  /// The scan is redone in full, with the bridges, unless it was (rare:
+  /// only then); returns whether it was redone.
   @discardableResult
   mutating func reportMoves(
     _ plan: Plan, rules: [Rule], scan: inout SysfsScanner<FS>.Result,
-    scanner: SysfsScanner<FS>, into report: inout BindingReport
+    scanner: SysfsScanner<FS>, tree: Bool, into report: inout BindingReport
   ) -> Bool {
     let lost = plan.refusals.contains {
       if case .addressMoved = $0.reason { return true }
@@ -200,8 +202,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     guard lost || plan.unmatchedRules.contains(where: { $0.expectedID != nil }) else {
       return false
     }
+    // Rare (a rule lost its device): worth a full scan with the bridges,
+    // so that the log says where the device is by path too.
     var widened = false
-    if Planner<SysfsScanner<FS>>.scanScope(for: rules) != nil {
+    if !tree || Planner<SysfsScanner<FS>>.scanScope(for: rules) != nil {
       guard let full = try? scanner.scan() else { return false }
       scan = full
       widened = true
@@ -213,8 +217,8 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     return widened
   }
 
-  /// The functions the scan saw, with their paths, for the host's
-  /// comparison between boots.
+  /// The functions the scan saw, for the host's comparison between boots;
+  /// with their paths when the scan read the bridges (path rules).
   func recordFunctions(
     _ devices: [PCIDevice], complete: Bool, into report: inout BindingReport
   ) {

@@ -22,6 +22,15 @@ public struct Planner<Topology: DeviceTopology> {
     return addresses
   }
 
+  /// Whether a rule names a device by path, so that the scan must read
+  /// each bridge's secondary bus to build the tree.
+  public static func needsTree(_ rules: [Rule]) -> Bool {
+    rules.contains {
+      if case .path = $0.selector { return true }
+      return false
+    }
+  }
+
   /// The display device kept for the host when no device's `boot_vga`
   /// reads 1 (unreadable, garbage or missing: the boot GPU is a 0x0380 or
   /// 0x0302 device, or the firmware sets none): then nothing tells which

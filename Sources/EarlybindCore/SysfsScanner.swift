@@ -2,9 +2,9 @@
 /// Reads the PCI devices from sysfs with as few calls as possible, through
 /// one descriptor of the devices directory: one getdents64 listing, then
 /// per device one `modalias` read (IDs and class in one file) relative to
-/// it, `boot_vga` only for VGA-class devices and `secondary_bus_number`
-/// only for bridges (what links functions into a `DeviceTree`). Names,
-/// paths and contents
+/// it, `boot_vga` only for VGA-class devices and, when asked for the
+/// tree, `secondary_bus_number` for bridges (what links functions into a
+/// `DeviceTree`). Names, paths and contents
 /// live in buffers allocated once per scan: nothing per device but its
 /// entry in the result.
 public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
@@ -28,7 +28,10 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
   /// `slots`, when given, limits the scan to the functions of these
   /// addresses' slots (see `Planner.scanScope(for:)`): they are opened by
   /// name, without a listing, and every other device costs nothing.
-  public func scan(slots: [PCIAddress]? = nil) throws(SystemError) -> Result {
+  ///
+  /// `tree`: also read each bridge's secondary bus, which paths need (one
+  /// read per bridge); without it `secondaryBus` stays nil.
+  public func scan(slots: [PCIAddress]? = nil, tree: Bool = true) throws(SystemError) -> Result {
     let directory = try fileSystem.openDirectory(layout.devices)
     defer { directory.close() }
     var reader = AttributeReader()
@@ -44,7 +47,9 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
             domain: slot.domain, bus: slot.bus, device: slot.device, function: function)
           reader.setName(address)
           // An absent function is no problem: most slots have one.
-          if let device = read(address, directory, &reader, &problems, required: false) {
+          if let device = read(
+            address, directory, &reader, &problems, required: false, tree: tree)
+          {
             devices.append(device)
           }
         }
@@ -57,7 +62,7 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
           return
         }
         reader.setName(name)
-        if let device = read(address, directory, &reader, &problems, required: true) {
+        if let device = read(address, directory, &reader, &problems, required: true, tree: tree) {
           devices.append(device)
         }
       }
@@ -69,7 +74,7 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
   /// Reads the device whose name `reader` holds.
   func read(
     _ address: PCIAddress, _ directory: FS.Directory, _ reader: inout AttributeReader,
-    _ problems: inout ProblemList, required: Bool
+    _ problems: inout ProblemList, required: Bool, tree: Bool
   ) -> PCIDevice? {
     let identity: PCIIdentity?
     do {
@@ -106,7 +111,7 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
       }
     }
     var secondaryBus: UInt8? = nil
-    if identity.leadsToBus {
+    if tree, identity.leadsToBus {
       // Missing (kernels before 4.13): nothing below it has a path, and a
       // path rule naming it selects nothing, which the plan reports.
       do {

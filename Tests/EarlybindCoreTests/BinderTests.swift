@@ -448,6 +448,19 @@ struct BinderTests {
     let slots = try run(try Machine.build(Renumbering.after), table: "05:00.0")
     #expect(slots.json["scan"] as? String == "slots")
     #expect((slots.json["functions"] as? [Any])?.count == 2)
+    // Without a path rule the bridges are not read (a read each): paths
+    // only on the root bus, none guessed from bus numbers.
+    let noTree = try run(try Machine.build(Renumbering.after), table: "10de:1b80")
+    let listed = try #require(noTree.json["functions"] as? [[String: Any]])
+    #expect(listed.count == Renumbering.after.count)
+    for function in listed {
+      let address = function["address"] as? String ?? ""
+      if address.hasPrefix("0000:00:") {
+        #expect(function["path"] as? String == String(address.dropFirst(8)))
+      } else {
+        #expect(function["path"] is NSNull, "\(address)")
+      }
+    }
   }
 
   @Test func corruptedTableBindsNothing() throws {

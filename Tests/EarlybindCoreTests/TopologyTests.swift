@@ -135,6 +135,16 @@ struct TopologyTests {
         "sys/devices/pci0000:00/0000:00:1c.0/0000:04:00.0/0000:05:00.0/modalias"))
   }
 
+  @Test func withoutTheTreeNoBridgeIsRead() throws {
+    let fake = try FakeSysfs(devices: Renumbering.after)
+    let result = try SysfsScanner(fileSystem: PosixFileSystem(), layout: fake.layout).scan(
+      tree: false)
+    #expect(result.devices.allSatisfy { $0.secondaryBus == nil })
+    let tree = DeviceTree(devices: result.devices)
+    #expect(tree.path(of: address("0000:05:00.0")) == nil)
+    #expect(tree.path(of: address("0000:00:1c.0"))?.description == "1c.0")
+  }
+
   @Test func aBadSecondaryBusIsAProblemAndNoPath() throws {
     let fake = try FakeSysfs(devices: Renumbering.after)
     try fake.write("sys/devices/pci0000:00/0000:00:1c.0/secondary_bus_number", "x\n")

@@ -120,21 +120,28 @@ struct StatusReport {
     report: BindingReport, inventory path: String, sysfs: String, proc: String,
     fileSystem: any HostFileSystem
   ) -> String? {
-    var bootID = report.bootID
-    if bootID.isEmpty,
-      let bytes = try? fileSystem.readFile(proc + "/sys/kernel/random/boot_id", limit: 64)
-    {
-      bootID = Text.trimmed(String(decoding: bytes, as: UTF8.self))
-    }
+    let liveBootID =
+      (try? fileSystem.readFile(proc + "/sys/kernel/random/boot_id", limit: 64))
+      .map { Text.trimmed(String(decoding: $0, as: UTF8.self)) } ?? ""
+    let bootID = report.bootID.isEmpty ? liveBootID : report.bootID
     guard !bootID.isEmpty else { return nil }
     var functions = report.functions
-    if report.scan != .all {
-      guard
+    // The binder reads bridges only for path rules: the paths it left out
+    // come from this system, when it is the boot the report is of.
+    let thisBoot = bootID == liveBootID
+    if report.scan != .all || (thisBoot && functions.contains { $0.path == nil }) {
+      guard thisBoot,
         let records = try? DeviceInventory.load(sysfs: sysfs, table: nil, fileSystem: fileSystem)
           .records
       else { return nil }
-      functions = records.map {
-        BindingReport.Function(address: $0.address, identity: $0.identity, path: $0.path)
+      if report.scan != .all {
+        functions = records.map {
+          BindingReport.Function(address: $0.address, identity: $0.identity, path: $0.path)
+        }
+      } else {
+        for index in functions.indices where functions[index].path == nil {
+          functions[index].path = records.first { $0.address == functions[index].address }?.path
+        }
       }
     }
     let boot = BootInventory.Boot(
