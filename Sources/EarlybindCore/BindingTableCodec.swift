@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// The binary form of a `BindingTable`, little-endian throughout
-/// (version 2):
+/// (version 3):
 ///
 ///     header   32 bytes  magic "EBTB", version, header size, total size,
 ///                        CRC-32 (computed with this field zero), counts,
@@ -10,7 +10,8 @@
 ///     modules   8 bytes each   name string ref, flags
 ///     protect   8 bytes each   domain, bus, device, function
 ///     selector data  32-bit words: the variable-length parts of rules, in
-///              rule order, each rule's once, nothing unused
+///              rule order, each rule's once, nothing unused; the last
+///              section before the strings
 ///     strings  the slot, driver and module names, not terminated, each
 ///              once, in the order the records first name them
 ///
@@ -21,14 +22,16 @@
 /// the name's string ref (start, length as two halves), 0, expected ID.
 /// A path record is the domain, then `root bus | hop count << 8`, then the
 /// hops' devfn bytes, four to a word, first hop lowest, padded with zero.
-/// A rule with the expect-subsystem flag (needs expect) has its expected
-/// subsystem in the word after its path record (for other kinds, the
-/// next word of the selector data).
+/// A rule with the expect-subsystem flag (bit 7, needs expect) has its
+/// expected subsystem in the word after its path record (for other kinds,
+/// the next word of the selector data).
 ///
-/// Version 2 added the selector data, path and slot kinds and the
-/// expect-subsystem flag; in version 1 the last header word was reserved
-/// (0). A binder reads only its own version: an older binder meeting a
-/// newer table reports `unsupportedVersion` and binds nothing from it.
+/// Version 3 added the selector data (its size in the last header word,
+/// reserved and 0 before), the path and slot kinds and the
+/// expect-subsystem flag, without moving a field of the versions before.
+/// A binder reads only its own version, and checks it first: an older
+/// binder meeting a newer table reports `unsupportedVersion` and binds
+/// nothing from it.
 ///
 /// Every count has a hard limit and every reference is checked, so decoding
 /// any byte string returns a table or a `TableError`, never traps. The
@@ -37,7 +40,7 @@
 /// undoes the other.
 public enum BindingTableCodec {
   public static let magic: [UInt8] = Array("EBTB".utf8)
-  public static let version: UInt16 = 2
+  public static let version: UInt16 = 3
   static let headerSize = 32
   static let ruleSize = 24
   static let moduleSize = 8
@@ -71,7 +74,8 @@ public enum BindingTableCodec {
     /// expected ID.
     static let expect: UInt8 = 8
     /// With `expect`: the expected subsystem is in the selector data.
-    static let expectSubsystem: UInt8 = 16
+    /// (Bits 16, 32 and 64 are version 2's.)
+    static let expectSubsystem: UInt8 = 128
     static let all = group | rebind | allowBootVGA | expect | expectSubsystem
   }
 

@@ -482,7 +482,7 @@ struct BinderTests {
       result.kmsg.contains { $0.hasPrefix("<3>earlybind: ") && $0.hasSuffix("; binding nothing") })
   }
 
-  /// A table of a newer format (as a version 1 binder meets a version 2
+  /// A table of a newer format (as an older binder meets a version 3
   /// table): the version is named, nothing is bound, the run ends normally
   /// with its report, and the command line's rules are not applied either.
   @Test func aNewerTableVersionBindsNothingAndTheBootGoesOn() throws {
@@ -501,8 +501,8 @@ struct BinderTests {
     #expect(fake.driver(of: "0000:02:00.0") == nil)
     #expect(result.json["status"] as? String == "table-error")
     let message = try #require(result.json["message"] as? String)
-    #expect(message.contains("version 3 (this binder reads version 2)"))
-    #expect(result.kmsg.contains { $0.hasPrefix("<3>earlybind: ") && $0.contains("version 3") })
+    #expect(message.contains("version 4 (this binder reads version 3)"))
+    #expect(result.kmsg.contains { $0.hasPrefix("<3>earlybind: ") && $0.contains("version 4") })
   }
 
   @Test(arguments: ["truncated", "empty", "directory", "trailing"])

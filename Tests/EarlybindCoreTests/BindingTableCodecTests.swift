@@ -276,7 +276,7 @@ struct BindingTableCodecTests {
     }
   }
 
-  @Test(arguments: [UInt16(0), 1, 3, 0x100, 0xFFFF])
+  @Test(arguments: [UInt16(0), 1, 2, 4, 0x100, 0xFFFF])
   func otherVersionsAreRefused(_ version: UInt16) {
     let table = L.patched(Self.richBytes) { L.write16(&$0, L.versionOffset, version) }
     let error = decodeError(table)
@@ -335,18 +335,19 @@ struct BindingTableCodecTests {
 
   /// What an older binder does with this table: its decoder checks the
   /// version before anything else, so it names the version and stops.
-  @Test func aVersionOneReaderRefusesThisTableByItsVersion() throws {
-    #expect(BindingTableCodec.version == 2)
+  @Test(arguments: [UInt16(1), 2])
+  func anOlderReaderRefusesThisTableByItsVersion(_ reader: UInt16) throws {
+    #expect(BindingTableCodec.version == 3)
     for table in Self.tables {
       let encoded = try BindingTableCodec.encode(table)
-      #expect(L.read16(encoded, L.versionOffset) == 2)
+      #expect(L.read16(encoded, L.versionOffset) == 3)
       do {
-        _ = try BindingTableCodec.decode(encoded, readerVersion: 1)
-        Issue.record("a version 1 reader accepted a version 2 table")
+        _ = try BindingTableCodec.decode(encoded, readerVersion: reader)
+        Issue.record("a version \(reader) reader accepted a version 3 table")
       } catch {
         #expect(error.code == .unsupportedVersion)
         #expect(error.offset == 4)
-        #expect(error.message == "version 2 (this binder reads version 1)")
+        #expect(error.message == "version 3 (this binder reads version \(reader))")
       }
     }
   }
@@ -376,7 +377,7 @@ struct BindingTableCodecTests {
     let encoded = Self.richBytes
     let path = L.headerSize + 9 * L.ruleSize
     #expect(encoded[path] == 7)
-    #expect(encoded[path + 1] == 8 | 16)  // expect, expect-subsystem
+    #expect(encoded[path + 1] == 8 | 128)  // expect, expect-subsystem
     #expect(L.read32(encoded, path + 8) == 0)  // the first record
     #expect(L.read32(encoded, path + 16) == 0x10DE_1B80)
     let data = L.selectorDataStart(encoded)
@@ -408,7 +409,7 @@ struct BindingTableCodecTests {
       ("upper half of the shape", { L.write32(&$0, data + 4, 3 << 8 | 1 << 16) }),
       ("padding set", { $0[data + 11] = 1 }),
       ("slot second word", { L.write32(&$0, L.headerSize + 10 * L.ruleSize + 12, 1) }),
-      ("subsystem flag without expect", { $0[L.headerSize + 1] |= 16 }),
+      ("subsystem flag without expect", { $0[L.headerSize + 1] |= 128 }),
     ]
     for (name, change) in cases {
       let error = decodeError(L.patched(Self.richBytes, change))
@@ -589,7 +590,7 @@ struct BindingTableCodecTests {
       let protectedCount = Int(random.next() % 4)
       let stringsSize = Int(random.next() % 24)
       var bytes = bytes("EBTB")
-      bytes += [2, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      bytes += [3, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0]
       bytes += [
         UInt8(ruleCount), 0, UInt8(moduleCount), 0, UInt8(protectedCount), 0, 0, 0,
         UInt8(stringsSize), 0, 0, 0, 0, 0, 0, 0,
