@@ -125,8 +125,8 @@ demo: deps build
 	scripts/demo.sh $(STAGE)
 
 # The binder, its syscall floor (bench/floor.c, static like the binder) and
-# the ArchWiki shell loop side by side, for address, ID, class and
-# non-boot-vga rules, and the binder's cost in a real boot (QEMU), into
+# the ArchWiki shell loop side by side, for address, ID, class, non-boot-vga
+# and path rules, and the binder's cost in a real boot (QEMU), into
 # BENCHMARKS.md.
 BENCH_DIR = .build-bench
 

@@ -31,6 +31,7 @@ printf 'earlybind-bind=class:0300+functions=all+group earlybind.skip=zz\n' > "$k
 
 r=$corpus/report-reader
 printf '{"version":1,"status":"done","message":"2 bound","elapsed_us":812,"devices":[{"address":"0000:00:05.0","id":"[1234:1111]","driver":"vfio-pci","reason":"line 2","outcome":"bound","detail":""}],"refused":["0000:00:03.0 is the boot GPU"],"unmatched_rules":[],"modules":["vfio","vfio_pci"],"problems":[]}\n' > "$r/done"
+printf '{"version":2,"status":"done","message":"","elapsed_us":90,"devices":[],"refused":["0000:03:00.0 [8086:1533] skipped"],"unmatched_rules":[],"moves":["rule '"'"'03:00.0 expect=10de:1b80'"'"' (line 1): the expected device [10de:1b80] is now at 0000:05:00.0 (path:1c.0/00.0/00.0)"],"boot_id":"6d3f0c3e-8a1b-4c2d-9e0f-112233445566","scan":"all","functions":[{"address":"0000:00:1c.0","id":"8086:a33c","subsystem":"0000:0000","class":"060400","path":"1c.0"},{"address":"0000:05:00.0","id":"10de:1b80","subsystem":"1458:3702","class":"030000","path":"1c.0/00.0/00.0"},{"address":"0000:00:1f.3","id":"8086:a348","subsystem":"0000:0000","class":"040380","path":null}],"modules":[],"problems":[]}\n' > "$r/moves"
 printf '{"version":1,"status":"table-error","message":"bad magic \\"EBTB\\"\\n","elapsed_us":0,"devices":[],"refused":[],"unmatched_rules":["line 3: 10de:13c2"],"modules":[],"problems":["\\u00e9"]}\n' > "$r/table-error"
 
 # Images: a tree with the binder, its table behind a link, and a folder,

@@ -5,7 +5,8 @@
  * planner, no allocation per device), so the benchmark can say how far the
  * binder is from the cost of its own calls.
  *
- *     floor [--no-fstat] ROOT RULE    RULE: BDF | VVVV:DDDD | class:CCCC | non-boot-vga
+ *     floor [--no-fstat] ROOT RULE
+ *           RULE: BDF | VVVV:DDDD | class:CCCC | non-boot-vga | path:DD.F/DD.F... (domain 0, root bus 0)
  *
  * The calls, in the binder's order (bench/run.py compares both traces):
  *   read ROOT/proc/cmdline and ROOT/etc/earlybind/bindings.tbl
@@ -13,7 +14,9 @@
  *   open ROOT/sys/bus/pci/devices; for an address, openat(dir,
  *       "BDF/modalias") for the eight functions of its slot; otherwise one
  *       getdents64 listing and openat(dir, "BDF/modalias") per entry, and
- *       "BDF/boot_vga" for VGA devices (openat, fstat, read, close);
+ *       "BDF/boot_vga" for VGA devices (openat, fstat, read, close), and for
+ *       a path, "BDF/secondary_bus_number" for bridges;
+ *   read ROOT/proc/sys/kernel/random/boot_id (for the report);
  *   per target: readlink of its driver link, then the override
  *       (openat, fstat, write, close); then readlink, a drivers_probe write
  *       and readlink again;
@@ -45,6 +48,8 @@ struct device {
 	uint16_t vendor, id;
 	uint32_t class;
 	int boot_vga;
+	int function;
+	int secondary; /* -1: not a bridge, or not read */
 };
 
 static struct device devices[MAX_DEVICES];
@@ -53,6 +58,7 @@ static const char *root;
 static int check_type = 1;
 static char path[4096];
 static int kmsg = -1;
+static int read_bridges;
 
 static const char *at(const char *suffix) {
 	snprintf(path, sizeof path, "%s%s", root, suffix);
@@ -110,10 +116,38 @@ static void read_device(int dir, const char *name) {
 	d->vendor = (uint16_t)hex(text + 5, 8);
 	d->id = (uint16_t)hex(text + 14, 8);
 	d->class = hex(text + 44, 2) << 16 | hex(text + 48, 2) << 8 | hex(text + 51, 2);
+	d->function = (int)hex(name + length - 1, 1);
 	d->boot_vga = 0;
 	if (d->class >> 8 == 0x0300) {
 		snprintf(relative, sizeof relative, "%s/boot_vga", name);
 		d->boot_vga = read_file(dir, relative, text, sizeof text, check_type) > 0 && text[0] == '1';
+	}
+	d->secondary = -1;
+	uint32_t bridge = d->class >> 8;
+	if (read_bridges && (bridge == 0x0604 || bridge == 0x0609 || bridge == 0x0607)) {
+		snprintf(relative, sizeof relative, "%s/secondary_bus_number", name);
+		long n = read_file(dir, relative, text, sizeof text - 1, check_type);
+		if (n > 0) {
+			text[n] = 0;
+			d->secondary = atoi(text);
+		}
+	}
+}
+
+/* The device a path names (domain 0, root bus 0), or NULL. */
+static struct device *resolve(const char *hops) {
+	int bus = 0;
+	for (const char *hop = hops;; hop += 5) {
+		uint32_t slot = (uint32_t)bus << 5 | hex(hop, 2);
+		int function = (int)hex(hop + 3, 1);
+		struct device *found = NULL;
+		for (int i = 0; i < device_count && !found; i++) {
+			struct device *d = &devices[i];
+			if (d->domain == 0 && d->slot == slot && d->function == function) found = d;
+		}
+		if (!found || hop[4] != '/') return found;
+		if (found->secondary <= bus) return NULL;
+		bus = found->secondary;
 	}
 }
 
@@ -136,7 +170,7 @@ int main(int argc, char **argv) {
 		check_type = 0;
 	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: floor [--no-fstat] ROOT BDF|VVVV:DDDD|class:CCCC|non-boot-vga\n");
+		fprintf(stderr, "usage: floor [--no-fstat] ROOT BDF|VVVV:DDDD|class:CCCC|non-boot-vga|path:...\n");
 		return 2;
 	}
 	root = argv[1];
@@ -148,7 +182,9 @@ int main(int argc, char **argv) {
 	int dir = openat(AT_FDCWD, at("/sys/bus/pci/devices"),
 			 O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
 	if (dir < 0) return 0;
-	int by_address = strchr(rule, '.') != NULL;
+	int by_path = strncmp(rule, "path:", 5) == 0;
+	int by_address = !by_path && strchr(rule, '.') != NULL;
+	read_bridges = by_path;
 	if (by_address) {
 		char name[16];
 		size_t length = strlen(rule);
@@ -172,12 +208,15 @@ int main(int argc, char **argv) {
 	struct device *targets[MAX_TARGETS];
 	int target_count = 0;
 	uint32_t wanted = 0;
-	if (!by_address && strncmp(rule, "class:", 6) == 0) wanted = hex(rule + 6, 4);
-	else if (!by_address && rule[4] == ':') wanted = hex(rule, 4) << 16 | hex(rule + 5, 4);
+	struct device *named = by_path ? resolve(rule + 5) : NULL;
+	int listing = !by_path && !by_address;
+	if (listing && strncmp(rule, "class:", 6) == 0) wanted = hex(rule + 6, 4);
+	else if (listing && rule[4] == ':') wanted = hex(rule, 4) << 16 | hex(rule + 5, 4);
 	for (int i = 0; i < device_count; i++) {
 		struct device *d = &devices[i];
 		int display = d->class >> 16 == 0x03, selected;
-		if (by_address) selected = strcmp(d->name, rule) == 0;
+		if (by_path) selected = d == named;
+		else if (by_address) selected = strcmp(d->name, rule) == 0;
 		else if (strncmp(rule, "class:", 6) == 0) selected = d->class >> 8 == wanted;
 		else if (strcmp(rule, "non-boot-vga") == 0) selected = display && !d->boot_vga;
 		else selected = ((uint32_t)d->vendor << 16 | d->id) == wanted;
@@ -198,6 +237,7 @@ int main(int argc, char **argv) {
 		}
 	}
 
+	read_file(AT_FDCWD, at("/proc/sys/kernel/random/boot_id"), buffer, sizeof buffer, 1);
 	qsort(targets, (size_t)target_count, sizeof targets[0], by_name);
 	char link[256];
 	for (int i = 0; i < target_count; i++) {

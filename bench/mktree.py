@@ -11,7 +11,11 @@
 The tree mimics what the binder and the shell loop look at on a real
 machine: /sys/bus/pci/devices/<BDF> are symlinks into /sys/devices, each
 device has modalias, class, vendor, device, driver_override ("(null)"),
-an iommu_group link, and boot_vga only when it is a VGA controller.
+an iommu_group link, boot_vga only when it is a VGA controller, and
+secondary_bus_number when it is a bridge (the root ports lead to buses 01
+and 02, so `path:01.1/00.0` names the second GPU; the filler's bridges all
+claim bus ff, which no path rule here goes through). ROOT/proc/sys/kernel/
+random/boot_id names the boot, as the binder records it.
 
 The first seven functions are fixed, so what a `non-boot-vga` rule selects
 is the same at every N (exactly 0000:02:00.0 and 0000:02:00.1):
@@ -105,6 +109,9 @@ def build(root, count):
     write(os.path.join(root, "proc/cmdline"),
           "BOOT_IMAGE=/boot/vmlinuz root=UUID=0b7c3d5e-9f0a-4e5b-8c61-2f3d4a5b6c7d ro quiet\n")
     write(os.path.join(root, "dev/kmsg"), "")
+    os.makedirs(os.path.join(root, "proc/sys/kernel/random"))
+    write(os.path.join(root, "proc/sys/kernel/random/boot_id"),
+          "0b7c3d5e-9f0a-4e5b-8c61-2f3d4a5b6c7d\n")
 
     group_of_slot = {}
     for bdf, vendor, device, subvendor, subdevice, cls, boot_vga in devices(count):
@@ -124,6 +131,9 @@ def build(root, count):
         write(os.path.join(directory, "driver_override"), "(null)\n")
         if cls >> 8 == 0x0300:
             write(os.path.join(directory, "boot_vga"), "%d\n" % (boot_vga or 0))
+        if cls >> 8 == 0x0604:
+            secondary = {"0000:00:01.0": 1, "0000:00:01.1": 2}.get(bdf, 0xFF)
+            write(os.path.join(directory, "secondary_bus_number"), "%d\n" % secondary)
         # One IOMMU group per slot: the functions of a GPU share theirs.
         slot = bdf.rsplit(".", 1)[0]
         group = group_of_slot.setdefault(slot, str(len(group_of_slot)))

@@ -21,7 +21,8 @@ Environment:
   EARLYBIND       host tool compiling the tables (.build/release/earlybind)
   BENCH_FLOOR     the floor program (.build-bench/floor)
   BENCH_SIZES     device counts (default "64 1024 4096 16384")
-  BENCH_RULES     rules (default "0000:02:00.0 10de:1b80 class:0300 non-boot-vga")
+  BENCH_RULES     rules (default "0000:02:00.0 10de:1b80 class:0300 non-boot-vga
+                  path:01.1/00.0")
   BENCH_RUNS      timed runs per command, size and rule (default 30, at least 20)
   BENCH_ROUNDS    hyperfine rounds they are split into (default 5)
   BENCH_BOOT      JSON written by bench/boot-cost.sh, added as a section
@@ -51,7 +52,8 @@ EXPECTED = ["0000:02:00.0 vfio-pci", "0000:02:00.1 vfio-pci"]
 # The first filler device of every tree: its calls are a non-matching device's.
 PROBE = "0000:03:00.0"
 COMMANDS = ("binder", "floor", "bare", "loop")
-RULE_NAMES = {"address": "address", "id": "ID", "class": "class", "non-boot-vga": "non-boot-vga"}
+RULE_NAMES = {"address": "address", "id": "ID", "class": "class", "non-boot-vga": "non-boot-vga",
+              "path": "path"}
 SIZE_BUDGET = 560000
 
 
@@ -67,6 +69,8 @@ def die(text):
 def kind(rule):
     if rule == "non-boot-vga":
         return "non-boot-vga"
+    if rule.startswith("path:"):
+        return "path"
     if rule.startswith("class:"):
         return "class"
     if "." in rule:
@@ -91,7 +95,7 @@ class Bench:
         self.floor_path = env.get("BENCH_FLOOR") or os.path.join(REPO, ".build-bench/floor")
         self.sizes = [int(n) for n in env.get("BENCH_SIZES", "64 1024 4096 16384").split()]
         self.rules = env.get(
-            "BENCH_RULES", "0000:02:00.0 10de:1b80 class:0300 non-boot-vga").split()
+            "BENCH_RULES", "0000:02:00.0 10de:1b80 class:0300 non-boot-vga path:01.1/00.0").split()
         self.runs = int(env.get("BENCH_RUNS", "30"))
         self.rounds = int(env.get("BENCH_ROUNDS", "5"))
         self.boot = env.get("BENCH_BOOT")

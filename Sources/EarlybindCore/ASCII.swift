@@ -106,6 +106,20 @@ public enum ASCII {
     String(decoding: bytes, as: UTF8.self)
   }
 
+  /// A decimal 0...255 such as sysfs prints (`3\n`); nil for anything else.
+  static func parseDecimalByte<C: Collection<UInt8>>(_ text: C) -> UInt8? {
+    var value = 0
+    var digits = 0
+    for byte in text {
+      if isTrailing(byte) { break }
+      guard byte >= 0x30, byte <= 0x39, digits < 3 else { return nil }
+      value = value * 10 + Int(byte - 0x30)
+      digits += 1
+    }
+    guard digits > 0, value <= 255 else { return nil }
+    return UInt8(value)
+  }
+
   /// What `trimmed` drops at the end.
   static func isTrailing(_ byte: UInt8) -> Bool {
     byte == newline || isBlank(byte) || byte == 0

@@ -3,6 +3,8 @@
 public struct BinderSettings: Sendable {
   public var layout: SysfsLayout
   public var cmdlinePath: String
+  /// The kernel's name for this boot, recorded in the report.
+  public var bootIDPath: String
   public var tablePath: String
   public var reportDirectory: String
   public var loadModules: Bool
@@ -12,6 +14,7 @@ public struct BinderSettings: Sendable {
   ) {
     layout = SysfsLayout(sysfs: root + "/sys")
     cmdlinePath = root + "/proc/cmdline"
+    bootIDPath = root + "/proc/sys/kernel/random/boot_id"
     reportDirectory = root + InstalledPaths.reportDirectory
     self.tablePath = tablePath
     self.loadModules = loadModules
@@ -124,13 +127,18 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
 
     let scanner = SysfsScanner(fileSystem: fileSystem, layout: settings.layout)
     var scan: SysfsScanner<FS>.Result
+    // The slots read, or nil once every device was.
+    var scanned: [PCIAddress]? = nil
+    // Bridges' secondary buses cost a read each: only path rules need them.
+    let tree = Planner<SysfsScanner<FS>>.needsTree(rules)
     do {
-      let slots = Planner<SysfsScanner<FS>>.scanScope(for: rules)
-      scan = try scanner.scan(slots: slots)
-      if slots != nil,
+      scanned = Planner<SysfsScanner<FS>>.scanScope(for: rules)
+      scan = try scanner.scan(slots: scanned, tree: tree)
+      if scanned != nil,
         Planner<SysfsScanner<FS>>.needsEveryDevice(slotScan: scan.devices, rules: rules)
       {
-        scan = try scanner.scan()
+        scan = try scanner.scan(tree: tree)
+        scanned = nil
       }
     } catch {
       say(.error, "cannot list PCI devices: " + error.description)
@@ -166,6 +174,10 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
       say(.notice, PlanText.unmatched(rule))
       report.unmatchedRules.append(rule.description)
     }
+    if reportMoves(plan, rules: rules, scan: &scan, scanner: scanner, tree: tree, into: &report) {
+      scanned = nil
+    }
+    recordFunctions(scan.devices, complete: scanned == nil, into: &report)
 
     if options.dryRun {
       for target in plan.targets {
@@ -177,6 +189,56 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     }
 
     carryOut(plan, into: &report)
+  }
+
+  /// Says where the devices of `expect=` rules that lost theirs are now.
+  /// The scan is redone in full, with the bridges, unless it was (rare:
+  /// only then); returns whether it was redone.
+  @discardableResult
+  mutating func reportMoves(
+    _ plan: Plan, rules: [Rule], scan: inout SysfsScanner<FS>.Result,
+    scanner: SysfsScanner<FS>, tree: Bool, into report: inout BindingReport
+  ) -> Bool {
+    let lost = plan.refusals.contains {
+      if case .addressMoved = $0.reason { return true }
+      return false
+    }
+    guard lost || plan.unmatchedRules.contains(where: { $0.expectedID != nil }) else {
+      return false
+    }
+    // Rare (a rule lost its device): worth a full scan with the bridges,
+    // so that the log says where the device is by path too.
+    var widened = false
+    if !tree || Planner<SysfsScanner<FS>>.scanScope(for: rules) != nil {
+      guard let full = try? scanner.scan() else { return false }
+      scan = full
+      widened = true
+    }
+    for move in Move.find(devices: scan.devices, rules: rules, plan: plan) {
+      say(.warning, move.text)
+      report.moves.append(move.text)
+    }
+    return widened
+  }
+
+  /// The functions the scan saw, for the host's comparison between boots;
+  /// with their paths when the scan read the bridges (path rules).
+  func recordFunctions(
+    _ devices: [PCIDevice], complete: Bool, into report: inout BindingReport
+  ) {
+    report.scan = complete ? .all : .slots
+    if let bytes = try? fileSystem.readFile(settings.bootIDPath, limit: 64) {
+      let id = ASCII.trimmed(bytes[...])
+      if id.allSatisfy({ ASCII.isNameByte($0) }) { report.bootID = ASCII.string(id) }
+    }
+    let tree = DeviceTree(devices: devices)
+    report.functions.reserveCapacity(devices.count)
+    for device in devices {
+      report.functions.append(
+        BindingReport.Function(
+          address: device.address, identity: device.identity, path: tree.path(of: device.address)
+        ))
+    }
   }
 
   /// Puts the kept problems in the report, and says how many were not.

@@ -5,7 +5,8 @@
 public struct BindingReport: Hashable, Sendable {
   /// The `version` of report.json. It changes when a key is removed or
   /// changes meaning; keys may be added within a version.
-  public static let schemaVersion = 1
+  /// Version 2 added `moves`, `scan` and `functions`; the host still reads 1.
+  public static let schemaVersion = 2
 
   /// How the run as a whole ended.
   public enum Status: String, Hashable, Sendable, CaseIterable {
@@ -35,6 +36,30 @@ public struct BindingReport: Hashable, Sendable {
 
     public var isBound: Bool { self == .bound || self == .alreadyBound }
     public var isFailure: Bool { self == .failed || self == .held }
+  }
+
+  /// How much of the machine the binder read, and so how much
+  /// `functions` holds.
+  public enum Scan: String, Hashable, Sendable, CaseIterable {
+    /// Nothing read (disabled, no rules, a bad table, a failed scan).
+    case none
+    /// Only the slots address rules name (see `Planner.scanScope`).
+    case slots
+    /// Every PCI function.
+    case all
+  }
+
+  /// A PCI function the binder saw: the host compares them between boots.
+  public struct Function: Hashable, Sendable {
+    public var address: PCIAddress
+    public var identity: PCIIdentity
+    public var path: PCIPath?
+
+    public init(address: PCIAddress, identity: PCIIdentity, path: PCIPath?) {
+      self.address = address
+      self.identity = identity
+      self.path = path
+    }
   }
 
   public struct Entry: Hashable, Sendable {
@@ -69,6 +94,14 @@ public struct BindingReport: Hashable, Sendable {
   public var entries: [Entry] = []
   public var refusals: [String] = []
   public var unmatchedRules: [String] = []
+  /// Where the devices of `expect=` rules that lost theirs are now
+  /// (`Move.text`).
+  public var moves: [String] = []
+  public var scan: Scan = .none
+  /// The kernel's `boot_id`, naming this boot; empty when unreadable.
+  public var bootID: String = ""
+  /// Sorted by address.
+  public var functions: [Function] = []
   public var modules: [String] = []
   public var problems: [String] = []
   public var elapsedMicroseconds: Int = 0
@@ -116,6 +149,29 @@ public struct BindingReport: Hashable, Sendable {
     out.array(refusals)
     out.raw(",\"unmatched_rules\":")
     out.array(unmatchedRules)
+    out.raw(",\"moves\":")
+    out.array(moves)
+    out.raw(",\"boot_id\":")
+    out.string(bootID)
+    out.raw(",\"scan\":")
+    out.string(scan.rawValue)
+    out.raw(",\"functions\":[")
+    for (index, function) in functions.enumerated() {
+      if index > 0 { out.raw(",") }
+      let identity = function.identity
+      out.raw("{\"address\":")
+      out.string(function.address.description)
+      out.raw(",\"id\":")
+      out.string(identity.id.description)
+      out.raw(",\"subsystem\":")
+      out.string(identity.subsystem.description)
+      out.raw(",\"class\":")
+      out.string(ASCII.hex(identity.classCode, width: 6))
+      out.raw(",\"path\":")
+      if let path = function.path { out.string(path.description) } else { out.raw("null") }
+      out.raw("}")
+    }
+    out.raw("]")
     out.raw(",\"modules\":")
     out.array(modules)
     out.raw(",\"problems\":")

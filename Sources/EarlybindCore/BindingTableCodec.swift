@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-/// The binary form of a `BindingTable`, little-endian throughout:
+/// The binary form of a `BindingTable`, little-endian throughout
+/// (version 3):
 ///
 ///     header   32 bytes  magic "EBTB", version, header size, total size,
 ///                        CRC-32 (computed with this field zero), counts,
-///                        string table size
+///                        flags (0), string table size, selector data size
 ///     rules    24 bytes each   kind, flags, functions, settings,
 ///                              driver string ref, three selector words,
 ///                              source line
@@ -12,15 +13,36 @@
 ///     reset     8 bytes each   one per rule with the reset-method flag, in
 ///                              rule order: the methods, one per nibble
 ///                              from the lowest, 0 ending them; a zero word
-///     strings  the driver and module names, not terminated, each once, in
-///              the order the records first name them
+///     selector data  32-bit words: the variable-length parts of rules, in
+///              rule order, each rule's once, nothing unused; the last
+///              section before the strings
+///     strings  the slot, driver and module names, not terminated, each
+///              once, in the order the records first name them
 ///
-/// Version 2 added, without moving a field of version 1: the rule flags
-/// allow-keyboard, allow-network and reset-method; the rule's settings
-/// byte (bit 0: d3cold off), formerly reserved; the protect record's need
-/// byte (0 always refused, else a `HostNeed`), formerly reserved, with the
-/// always-refused records first; and the reset section, whose size the
-/// rule flags give, so the header is unchanged.
+/// The three selector words by kind: address (1) domain, bus<<8|devfn,
+/// expected ID; id (2) vendor<<16|device; subsystem (3) ID, subsystem ID;
+/// class (4, 5) the code; non-boot-vga (6) nothing; path (7) the word
+/// offset of its path record in the selector data, 0, expected ID; slot (8)
+/// the name's string ref (start, length as two halves), 0, expected ID.
+/// A path record is the domain, then `root bus | hop count << 8`, then the
+/// hops' devfn bytes, four to a word, first hop lowest, padded with zero.
+/// A rule with the expect-subsystem flag (bit 7, needs expect) has its
+/// expected subsystem in the word after its path record (for other kinds,
+/// the next word of the selector data).
+///
+/// A binder reads only its own version, and checks it first: an older
+/// binder meeting a newer table reports `unsupportedVersion` and binds
+/// nothing from it. Each version added fields without moving those before.
+///
+/// Version 2 added the rule flags allow-keyboard, allow-network and
+/// reset-method; the rule's settings byte (bit 0: d3cold off), formerly
+/// reserved; the protect record's need byte (0 always refused, else a
+/// `HostNeed`), formerly reserved, with the always-refused records first;
+/// and the reset section, whose size the rule flags give.
+///
+/// Version 3 added the selector data (its size in the last header word,
+/// reserved and 0 before), the path and slot kinds and the
+/// expect-subsystem flag.
 ///
 /// Every count has a hard limit and every reference is checked, so decoding
 /// any byte string returns a table or a `TableError`, never traps. The
@@ -29,7 +51,7 @@
 /// undoes the other.
 public enum BindingTableCodec {
   public static let magic: [UInt8] = Array("EBTB".utf8)
-  public static let version: UInt16 = 2
+  public static let version: UInt16 = 3
   static let headerSize = 32
   static let ruleSize = 24
   static let moduleSize = 8
@@ -38,9 +60,13 @@ public enum BindingTableCodec {
   public static let maximumModules = 64
   public static let maximumProtected = 256
   public static let maximumStringBytes = 65535
+  /// Every rule a deepest path and a subsystem: 2 + 8 + 1 words.
+  public static let maximumSelectorDataBytes =
+    RuleParser.maximumRules * 4 * (2 + PCIPath.maximumHops / 4 + 1)
   public static let maximumSize =
     headerSize + RuleParser.maximumRules * ruleSize + maximumModules * moduleSize
-    + maximumProtected * protectedSize + RuleParser.maximumRules * resetSize + maximumStringBytes
+    + maximumProtected * protectedSize + RuleParser.maximumRules * resetSize
+    + maximumSelectorDataBytes + maximumStringBytes
 
   enum Kind: UInt8 {
     case address = 1
@@ -49,20 +75,26 @@ public enum BindingTableCodec {
     case deviceClass = 4
     case deviceClassWithInterface = 5
     case nonBootVGA = 6
+    case path = 7
+    case slot = 8
   }
 
   enum RuleFlag {
     static let group: UInt8 = 1
     static let rebind: UInt8 = 2
     static let allowBootVGA: UInt8 = 4
-    /// Address rules only: the third selector word holds the expected ID.
+    /// Address, path and slot rules: the third selector word holds the
+    /// expected ID.
     static let expect: UInt8 = 8
     static let allowKeyboard: UInt8 = 16
     static let allowNetwork: UInt8 = 32
     /// The rule has a record in the reset section.
     static let resetMethod: UInt8 = 64
+    /// With `expect`: the expected subsystem is in the selector data.
+    static let expectSubsystem: UInt8 = 128
     static let all =
       group | rebind | allowBootVGA | expect | allowKeyboard | allowNetwork | resetMethod
+      | expectSubsystem
   }
 
   /// The rule record's settings byte.
@@ -109,6 +141,7 @@ public enum BindingTableCodec {
 
     var body: [UInt8] = []
     var resets: [UInt8] = []
+    var selectorData: [UInt8] = []
     for rule in table.rules {
       switch rule.selector {
       case .address(let address): try checkAddress(address)
@@ -116,20 +149,43 @@ public enum BindingTableCodec {
         throw TableError(
           code: .invalidRecord, offset: 0,
           message: "class " + ASCII.hex(code, width: 6) + " is wider than 24 bits")
+      case .path(let path):
+        guard !path.hops.isEmpty, path.hops.count <= PCIPath.maximumHops else {
+          throw TableError(
+            code: .invalidRecord, offset: 0, message: "path without hops or too deep")
+        }
       default: break
       }
       var (kind, a, b, c) = selectorWords(rule.selector)
+      switch rule.selector {
+      case .path(let path):
+        a = UInt32(selectorData.count / 4)
+        put32(&selectorData, path.domain)
+        put32(&selectorData, UInt32(path.rootBus) | UInt32(path.hops.count) << 8)
+        var hops = path.hops
+        while hops.count % 4 != 0 { hops.append(0) }
+        selectorData += hops
+      case .slot(let name):
+        let ref = try reference(name.description)
+        a = UInt32(ref.0) | UInt32(ref.1) << 16
+      default: break
+      }
       var flags: UInt8 = 0
       guard rule.line >= 0, rule.line <= 0x7FFF_FFFF else {
         throw TableError(code: .invalidRecord, offset: 0, message: "line out of range")
       }
       if let expected = rule.expectedID {
-        guard kind == .address else {
+        guard rule.canExpect else {
           throw TableError(
-            code: .invalidRecord, offset: 0, message: "expect= on a rule that is not an address")
+            code: .invalidRecord, offset: 0,
+            message: "expect= on a rule that is not an address, path or slot")
         }
         flags |= RuleFlag.expect
         c = packed(expected)
+        if let subsystem = rule.expectedSubsystem {
+          flags |= RuleFlag.expectSubsystem
+          put32(&selectorData, packed(subsystem))
+        }
       }
       if rule.group { flags |= RuleFlag.group }
       if rule.rebind { flags |= RuleFlag.rebind }
@@ -180,6 +236,7 @@ public enum BindingTableCodec {
       body += [address.bus, address.device, address.function, guarded.need.rawValue]
     }
     body += resets
+    body += selectorData
 
     var header: [UInt8] = magic
     put16(&header, version)
@@ -191,7 +248,7 @@ public enum BindingTableCodec {
     put16(&header, UInt16(table.protectedAddresses.count + table.guardedAddresses.count))
     put16(&header, 0)  // flags
     put32(&header, UInt32(strings.count))
-    put32(&header, 0)  // reserved
+    put32(&header, UInt32(selectorData.count))
     var bytes = header + body + strings
     let crc = CRC32.checksum(bytes)
     bytes[12] = UInt8(truncatingIfNeeded: crc)
@@ -209,12 +266,23 @@ public enum BindingTableCodec {
     case .deviceClass(let code): return (.deviceClass, UInt32(code), 0, 0)
     case .deviceClassWithInterface(let code): return (.deviceClassWithInterface, code, 0, 0)
     case .nonBootVGA: return (.nonBootVGA, 0, 0, 0)
+    // Filled in by `encode`: they point into the selector data and strings.
+    case .path: return (.path, 0, 0, 0)
+    case .slot: return (.slot, 0, 0, 0)
     }
   }
 
   // MARK: Decoding
 
   public static func decode(_ bytes: [UInt8]) throws(TableError) -> BindingTable {
+    try decode(bytes, readerVersion: version)
+  }
+
+  /// `readerVersion` stands for the binder reading: every binder checks
+  /// the version first, so one built for version N refuses any other.
+  public static func decode(_ bytes: [UInt8], readerVersion: UInt16) throws(TableError)
+    -> BindingTable
+  {
     guard bytes.count >= headerSize else {
       throw TableError(
         code: .truncated, offset: bytes.count,
@@ -224,11 +292,11 @@ public enum BindingTableCodec {
       throw TableError(code: .badMagic, offset: 0, message: "not a binding table (bad magic)")
     }
     let fileVersion = read16(bytes, 4)
-    guard fileVersion == version else {
+    guard fileVersion == readerVersion, readerVersion == version else {
       throw TableError(
         code: .unsupportedVersion, offset: 4,
         message: "version " + ASCII.decimal(Int(fileVersion)) + " (this binder reads version "
-          + ASCII.decimal(Int(version)) + ")")
+          + ASCII.decimal(Int(readerVersion)) + ")")
     }
     guard Int(read16(bytes, 6)) == headerSize else {
       throw TableError(code: .invalidRecord, offset: 6, message: "unexpected header size")
@@ -244,13 +312,19 @@ public enum BindingTableCodec {
     let moduleCount = Int(read16(bytes, 18))
     let protectedCount = Int(read16(bytes, 20))
     let stringsSize = Int(read32(bytes, 24))
+    let selectorDataSize = Int(read32(bytes, 28))
     guard ruleCount <= RuleParser.maximumRules, moduleCount <= maximumModules,
-      protectedCount <= maximumProtected, stringsSize <= maximumStringBytes
+      protectedCount <= maximumProtected, stringsSize <= maximumStringBytes,
+      selectorDataSize <= maximumSelectorDataBytes
     else {
       throw TableError(code: .countOutOfRange, offset: 16, message: "entry counts out of range")
     }
-    guard read16(bytes, 22) == 0, read32(bytes, 28) == 0 else {
+    guard read16(bytes, 22) == 0 else {
       throw TableError(code: .invalidRecord, offset: 22, message: "reserved header fields set")
+    }
+    guard selectorDataSize % 4 == 0 else {
+      throw TableError(
+        code: .invalidRecord, offset: 28, message: "selector data is not whole words")
     }
     let rulesStart = headerSize
     let modulesStart = rulesStart + ruleCount * ruleSize
@@ -264,7 +338,8 @@ public enum BindingTableCodec {
         resetCount += 1
       }
     }
-    let stringsStart = resetStart + resetCount * resetSize
+    let selectorDataStart = resetStart + resetCount * resetSize
+    let stringsStart = selectorDataStart + selectorDataSize
     guard stringsStart + stringsSize == totalSize else {
       throw TableError(
         code: .sizeMismatch, offset: 8, message: "section sizes do not add up to the file size")
@@ -318,6 +393,35 @@ public enum BindingTableCodec {
       return ASCII.string(name)
     }
 
+    // The selector data as encode lays it out: each rule's records in
+    // rule order, back to back; `cursor` is the next word's byte offset.
+    var cursor = selectorDataStart
+    func word() -> UInt32? {
+      guard cursor + 4 <= stringsStart else { return nil }
+      defer { cursor += 4 }
+      return read32(bytes, cursor)
+    }
+    func pathRecord(at wordOffset: UInt32) -> PCIPath? {
+      guard Int(wordOffset) * 4 == cursor - selectorDataStart, let domain = word(),
+        let shape = word(), shape >> 16 == 0
+      else { return nil }
+      let count = Int(shape >> 8)
+      guard count >= 1, count <= PCIPath.maximumHops else { return nil }
+      var hops: [UInt8] = []
+      for start in stride(from: 0, to: count, by: 4) {
+        guard let packedHops = word() else { return nil }
+        for slot in 0..<4 {
+          let hop = UInt8(truncatingIfNeeded: packedHops >> UInt32(8 * slot))
+          if start + slot < count {
+            hops.append(hop)
+          } else if hop != 0 {
+            return nil
+          }
+        }
+      }
+      return PCIPath(domain: domain, rootBus: UInt8(truncatingIfNeeded: shape), hops: hops)
+    }
+
     var rules: [Rule] = []
     var resets = 0
     rules.reserveCapacity(ruleCount)
@@ -334,14 +438,31 @@ public enum BindingTableCodec {
       }
       let flags = bytes[base + 1]
       let expects = flags & RuleFlag.expect != 0
-      guard !expects || kind == .address,
-        let selector = selector(
-          kind, read32(bytes, base + 8), read32(bytes, base + 12),
-          expects ? 0 : read32(bytes, base + 16))
-      else {
-        throw TableError(
-          code: .invalidRecord, offset: base + 8,
-          message: "rule " + ASCII.decimal(index + 1) + " has an invalid selector")
+      let expectsSubsystem = flags & RuleFlag.expectSubsystem != 0
+      let invalidSelector = TableError(
+        code: .invalidRecord, offset: base + 8,
+        message: "rule " + ASCII.decimal(index + 1) + " has an invalid selector")
+      let placeKinds: [Kind] = [.address, .path, .slot]
+      guard !expects || placeKinds.contains(kind), expects || !expectsSubsystem else {
+        throw invalidSelector
+      }
+      let (a, b) = (read32(bytes, base + 8), read32(bytes, base + 12))
+      let c = expects ? 0 : read32(bytes, base + 16)
+      let decoded: Selector?
+      switch kind {
+      case .path:
+        decoded = b == 0 && c == 0 ? pathRecord(at: a).map { .path($0) } : nil
+      case .slot:
+        guard b == 0, c == 0 else { throw invalidSelector }
+        decoded = SlotName(Array(try string(at: base + 8).utf8)).map { .slot($0) }
+      default:
+        decoded = selector(kind, a, b, c)
+      }
+      guard let selector = decoded else { throw invalidSelector }
+      var expectedSubsystem: PCIID? = nil
+      if expectsSubsystem {
+        guard let subsystem = word() else { throw invalidSelector }
+        expectedSubsystem = unpacked(subsystem)
       }
       let line = read32(bytes, base + 20)
       guard line <= 0x7FFF_FFFF else {
@@ -365,9 +486,14 @@ public enum BindingTableCodec {
           group: flags & RuleFlag.group != 0, rebind: flags & RuleFlag.rebind != 0,
           allowBootVGA: flags & RuleFlag.allowBootVGA != 0,
           expectedID: expects ? unpacked(read32(bytes, base + 16)) : nil,
+          expectedSubsystem: expectedSubsystem,
           allowKeyboard: flags & RuleFlag.allowKeyboard != 0,
           allowNetwork: flags & RuleFlag.allowNetwork != 0, resetMethods: resetMethods,
           d3coldOff: bytes[base + 3] & SettingFlag.d3coldOff != 0, line: Int(line)))
+    }
+    guard cursor == stringsStart else {
+      throw TableError(
+        code: .invalidRecord, offset: cursor, message: "selector data no rule refers to")
     }
     var modules: [ModuleRequest] = []
     for index in 0..<moduleCount {
@@ -442,6 +568,8 @@ public enum BindingTableCodec {
     case .nonBootVGA:
       guard a == 0, b == 0, c == 0 else { return nil }
       return .nonBootVGA
+    case .path, .slot:
+      return nil  // decoded with the selector data and strings
     }
   }
 

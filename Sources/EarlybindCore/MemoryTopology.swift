@@ -12,6 +12,8 @@
     /// Drivers whose origin is known; any other is `otherDrivers`.
     public var origins: [String: DriverOrigin]
     public var otherDrivers: DriverOrigin
+    /// Slot name -> function 0 of the device in it.
+    public var slots: [SlotName: PCIAddress] = [:]
 
     public init(
       drivers: [PCIAddress: String] = [:], groups: [PCIAddress: String] = [:],
@@ -28,6 +30,8 @@
     public func currentDriver(of address: PCIAddress) -> String? { drivers[address] }
 
     public func iommuGroup(of address: PCIAddress) -> String? { groups[address] }
+
+    public func slotAddress(named name: SlotName) -> PCIAddress? { slots[name] }
 
     /// Sorted, as the scanner returns them.
     public func members(ofGroup group: String) -> [PCIAddress] {

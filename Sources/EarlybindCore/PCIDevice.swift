@@ -15,19 +15,27 @@ public struct PCIDevice: Hashable, Sendable {
   public var address: PCIAddress
   public var identity: PCIIdentity
   public var bootFlag: BootFlag
+  /// For a bridge, the bus it leads to (`secondary_bus_number`): what
+  /// links the functions into a `DeviceTree`. nil for other functions.
+  public var secondaryBus: UInt8?
 
-  public init(address: PCIAddress, identity: PCIIdentity, bootFlag: BootFlag) {
+  public init(
+    address: PCIAddress, identity: PCIIdentity, bootFlag: BootFlag, secondaryBus: UInt8? = nil
+  ) {
     self.address = address
     self.identity = identity
     self.bootFlag = bootFlag
+    self.secondaryBus = secondaryBus
   }
 
   /// A VGA device's flag is known to be 0 unless `isBootVGA`; other
   /// devices have no flag.
-  public init(address: PCIAddress, identity: PCIIdentity, isBootVGA: Bool = false) {
+  public init(
+    address: PCIAddress, identity: PCIIdentity, isBootVGA: Bool = false, secondaryBus: UInt8? = nil
+  ) {
     self.init(
       address: address, identity: identity,
-      bootFlag: isBootVGA ? .set : identity.isVGA ? .clear : .unknown)
+      bootFlag: isBootVGA ? .set : identity.isVGA ? .clear : .unknown, secondaryBus: secondaryBus)
   }
 
   /// `boot_vga` reads 1: the GPU the firmware initialised (and shows the console).

@@ -65,4 +65,10 @@ public struct PCIIdentity: Hashable, Sendable {
   public var isVGA: Bool { classCode >> 8 == 0x0300 }
   /// Bridges stay with the host when a whole IOMMU group moves.
   public var isBridge: Bool { classCode >> 16 == 0x06 }
+  /// PCI-to-PCI (0x0604, 0x0609) and CardBus (0x0607) bridges: the ones
+  /// that lead to a bus of their own.
+  public var leadsToBus: Bool {
+    let code = classCode >> 8
+    return code == 0x0604 || code == 0x0609 || code == 0x0607
+  }
 }

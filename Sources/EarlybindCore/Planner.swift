@@ -39,6 +39,15 @@ public struct Planner<Topology: DeviceTopology> {
     return addresses
   }
 
+  /// Whether a rule names a device by path, so that the scan must read
+  /// each bridge's secondary bus to build the tree.
+  public static func needsTree(_ rules: [Rule]) -> Bool {
+    rules.contains {
+      if case .path = $0.selector { return true }
+      return false
+    }
+  }
+
   /// The display device kept for the host when no device's `boot_vga`
   /// reads 1 (unreadable, garbage or missing: the boot GPU is a 0x0380 or
   /// 0x0302 device, or the firmware sets none): then nothing tells which
@@ -96,11 +105,10 @@ public struct Planner<Topology: DeviceTopology> {
     let presumed = Self.presumedBootGPU(devices: devices, rules: rules)
     plan.presumedBootGPU = presumed
 
-    func guardReason(_ device: PCIDevice, _ rule: Rule) -> RefusalReason? {
+    // `selected`: the device the selector named, not one following it.
+    func guardReason(_ device: PCIDevice, _ rule: Rule, selected: Bool) -> RefusalReason? {
       if options.skip.contains(device.address) { return .skippedOnCommandLine }
-      if let expected = rule.expectedID, case .address(let selected) = rule.selector,
-        selected == device.address, device.identity.id != expected
-      {
+      if selected, let expected = rule.expectedID, !rule.expects(device.identity) {
         return .addressMoved(expected: expected)
       }
       if protectedAddresses.contains(device.address) { return .protected }
@@ -148,11 +156,28 @@ public struct Planner<Topology: DeviceTopology> {
         Target(device: device, driver: rule.driver, rule: rule, reason: reason, action: action))
     }
 
+    // Path and slot selectors name one place; what is there now is looked
+    // up once per rule (the tree only when a path rule needs it).
+    var tree: DeviceTree? = nil
+    func resolve(_ selector: Selector) -> PCIAddress? {
+      switch selector {
+      case .path(let path):
+        if tree == nil { tree = DeviceTree(devices: devices) }
+        return tree?.address(of: path)
+      case .slot(let name):
+        return topology.slotAddress(named: name)
+      default:
+        return nil
+      }
+    }
+
     for rule in rules {
       var matched = false
-      for device in devices where rule.selector.matches(device) {
+      let place = rule.selector.isTopological ? resolve(rule.selector) : nil
+      for device in devices
+      where place.map({ $0 == device.address }) ?? rule.selector.matches(device) {
         matched = true
-        if let reason = guardReason(device, rule) {
+        if let reason = guardReason(device, rule, selected: true) {
           refuse(device, rule, reason)
           continue
         }
@@ -175,7 +200,7 @@ public struct Planner<Topology: DeviceTopology> {
         }
         var blocker: PCIDevice? = nil
         for (other, _) in followers {
-          if case .some = guardReason(other, rule) {
+          if case .some = guardReason(other, rule, selected: false) {
             blocker = other
             break
           }
@@ -183,7 +208,9 @@ public struct Planner<Topology: DeviceTopology> {
         if let blocker {
           refuse(device, rule, .groupHasGuardedMember(blocker.address))
           for (other, _) in followers {
-            refuse(other, rule, guardReason(other, rule) ?? .groupHasGuardedMember(blocker.address))
+            refuse(
+              other, rule,
+              guardReason(other, rule, selected: false) ?? .groupHasGuardedMember(blocker.address))
           }
           continue
         }

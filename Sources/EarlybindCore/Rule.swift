@@ -38,14 +38,17 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
   /// Writes 0 to `d3cold_allowed` before the driver probes (`d3cold=off`):
   /// devices that do not come back from D3cold stay out of it.
   public var d3coldOff: Bool
+  /// With `expectedID`: the subsystem (board) it had too, when known.
+  public var expectedSubsystem: PCIID?
   /// Source line in the config; 0 for rules from the kernel command line.
   public var line: Int
 
   public init(
     selector: Selector, driver: String = Rule.defaultDriver, functions: FunctionPolicy = .auto,
     group: Bool = false, rebind: Bool = false, allowBootVGA: Bool = false,
-    expectedID: PCIID? = nil, allowKeyboard: Bool = false, allowNetwork: Bool = false,
-    resetMethods: [ResetMethod] = [], d3coldOff: Bool = false, line: Int = 0
+    expectedID: PCIID? = nil, expectedSubsystem: PCIID? = nil, allowKeyboard: Bool = false,
+    allowNetwork: Bool = false, resetMethods: [ResetMethod] = [], d3coldOff: Bool = false,
+    line: Int = 0
   ) {
     self.selector = selector
     self.driver = driver
@@ -54,6 +57,7 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
     self.rebind = rebind
     self.allowBootVGA = allowBootVGA
     self.expectedID = expectedID
+    self.expectedSubsystem = expectedID == nil ? nil : expectedSubsystem
     self.allowKeyboard = allowKeyboard
     self.allowNetwork = allowNetwork
     self.resetMethods = resetMethods
@@ -91,7 +95,10 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
       }
     }
     if d3coldOff { text += " d3cold=off" }
-    if let expectedID { text += " expect=" + expectedID.description }
+    if let expectedID {
+      text += " expect=" + expectedID.description
+      if let expectedSubsystem { text += ":" + expectedSubsystem.description }
+    }
     return text
   }
 
@@ -104,6 +111,22 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
     }
     if d3coldOff { settings.append("d3cold_allowed=0") }
     return settings
+  }
+
+  /// Whether `identity` is what `expect=` says; true without `expect=`.
+  public func expects(_ identity: PCIIdentity) -> Bool {
+    guard let expectedID else { return true }
+    if identity.id != expectedID { return false }
+    if let expectedSubsystem, identity.subsystem != expectedSubsystem { return false }
+    return true
+  }
+
+  /// Whether `expect=` applies to the selector: those naming one place.
+  public var canExpect: Bool {
+    switch selector {
+    case .address, .path, .slot: return true
+    default: return false
+    }
   }
 
   /// Where the rule came from, for log lines.

@@ -13,7 +13,8 @@ public enum RuleParser {
     + " reset-method=, d3cold=, expect="
   static let expectedSelectors =
     "an address like 0000:03:00.0 or 03:00.0, vendor:device like 10de:13c2,"
-    + " vendor:device:subvendor:subdevice, class:0300, class:0c0330 or non-boot-vga"
+    + " vendor:device:subvendor:subdevice, class:0300, class:0c0330, non-boot-vga,"
+    + " path:1c.0/00.0 or slot:NAME"
   /// Far beyond any machine's PCI function count; bounds table size.
   public static let maximumRules = 1024
   public static let maximumNameLength = 64
@@ -171,14 +172,29 @@ public enum RuleParser {
       let value = equals.map { word.text[($0 + 1)...] }
       let spelled = word.text[word.text.startIndex..<(equals.map { $0 + 1 } ?? word.text.endIndex)]
       if ASCII.equal(keyBytes, "expect") {
-        guard case .address = selector else {
+        guard rule.canExpect else {
           throw fail(
-            .conflictingOptions, word, "option 'expect=' only applies to an address selector")
+            .conflictingOptions, word,
+            "option 'expect=' only applies to an address, path: or slot: selector")
         }
-        guard let value, let id = PCIID(parsing: value) else {
+        guard let value, let id = PCIID(parsing: value.prefix(9)),
+          value.count == 9 || value.count == 19
+        else {
           throw fail(
             .invalidValue, word,
-            "invalid value for expect= (expected vendor:device like 10de:13c2)")
+            "invalid value for expect= (expected vendor:device like 10de:13c2,"
+              + " or vendor:device:subvendor:subdevice)")
+        }
+        if value.count == 19 {
+          guard value[value.startIndex + 9] == ASCII.colon,
+            let subsystem = PCIID(parsing: value.suffix(9))
+          else {
+            throw fail(
+              .invalidValue, word,
+              "invalid value for expect= (expected vendor:device like 10de:13c2,"
+                + " or vendor:device:subvendor:subdevice)")
+          }
+          rule.expectedSubsystem = subsystem
         }
         rule.expectedID = id
       } else if ASCII.equal(keyBytes, "driver") || ASCII.equal(keyBytes, "functions") {

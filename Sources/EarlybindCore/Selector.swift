@@ -13,7 +13,23 @@ public enum Selector: Hashable, Sendable, CustomStringConvertible {
   case deviceClassWithInterface(UInt32)
   /// Every display device except the firmware's boot GPU.
   case nonBootVGA
+  /// One function by its place in the tree (`path:1c.0/00.0`): survives
+  /// bus renumbering. Resolved by the planner against a `DeviceTree`.
+  case path(PCIPath)
+  /// Function 0 of the device in the firmware's slot NAME (`slot:NAME`, as
+  /// `/sys/bus/pci/slots/NAME` names it). Resolved by the planner.
+  case slot(SlotName)
 
+  /// Whether the selector is about the tree, so that the planner resolves
+  /// it (`matches` is false for these).
+  public var isTopological: Bool {
+    switch self {
+    case .path, .slot: return true
+    default: return false
+    }
+  }
+
+  /// For path and slot selectors, false: see `Planner`.
   public func matches(_ device: PCIDevice) -> Bool {
     let identity = device.identity
     switch self {
@@ -29,6 +45,8 @@ public enum Selector: Hashable, Sendable, CustomStringConvertible {
       return identity.classCode == code
     case .nonBootVGA:
       return identity.isDisplay && !device.isBootVGA
+    case .path, .slot:
+      return false
     }
   }
 
@@ -36,6 +54,18 @@ public enum Selector: Hashable, Sendable, CustomStringConvertible {
   public init?(parsing text: ArraySlice<UInt8>) {
     if text.elementsEqual("non-boot-vga".utf8) {
       self = .nonBootVGA
+      return
+    }
+    let pathPrefix = Array("path:".utf8)
+    if text.starts(with: pathPrefix) {
+      guard let path = PCIPath(parsing: text.dropFirst(pathPrefix.count)) else { return nil }
+      self = .path(path)
+      return
+    }
+    let slotPrefix = Array("slot:".utf8)
+    if text.starts(with: slotPrefix) {
+      guard let name = SlotName(text.dropFirst(slotPrefix.count)) else { return nil }
+      self = .slot(name)
       return
     }
     let classPrefix = Array("class:".utf8)
@@ -74,6 +104,8 @@ public enum Selector: Hashable, Sendable, CustomStringConvertible {
     case .deviceClass(let code): return "class:" + ASCII.hex(UInt32(code), width: 4)
     case .deviceClassWithInterface(let code): return "class:" + ASCII.hex(code, width: 6)
     case .nonBootVGA: return "non-boot-vga"
+    case .path(let path): return "path:" + path.description
+    case .slot(let name): return "slot:" + name.description
     }
   }
 }

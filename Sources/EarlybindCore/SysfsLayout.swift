@@ -21,6 +21,12 @@ public struct SysfsLayout: Hashable, Sendable {
   public var devices: String { Paths.join(sysfs, "bus/pci/devices") }
   public var driversProbe: String { Paths.join(sysfs, "bus/pci/drivers_probe") }
   public var iommuGroups: String { Paths.join(sysfs, "kernel/iommu_groups") }
+  /// The firmware's physical slots, each a folder with `address`.
+  public var slots: String { Paths.join(sysfs, "bus/pci/slots") }
+
+  public func slotAddress(_ name: String) -> String {
+    Paths.join(Paths.join(slots, name), "address")
+  }
 
   /// The folder of the PCI driver `name`.
   public func driver(_ name: String) -> String {

@@ -2,7 +2,9 @@
 /// Reads the PCI devices from sysfs with as few calls as possible, through
 /// one descriptor of the devices directory: one getdents64 listing, then
 /// per device one `modalias` read (IDs and class in one file) relative to
-/// it, and `boot_vga` only for VGA-class devices. Names, paths and contents
+/// it, `boot_vga` only for VGA-class devices and, when asked for the
+/// tree, `secondary_bus_number` for bridges (what links functions into a
+/// `DeviceTree`). Names, paths and contents
 /// live in buffers allocated once per scan: nothing per device but its
 /// entry in the result.
 public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
@@ -26,7 +28,10 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
   /// `slots`, when given, limits the scan to the functions of these
   /// addresses' slots (see `Planner.scanScope(for:)`): they are opened by
   /// name, without a listing, and every other device costs nothing.
-  public func scan(slots: [PCIAddress]? = nil) throws(SystemError) -> Result {
+  ///
+  /// `tree`: also read each bridge's secondary bus, which paths need (one
+  /// read per bridge); without it `secondaryBus` stays nil.
+  public func scan(slots: [PCIAddress]? = nil, tree: Bool = true) throws(SystemError) -> Result {
     let directory = try fileSystem.openDirectory(layout.devices)
     defer { directory.close() }
     var reader = AttributeReader()
@@ -42,7 +47,9 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
             domain: slot.domain, bus: slot.bus, device: slot.device, function: function)
           reader.setName(address)
           // An absent function is no problem: most slots have one.
-          if let device = read(address, directory, &reader, &problems, required: false) {
+          if let device = read(
+            address, directory, &reader, &problems, required: false, tree: tree)
+          {
             devices.append(device)
           }
         }
@@ -55,7 +62,7 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
           return
         }
         reader.setName(name)
-        if let device = read(address, directory, &reader, &problems, required: true) {
+        if let device = read(address, directory, &reader, &problems, required: true, tree: tree) {
           devices.append(device)
         }
       }
@@ -67,7 +74,7 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
   /// Reads the device whose name `reader` holds.
   func read(
     _ address: PCIAddress, _ directory: FS.Directory, _ reader: inout AttributeReader,
-    _ problems: inout ProblemList, required: Bool
+    _ problems: inout ProblemList, required: Bool, tree: Bool
   ) -> PCIDevice? {
     let identity: PCIIdentity?
     do {
@@ -103,7 +110,33 @@ public struct SysfsScanner<FS: FileSystem>: DeviceTopology {
         problems.append(address.description + ": boot_vga is missing or reads neither 0 nor 1")
       }
     }
-    return PCIDevice(address: address, identity: identity, bootFlag: flag)
+    var secondaryBus: UInt8? = nil
+    if tree, identity.leadsToBus {
+      // Missing (kernels before 4.13): nothing below it has a path, and a
+      // path rule naming it selects nothing, which the plan reports.
+      do {
+        if let count = try reader.read("secondary_bus_number", from: directory) {
+          secondaryBus = reader.content(count) { ASCII.parseDecimalByte($0) }
+          if secondaryBus == nil {
+            problems.append(address.description + ": secondary_bus_number is not a bus number")
+          }
+        }
+      } catch {
+        problems.append(error.description)
+      }
+    }
+    return PCIDevice(
+      address: address, identity: identity, bootFlag: flag, secondaryBus: secondaryBus)
+  }
+
+  /// `slots/NAME/address` reads `dddd:bb:dd` (or `dddd:bb` when the slot
+  /// has no device number: no answer then).
+  public func slotAddress(named name: SlotName) -> PCIAddress? {
+    guard var bytes = try? fileSystem.readFile(layout.slotAddress(name.description), limit: 64)
+    else { return nil }
+    while let last = bytes.last, ASCII.isTrailing(last) { bytes.removeLast() }
+    guard bytes.count >= 10, bytes.count <= 13 else { return nil }
+    return PCIAddress(parsing: (bytes + Array(".0".utf8))[...])
   }
 
   public func currentDriver(of address: PCIAddress) -> String? {
@@ -151,6 +184,9 @@ public protocol DeviceTopology {
   func members(ofGroup group: String) -> [PCIAddress]
   /// Asked only for drivers holding a device a rule selected.
   func origin(ofDriver name: String) -> DriverOrigin
+  /// Function 0 of the device in the firmware's slot `name`; asked only
+  /// for `slot:` rules.
+  func slotAddress(named name: SlotName) -> PCIAddress?
 }
 
 /// The scanner's reusable buffers: `NAME/ATTRIBUTE\0` for openat(2), and

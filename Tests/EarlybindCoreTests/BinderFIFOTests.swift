@@ -79,7 +79,7 @@ extension BinderTests {
   @Test func aFIFOOverrideFailsItsSet() throws {
     let fake = try Machine.build()
     let result = try #require(
-      try runWithFIFO(fake, at: "sys/devices/pci0000:00/0000:02:00.0/driver_override"))
+      try runWithFIFO(fake, at: "sys/devices/pci0000:00/0000:00:01.1/0000:02:00.0/driver_override"))
     #expect(result.entries.map { $0["outcome"] as? String } == ["failed", "failed"])
     #expect(fake.override(of: "0000:02:00.1") == "")
   }

@@ -190,7 +190,7 @@ struct BinderTests {
     #expect(result.kernel.loads.contains("vfio_iommu_type1"))
 
     let json = result.json
-    #expect(json["version"] as? Int == 1)
+    #expect(json["version"] as? Int == 2)
     #expect(json["status"] as? String == "done")
     #expect(json["message"] as? String == "")
     #expect(result.entries.count == 2)
@@ -445,6 +445,66 @@ struct BinderTests {
         "<5>earlybind: 0000:02:00.0 [10de:1b80] -> vfio-pci (line 1: non-boot-vga) [dry run]"))
   }
 
+  /// After renumbering, the path rule binds the card it was written for,
+  /// not the identical newcomer now at the card's old address.
+  @Test func aPathRuleBindsTheSameCardAfterRenumbering() throws {
+    let fake = try Machine.build(Renumbering.after)
+    let result = try run(fake, table: "path:1c.0/00.0/00.0 expect=10de:1b80:1458:3702")
+    #expect(fake.driver(of: "0000:05:00.0") == "vfio-pci")
+    #expect(fake.driver(of: "0000:05:00.1") == "vfio-pci")
+    #expect(fake.driver(of: "0000:03:00.0") == nil)
+    #expect(fake.override(of: "0000:03:00.0") == "")
+    #expect(result.entries.map { $0["address"] as? String } == ["0000:05:00.0", "0000:05:00.1"])
+  }
+
+  /// The address rule of old refuses the network card now at its address
+  /// and says where the GPU went; nothing is bound.
+  @Test func aMovedDeviceIsLoggedWhereItIsNow() throws {
+    let fake = try Machine.build(Renumbering.afterWithNIC)
+    let result = try run(fake, table: "0000:03:00.0 expect=10de:1b80")
+    #expect(result.kernel.writes.isEmpty)
+    let move =
+      "rule '0000:03:00.0 expect=10de:1b80' (line 1): the expected device [10de:1b80]"
+      + " is now at 0000:05:00.0 (path:1c.0/00.0/00.0)"
+    #expect(result.kmsg.contains("<4>earlybind: " + move))
+    #expect(result.strings("moves") == [move])
+    #expect(result.strings("refused").count == 1)
+  }
+
+  /// The report lists every function with its path, and the boot's id,
+  /// for the host's comparison between boots.
+  @Test func theReportRecordsTheFunctionsItSaw() throws {
+    let fake = try Machine.build(Renumbering.after)
+    try fake.write("proc/sys/kernel/random/boot_id", "6d3f0c3e-8a1b-4c2d-9e0f-112233445566\n")
+    let result = try run(fake, table: "path:1c.0/00.0/00.0")
+    #expect(result.json["scan"] as? String == "all")
+    #expect(result.json["boot_id"] as? String == "6d3f0c3e-8a1b-4c2d-9e0f-112233445566")
+    let functions = try #require(result.json["functions"] as? [[String: Any]])
+    #expect(functions.count == Renumbering.after.count)
+    let gpu = try #require(functions.first { $0["address"] as? String == "0000:05:00.0" })
+    #expect(gpu["id"] as? String == "10de:1b80")
+    #expect(gpu["subsystem"] as? String == "1458:3702")
+    #expect(gpu["class"] as? String == "030000")
+    #expect(gpu["path"] as? String == "1c.0/00.0/00.0")
+    // Address rules read only their slots: the report says so.
+    let slots = try run(try Machine.build(Renumbering.after), table: "05:00.0")
+    #expect(slots.json["scan"] as? String == "slots")
+    #expect((slots.json["functions"] as? [Any])?.count == 2)
+    // Without a path rule the bridges are not read (a read each): paths
+    // only on the root bus, none guessed from bus numbers.
+    let noTree = try run(try Machine.build(Renumbering.after), table: "10de:1b80")
+    let listed = try #require(noTree.json["functions"] as? [[String: Any]])
+    #expect(listed.count == Renumbering.after.count)
+    for function in listed {
+      let address = function["address"] as? String ?? ""
+      if address.hasPrefix("0000:00:") {
+        #expect(function["path"] as? String == String(address.dropFirst(8)))
+      } else {
+        #expect(function["path"] is NSNull, "\(address)")
+      }
+    }
+  }
+
   @Test func corruptedTableBindsNothing() throws {
     let fake = try Machine.build(cmdline: "ro earlybind.bind=02:00.0\n")
     var bytes = try BindingTableCodec.encode(
@@ -462,6 +522,29 @@ struct BinderTests {
     #expect(result.entries.isEmpty)
     #expect(
       result.kmsg.contains { $0.hasPrefix("<3>earlybind: ") && $0.hasSuffix("; binding nothing") })
+  }
+
+  /// A table of a newer format (as an older binder meets a version 3
+  /// table): the version is named, nothing is bound, the run ends normally
+  /// with its report, and the command line's rules are not applied either.
+  @Test func aNewerTableVersionBindsNothingAndTheBootGoesOn() throws {
+    let fake = try Machine.build(cmdline: "ro earlybind.bind=02:00.0\n")
+    let bytes = try BindingTableCodec.encode(
+      BindingTable(
+        rules: try rules("path:01.1/00.0 expect=10de:1b80"),
+        modules: [ModuleRequest(name: "vfio_pci")]))
+    try fake.writeTable(
+      TableLayout.patched(bytes) {
+        TableLayout.write16(&$0, TableLayout.versionOffset, BindingTableCodec.version + 1)
+      })
+    let result = try run(fake)
+    #expect(result.kernel.writes.isEmpty)
+    #expect(result.kernel.loads.isEmpty)
+    #expect(fake.driver(of: "0000:02:00.0") == nil)
+    #expect(result.json["status"] as? String == "table-error")
+    let message = try #require(result.json["message"] as? String)
+    #expect(message.contains("version 4 (this binder reads version 3)"))
+    #expect(result.kmsg.contains { $0.hasPrefix("<3>earlybind: ") && $0.contains("version 4") })
   }
 
   @Test(arguments: ["truncated", "empty", "directory", "trailing"])

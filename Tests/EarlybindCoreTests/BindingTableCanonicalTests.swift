@@ -40,7 +40,13 @@ struct BindingTableCanonicalTests {
   }
 
   static func selector(_ random: inout SplitMix64) -> Selector {
-    switch random.next() % 6 {
+    switch random.next() % 8 {
+    case 6:
+      let hops = (0..<(1 + Int(random.next() % UInt64(PCIPath.maximumHops)))).map { _ in
+        value(&random, UInt8.self)
+      }
+      return .path(PCIPath(domain: value(&random), rootBus: value(&random), hops: hops))
+    case 7: return .slot(SlotName(name(&random))!)
     case 0: return .address(address(&random))
     case 1: return .id(id(&random))
     case 2: return .subsystem(id(&random), subsystem: id(&random))
@@ -56,7 +62,11 @@ struct BindingTableCanonicalTests {
     for _ in 0..<Int(random.next() % 12) {
       let selector = selector(&random)
       var expected: PCIID? = nil
-      if case .address = selector, random.next() % 2 == 0 { expected = id(&random) }
+      var subsystem: PCIID? = nil
+      if Rule(selector: selector).canExpect, random.next() % 2 == 0 {
+        expected = id(&random)
+        if random.next() % 2 == 0 { subsystem = id(&random) }
+      }
       var methods: [ResetMethod] = []
       if random.next() % 3 == 0 {
         for method in ResetMethod.all where random.next() % 2 == 0 { methods.append(method) }
@@ -68,6 +78,7 @@ struct BindingTableCanonicalTests {
           functions: [FunctionPolicy.auto, .all, .none][Int(random.next() % 3)],
           group: random.next() % 2 == 0, rebind: random.next() % 2 == 0,
           allowBootVGA: random.next() % 2 == 0, expectedID: expected,
+          expectedSubsystem: subsystem,
           allowKeyboard: random.next() % 2 == 0, allowNetwork: random.next() % 2 == 0,
           resetMethods: methods, d3coldOff: random.next() % 2 == 0,
           line: Int(value(&random, UInt32.self) & 0x7FFF_FFFF)))
@@ -128,6 +139,18 @@ struct BindingTableCanonicalTests {
     address = PCIAddress(bus: 2, device: 0, function: 0)
     address.function = 8
     wide = BindingTable(rules: [], protectedAddresses: [address])
+    #expect(throws: TableError.self) { try BindingTableCodec.encode(wide) }
+    for hops in [0, PCIPath.maximumHops + 1] {
+      wide = BindingTable(
+        rules: [Rule(selector: .path(PCIPath(hops: Array(repeating: 0, count: hops))))])
+      #expect(throws: TableError.self) { try BindingTableCodec.encode(wide) }
+    }
+    wide = BindingTable(
+      rules: [
+        Rule(
+          selector: .id(PCIID(vendor: 1, device: 2)), expectedID: PCIID(vendor: 1, device: 2),
+          expectedSubsystem: PCIID(vendor: 3, device: 4))
+      ])
     #expect(throws: TableError.self) { try BindingTableCodec.encode(wide) }
 
     // And at random: encode either refuses or writes what decodes back.

@@ -33,6 +33,23 @@ struct BindingTableCodecTests {
       selector: .deviceClass(0x0200), allowNetwork: true,
       resetMethods: [.cxlBus, .deviceSpecific, .acpi, .afFLR, .pm, .flr, .bus], line: 11),
     Rule(selector: .deviceClass(0x0403), d3coldOff: true, line: 12),
+    Rule(
+      selector: .path(PCIPath(hops: [0x1C << 3, 0, 0x08 << 3 | 1])),
+      expectedID: PCIID(vendor: 0x10DE, device: 0x1B80),
+      expectedSubsystem: PCIID(vendor: 0x1458, device: 0x3702), line: 13),
+    Rule(
+      selector: .slot(SlotName("5-1")!), driver: "pci-stub",
+      expectedID: PCIID(vendor: 0x1002, device: 0x73BF), line: 14),
+    Rule(
+      selector: .path(
+        PCIPath(
+          domain: 0x10000, rootBus: 0xE0,
+          hops: (0..<PCIPath.maximumHops).map { UInt8(truncatingIfNeeded: $0 * 37) })),
+      group: true, line: 15),
+    Rule(
+      selector: .address(PCIAddress(bus: 5, device: 0, function: 0)),
+      expectedID: PCIID(vendor: 0x8086, device: 0x1533),
+      expectedSubsystem: PCIID(vendor: 0x8086, device: 0x0001), line: 16),
   ]
 
   static let rich = BindingTable(
@@ -83,20 +100,27 @@ struct BindingTableCodecTests {
       .id(PCIID(vendor: 0x8086, device: 0xA36D)),
       .subsystem(PCIID(vendor: 0, device: 0), subsystem: PCIID(vendor: 0xFFFF, device: 0xFFFF)),
       .deviceClass(0xFFFF), .deviceClassWithInterface(0xFF_FFFF), .nonBootVGA,
+      .path(PCIPath(hops: [0xFF])),
+      .path(PCIPath(domain: 0xFFFF_FFFF, rootBus: 0xFF, hops: [1, 2, 3, 4, 5])),
+      .slot(SlotName("SLOT_1")!),
     ]
     var line = 1
     for selector in selectors {
       for functions in [FunctionPolicy.auto, .all, .none] {
         for flags in 0..<8 {
           var expected: PCIID? = nil
-          if case .address = selector, line % 2 == 0 {
+          var subsystem: PCIID? = nil
+          let probe = Rule(selector: selector)
+          if probe.canExpect, line % 2 == 0 {
             expected = PCIID(vendor: UInt16(line) * 0x0101, device: UInt16(line) * 0x0101)
+            if line % 4 == 0 { subsystem = PCIID(vendor: UInt16(line), device: 0xFFFF) }
           }
           rules.append(
             Rule(
               selector: selector, driver: line % 3 == 0 ? "vfio-pci" : "d" + String(line % 7),
               functions: functions, group: flags & 1 != 0, rebind: flags & 2 != 0,
-              allowBootVGA: flags & 4 != 0, expectedID: expected, line: line))
+              allowBootVGA: flags & 4 != 0, expectedID: expected, expectedSubsystem: subsystem,
+              line: line))
           line += 1
         }
       }
@@ -143,7 +167,8 @@ struct BindingTableCodecTests {
       Int(L.read16(encoded, L.protectedCountOffset))
         == table.protectedAddresses.count + table.guardedAddresses.count)
     #expect(L.read16(encoded, L.flagsOffset) == 0)
-    #expect(L.read32(encoded, L.reservedOffset) == 0)
+    // Two path records (2 + 1 and 2 + 8 words) and two subsystems.
+    #expect(L.read32(encoded, L.selectorDataSizeOffset) == 4 * (3 + 10 + 2))
     #expect(
       L.stringsStart(encoded) + Int(L.read32(encoded, L.stringsSizeOffset)) == encoded.count)
     var zeroed = encoded
@@ -232,7 +257,8 @@ struct BindingTableCodecTests {
     case 8..<12: return [.truncated, .sizeMismatch]
     case 12..<16: return [.checksumMismatch]
     case 16..<22, 24..<28: return [.countOutOfRange, .sizeMismatch]
-    case 22..<24, 28..<32: return [.invalidRecord]
+    case 22..<24: return [.invalidRecord]
+    case 28..<32: return [.countOutOfRange, .sizeMismatch, .invalidRecord]
     default: return [.checksumMismatch]
     }
   }
@@ -273,7 +299,7 @@ struct BindingTableCodecTests {
     }
   }
 
-  @Test(arguments: [UInt16(0), 1, 3, 0x100, 0xFFFF])
+  @Test(arguments: [UInt16(0), 1, 2, 4, 0x100, 0xFFFF])
   func otherVersionsAreRefused(_ version: UInt16) {
     let table = L.patched(Self.richBytes) { L.write16(&$0, L.versionOffset, version) }
     let error = decodeError(table)
@@ -324,9 +350,95 @@ struct BindingTableCodecTests {
   }
 
   @Test func reservedFieldsMustBeZero() {
-    for offset in [L.flagsOffset, L.flagsOffset + 1, L.reservedOffset, L.reservedOffset + 3] {
+    for offset in [L.flagsOffset, L.flagsOffset + 1] {
       let table = L.patched(Self.richBytes) { $0[offset] = 1 }
       #expect(decodeError(table)?.code == .invalidRecord)
+    }
+  }
+
+  /// What an older binder does with this table: its decoder checks the
+  /// version before anything else, so it names the version and stops.
+  @Test(arguments: [UInt16(1), 2])
+  func anOlderReaderRefusesThisTableByItsVersion(_ reader: UInt16) throws {
+    #expect(BindingTableCodec.version == 3)
+    for table in Self.tables {
+      let encoded = try BindingTableCodec.encode(table)
+      #expect(L.read16(encoded, L.versionOffset) == 3)
+      do {
+        _ = try BindingTableCodec.decode(encoded, readerVersion: reader)
+        Issue.record("a version \(reader) reader accepted a version 3 table")
+      } catch {
+        #expect(error.code == .unsupportedVersion)
+        #expect(error.offset == 4)
+        #expect(error.message == "version 3 (this binder reads version \(reader))")
+      }
+    }
+  }
+
+  @Test func selectorDataMustBeWholeWordsAndAllUsed() throws {
+    // Sized and sealed, so only the selector data checks can object.
+    for extra in 1...8 {
+      let table = L.patched(Self.richBytes, fixSize: true) { bytes in
+        let end = L.stringsStart(bytes)
+        bytes.insert(contentsOf: [UInt8](repeating: 0, count: extra), at: end)
+        L.write32(
+          &bytes, L.selectorDataSizeOffset,
+          L.read32(bytes, L.selectorDataSizeOffset) + UInt32(extra))
+      }
+      #expect(decodeError(table)?.code == .invalidRecord, "extra \(extra)")
+    }
+    // Selector data in a table whose rules need none.
+    let plain = try BindingTableCodec.encode(BindingTable(rules: [Rule(selector: .nonBootVGA)]))
+    let stray = L.patched(plain, fixSize: true) { bytes in
+      bytes.insert(contentsOf: [1, 0, 0, 0], at: L.stringsStart(bytes))
+      L.write32(&bytes, L.selectorDataSizeOffset, 4)
+    }
+    #expect(decodeError(stray)?.code == .invalidRecord)
+  }
+
+  @Test func pathAndSlotRecordsFollowTheDocumentedLayout() throws {
+    let encoded = Self.richBytes
+    let path = L.headerSize + 12 * L.ruleSize
+    #expect(encoded[path] == 7)
+    #expect(encoded[path + 1] == 8 | 128)  // expect, expect-subsystem
+    #expect(L.read32(encoded, path + 8) == 0)  // the first record
+    #expect(L.read32(encoded, path + 16) == 0x10DE_1B80)
+    let data = L.selectorDataStart(encoded)
+    #expect(L.read32(encoded, data) == 0)  // domain
+    #expect(L.read32(encoded, data + 4) == 3 << 8)  // root bus 0, three hops
+    #expect(Array(encoded[(data + 8)..<(data + 12)]) == [0xE0, 0, 0x41, 0])
+    #expect(L.read32(encoded, data + 12) == 0x1458_3702)  // the subsystem
+    let slot = L.headerSize + 13 * L.ruleSize
+    #expect(encoded[slot] == 8)
+    let ref = L.read32(encoded, slot + 8)
+    let strings = L.stringsStart(encoded)
+    let start = strings + Int(ref & 0xFFFF)
+    #expect(Array(encoded[start..<(start + Int(ref >> 16))]) == bytes("5-1"))
+    let deep = L.headerSize + 14 * L.ruleSize
+    #expect(L.read32(encoded, deep + 8) == 4)  // after the first record and its subsystem
+    #expect(L.read32(encoded, data + 16) == 0x10000)
+    #expect(L.read32(encoded, data + 20) == 0xE0 | UInt32(PCIPath.maximumHops) << 8)
+  }
+
+  @Test func brokenPathRecordsAreRefused() {
+    let data = L.selectorDataStart(Self.richBytes)
+    let path = L.headerSize + 12 * L.ruleSize
+    let cases: [(String, (inout [UInt8]) -> Void)] = [
+      ("offset not the next record", { L.write32(&$0, path + 8, 1) }),
+      ("second word set", { L.write32(&$0, path + 12, 1) }),
+      ("no hops", { L.write32(&$0, data + 4, 0) }),
+      ("too many hops", { L.write32(&$0, data + 4, UInt32(PCIPath.maximumHops + 1) << 8) }),
+      ("more hops than words", { L.write32(&$0, data + 4, 5 << 8) }),
+      ("upper half of the shape", { L.write32(&$0, data + 4, 3 << 8 | 1 << 16) }),
+      ("padding set", { $0[data + 11] = 1 }),
+      ("slot second word", { L.write32(&$0, L.headerSize + 13 * L.ruleSize + 12, 1) }),
+      ("subsystem flag without expect", { $0[L.headerSize + 1] |= 128 }),
+    ]
+    for (name, change) in cases {
+      let error = decodeError(L.patched(Self.richBytes, change))
+      #expect(error != nil, "\(name)")
+      #expect(
+        error.map { [.invalidRecord, .invalidString].contains($0.code) } == true, "\(name)")
     }
   }
 
@@ -342,7 +454,7 @@ struct BindingTableCodecTests {
     #expect(error?.offset == L.headerSize + Self.richRules.count * L.ruleSize)
   }
 
-  @Test(arguments: [UInt8(0), 7, 8, 0x80, 0xFF])
+  @Test(arguments: [UInt8(0), 9, 0x80, 0xFF])
   func unknownRuleKindsAreRefused(_ kind: UInt8) {
     let table = L.patched(Self.richBytes) { $0[L.headerSize + L.ruleSize] = kind }
     let error = decodeError(table)
@@ -543,7 +655,7 @@ struct BindingTableCodecTests {
       let protectedCount = Int(random.next() % 4)
       let stringsSize = Int(random.next() % 24)
       var bytes = bytes("EBTB")
-      bytes += [2, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      bytes += [3, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0]
       bytes += [
         UInt8(ruleCount), 0, UInt8(moduleCount), 0, UInt8(protectedCount), 0, 0, 0,
         UInt8(stringsSize), 0, 0, 0, 0, 0, 0, 0,
@@ -572,7 +684,7 @@ struct BindingTableCodecTests {
         }
         for index in 0..<ruleCount {
           let base = index * L.ruleSize
-          body[base] = UInt8(1 + random.next() % 6)
+          body[base] = UInt8(1 + random.next() % 8)
           body[base + 1] &= 0x7F
           body[base + 2] %= 3
           body[base + 3] &= 1

@@ -30,7 +30,8 @@ struct DeviceControlTests {
 
   @Test func kernelsNullOverrideReadsAsNone() throws {
     let fake = try Machine.build([Machine.guestGPU])
-    try fake.directory.write("sys/devices/pci0000:00/0000:02:00.0/driver_override", "(null)\n")
+    try fake.directory.write(
+      "sys/devices/pci0000:00/0000:00:01.1/0000:02:00.0/driver_override", "(null)\n")
     #expect(control(fake).override(of: address("0000:02:00.0")) == nil)
   }
 

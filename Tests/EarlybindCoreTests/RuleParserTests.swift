@@ -4,6 +4,10 @@ import Testing
 
 @Suite("RuleParser")
 struct RuleParserTests {
+  static let expectedSelectors =
+    "an address like 0000:03:00.0 or 03:00.0, vendor:device like 10de:13c2,"
+    + " vendor:device:subvendor:subdevice, class:0300, class:0c0330, non-boot-vga,"
+    + " path:1c.0/00.0 or slot:NAME"
   static let expectedOptions =
     "(expected driver=, functions=, group, rebind, allow-boot-vga, allow-keyboard, allow-network,"
     + " reset-method=, d3cold=, expect=)"
@@ -21,6 +25,32 @@ struct RuleParserTests {
     } catch {
       return error
     }
+  }
+
+  @Test func parsesPathAndSlotSelectorsAndAFullExpect() throws {
+    let rules = try parse(
+      "path:1c.0/00.0/00.0 expect=10de:1b80:1458:3702\n"
+        + "path:0000:40:01.1/00.0 functions=all\nslot:5-1 expect=1002:73bf\n"
+        + "03:00.0 expect=10de:1b80:1458:3702\npath:1f.3\n")
+    #expect(rules[0].selector == .path(PCIPath(hops: [0xE0, 0, 0])))
+    #expect(rules[0].expectedID == PCIID(vendor: 0x10DE, device: 0x1B80))
+    #expect(rules[0].expectedSubsystem == PCIID(vendor: 0x1458, device: 0x3702))
+    #expect(rules[1].selector == .path(PCIPath(domain: 0, rootBus: 0x40, hops: [0x09, 0])))
+    #expect(rules[2].selector == .slot(SlotName("5-1")!))
+    #expect(rules[2].expectedSubsystem == nil)
+    #expect(rules[3].expectedSubsystem == PCIID(vendor: 0x1458, device: 0x3702))
+    #expect(rules[4].selector == .path(PCIPath(hops: [0xFB])))
+    // Each rule's description is a config line that parses back to it.
+    for rule in rules {
+      var copy = try parse(rule.description)[0]
+      copy.line = rule.line
+      #expect(copy == rule, "\(rule)")
+    }
+    #expect(
+      rules.map(\.description)[0...1] == [
+        "path:1c.0/00.0/00.0 expect=10de:1b80:1458:3702",
+        "path:0000:40:01.1/00.0 functions=all",
+      ])
   }
 
   @Test func emptyAndCommentOnlyConfigsHaveNoRules() throws {
@@ -216,38 +246,71 @@ struct RuleParserTests {
       description: "earlybind.conf:1:1: allow-boot-vga contradicts the selector non-boot-vga"),
     Bad(
       text: "10de:13c2 expect=10de:13c2", code: .conflictingOptions,
-      description: "earlybind.conf:1:11: option 'expect=' only applies to an address selector"),
+      description:
+        "earlybind.conf:1:11: option 'expect=' only applies to an address, path: or slot: selector"),
     Bad(
       text: "non-boot-vga expect=10de:13c2", code: .conflictingOptions,
-      description: "earlybind.conf:1:14: option 'expect=' only applies to an address selector"),
+      description:
+        "earlybind.conf:1:14: option 'expect=' only applies to an address, path: or slot: selector"),
     Bad(
       text: "03:00.0 expect=10de", code: .invalidValue,
       description:
-        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2)"),
+        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2,"
+        + " or vendor:device:subvendor:subdevice)"),
     Bad(
       text: "03:00.0 expect", code: .invalidValue,
       description:
-        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2)"),
+        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2,"
+        + " or vendor:device:subvendor:subdevice)"),
     Bad(
-      text: "03:00.0 expect=10de:1b80:1458:3702", code: .invalidValue,
+      text: "03:00.0 expect=10de:1b80:1458", code: .invalidValue,
       description:
-        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2)"),
+        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2,"
+        + " or vendor:device:subvendor:subdevice)"),
+    Bad(
+      text: "03:00.0 expect=10de:1b80-1458:3702", code: .invalidValue,
+      description:
+        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2,"
+        + " or vendor:device:subvendor:subdevice)"),
+    Bad(
+      text: "class:0300 expect=10de:1b80:1458:3702", code: .conflictingOptions,
+      description:
+        "earlybind.conf:1:12: option 'expect=' only applies to an address, path: or slot: selector"),
+    Bad(
+      text: "path:1c.0/00.9", code: .invalidSelector,
+      description:
+        "earlybind.conf:1:1: invalid selector 'path:1c.0/00.9' (expected \(Self.expectedSelectors))"
+    ),
+    Bad(
+      text: "path:1c.0//00.0", code: .invalidSelector,
+      description:
+        "earlybind.conf:1:1: invalid selector 'path:1c.0//00.0' (expected \(Self.expectedSelectors))"
+    ),
+    Bad(
+      text: "slot:a/b", code: .invalidSelector,
+      description:
+        "earlybind.conf:1:1: invalid selector 'slot:a/b' (expected \(Self.expectedSelectors))"),
+    Bad(
+      text: "slot:", code: .invalidSelector,
+      description:
+        "earlybind.conf:1:1: invalid selector 'slot:' (expected \(Self.expectedSelectors))"),
     Bad(
       text: "03:00.0 expect=03:00.0", code: .invalidValue,
       description:
-        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2)"),
+        "earlybind.conf:1:9: invalid value for expect= (expected vendor:device like 10de:13c2,"
+        + " or vendor:device:subvendor:subdevice)"),
     Bad(
       text: "03:00.0 expect=10de:1b80 expect=10de:1b81", code: .duplicateOption,
       description: "earlybind.conf:1:26: option 'expect=' given twice"),
     Bad(
       text: "  03:00.9 rebind", code: .invalidSelector,
       description:
-        "earlybind.conf:1:3: invalid selector '03:00.9' (expected an address like 0000:03:00.0 or 03:00.0, vendor:device like 10de:13c2, vendor:device:subvendor:subdevice, class:0300, class:0c0330 or non-boot-vga)"
+        "earlybind.conf:1:3: invalid selector '03:00.9' (expected \(Self.expectedSelectors))"
     ),
     Bad(
       text: "rebind", code: .invalidSelector,
       description:
-        "earlybind.conf:1:1: invalid selector 'rebind' (expected an address like 0000:03:00.0 or 03:00.0, vendor:device like 10de:13c2, vendor:device:subvendor:subdevice, class:0300, class:0c0330 or non-boot-vga)"
+        "earlybind.conf:1:1: invalid selector 'rebind' (expected \(Self.expectedSelectors))"
     ),
     Bad(
       text: "03:00.0 driver=vfi\u{F6}", code: .invalidCharacter,
@@ -344,6 +407,9 @@ struct RuleParserTests {
     .deviceClass(0x0300),
     .deviceClassWithInterface(0x0C_0330),
     .nonBootVGA,
+    .path(PCIPath(hops: [0xE0, 0, 0])),
+    .path(PCIPath(domain: 0x10000, rootBus: 0xE0, hops: [0x09])),
+    .slot(SlotName("SLOT_5-1")!),
   ]
 
   static var allRules: [Rule] {
@@ -354,11 +420,13 @@ struct RuleParserTests {
           for flags in 0..<8 {
             let allow = flags & 4 != 0
             if allow && selector == .nonBootVGA { continue }
-            var expectations: [PCIID?] = [nil]
-            if case .address = selector {
-              expectations.append(PCIID(vendor: 0x10DE, device: 0x1B80))
+            var expectations: [(PCIID?, PCIID?)] = [(nil, nil)]
+            if Rule(selector: selector).canExpect {
+              expectations.append((PCIID(vendor: 0x10DE, device: 0x1B80), nil))
+              expectations.append(
+                (PCIID(vendor: 0x10DE, device: 0x1B80), PCIID(vendor: 0x1458, device: 0x3702)))
             }
-            for expected in expectations {
+            for (expected, subsystem) in expectations {
               // The host-need and device-setting options, in turn.
               let more = rules.count % 16
               let methods: [[ResetMethod]] = [[], [.bus], [.flr, .pm], ResetMethod.all.reversed()]
@@ -366,7 +434,8 @@ struct RuleParserTests {
                 Rule(
                   selector: selector, driver: driver, functions: functions,
                   group: flags & 1 != 0, rebind: flags & 2 != 0, allowBootVGA: allow,
-                  expectedID: expected, allowKeyboard: more & 1 != 0,
+                  expectedID: expected, expectedSubsystem: subsystem,
+                  allowKeyboard: more & 1 != 0,
                   allowNetwork: more & 2 != 0, resetMethods: methods[more % 4],
                   d3coldOff: more & 8 != 0, line: 1))
             }

@@ -25,7 +25,8 @@ enum TableLayout {
   static let protectedCountOffset = 20
   static let flagsOffset = 22
   static let stringsSizeOffset = 24
-  static let reservedOffset = 28
+  /// The selector data's size (version 3; reserved, 0, before).
+  static let selectorDataSizeOffset = 28
 
   static func read16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
     UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
@@ -84,6 +85,10 @@ enum TableLayout {
   }
 
   static func stringsStart(_ bytes: [UInt8]) -> Int {
+    selectorDataStart(bytes) + Int(read32(bytes, selectorDataSizeOffset))
+  }
+
+  static func selectorDataStart(_ bytes: [UInt8]) -> Int {
     let resets = (0..<Int(read16(bytes, ruleCountOffset))).filter {
       bytes[headerSize + $0 * ruleSize + 1] & resetFlag != 0
     }

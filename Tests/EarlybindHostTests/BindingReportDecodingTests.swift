@@ -29,8 +29,24 @@ import Testing
     }
     report.refusals = ["0000:01:00.0 [10de:1b80] skipped: boot GPU (boot_vga=1)"]
     report.unmatchedRules = ["1002:73bf rebind"]
+    report.moves = [
+      "rule '03:00.0 expect=10de:1b80' (line 1): the expected device [10de:1b80] is now at 0000:05:00.0"
+    ]
     report.modules = ["vfio: loaded", "vfio_virqfd: not found"]
     report.problems = ["kernel command line:1:5: unknown parameter 'earlybind.x'"]
+    report.scan = .all
+    report.bootID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    report.functions = [
+      BindingReport.Function(
+        address: PCIAddress(domain: 0x10000, bus: 0xE1, device: 0, function: 1),
+        identity: PCIIdentity(
+          vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458, subsystemDevice: 0x3702,
+          classCode: 0x03_0000),
+        path: PCIPath(domain: 0x10000, rootBus: 0xE0, hops: [0xE8, 0, 1])),
+      BindingReport.Function(
+        address: PCIAddress(bus: 0, device: 0x1F, function: 3),
+        identity: PCIIdentity(vendor: 0x8086, device: 0xA348, classCode: 0x04_0380), path: nil),
+    ]
     return report
   }
 
@@ -60,17 +76,32 @@ import Testing
 
   @Test func anotherVersionIsRefused() throws {
     let text = BindingReport().json().replacingOccurrences(
-      of: "\"version\":1,", with: "\"version\":2,")
+      of: "\"version\":2,", with: "\"version\":3,")
     #expect {
       _ = try decode(text)
     } throws: { error in
-      String(describing: error).contains("report version 2; this earlybind reads version 1")
+      String(describing: error).contains("report version 3; this earlybind reads version 2")
     }
   }
 
+  /// A report of the binder before moves (until the next boot after an
+  /// upgrade): read, with no moves.
+  @Test func aVersionOneReportIsReadWithoutMoves() throws {
+    var report = Self.everyField(.done)
+    report.moves = []
+    report.scan = .none
+    report.bootID = ""
+    report.functions = []
+    let text = report.json().replacingOccurrences(of: "\"version\":2,", with: "\"version\":1,")
+      .replacingOccurrences(of: ",\"moves\":[]", with: "")
+      .replacingOccurrences(of: ",\"boot_id\":\"\",\"scan\":\"none\",\"functions\":[]", with: "")
+    #expect(!text.contains("moves"))
+    #expect(try decode(text) == report)
+  }
+
   @Test(arguments: [
-    "status", "message", "elapsed_us", "devices", "refused", "unmatched_rules", "modules",
-    "problems",
+    "status", "message", "elapsed_us", "devices", "refused", "unmatched_rules", "moves",
+    "modules", "problems", "boot_id", "scan", "functions",
   ])
   func aMissingKeyIsAnErrorNotADefault(_ key: String) throws {
     let object = try #require(

@@ -67,6 +67,19 @@ func levels(_ findings: [Finding], _ topic: String) -> [Finding.Level] {
 }
 
 @Suite struct CheckCommandTests {
+  @Test func aMovedDeviceIsAWarningWithTheFix() throws {
+    let host = try FakeHost(sysfs: try Machine.build(Renumbering.afterWithNIC))
+    let findings = try host.check(config: "0000:03:00.0 expect=10de:1b80\n")
+    let rules = findings.filter { $0.topic == "rules" }
+    #expect(rules.allSatisfy { $0.level == .warning })
+    #expect(
+      rules.contains {
+        $0.message.contains("is now at 0000:05:00.0")
+          && $0.message.hasSuffix(
+            "fix the config with: earlybind remove 0000:03:00.0 && earlybind add 0000:05:00.0")
+      })
+  }
+
   @Test func aHealthyHostIsAllOkExceptTheMissingHooks() throws {
     let host = try FakeHost(sysfs: try Workstation.build())
     let findings = try host.check(config: "non-boot-vga\n")

@@ -33,18 +33,66 @@ import Testing
     #expect(added.status == .success)
     #expect(
       added.output.hasPrefix(
-        "added \(config):3: 0000:02:00.0 rebind expect=10de:1b80\n"
+        "added \(config):3: 0000:02:00.0 rebind expect=10de:1b80:1458:3702\n"
           + "At the next boot with kernel 6.1.0-test:\n"
           + "Would bind:\n"))
     #expect(
       try String(contentsOfFile: config, encoding: .utf8)
-        == "# mine\nnon-boot-vga\n0000:02:00.0 rebind expect=10de:1b80\n")
+        == "# mine\nnon-boot-vga\n0000:02:00.0 rebind expect=10de:1b80:1458:3702\n")
     let mode = try FileManager.default.attributesOfItem(atPath: config)[.posixPermissions]
     #expect((mode as? NSNumber)?.intValue == 0o600)
 
     let removed = try host.run(RemoveCommand.self, ["02:00.0", "--config", config])
     #expect(removed.status == .success && removed.output.hasPrefix("removed \(config):3\n"))
     #expect(try String(contentsOfFile: config, encoding: .utf8) == "# mine\nnon-boot-vga\n")
+  }
+
+  /// Behind a bridge, `add` writes the path, which still names the card
+  /// after the buses renumber; the address rule it replaces keeps its line.
+  @Test func addWritesThePathOfADeviceBehindABridge() throws {
+    let before = try Machine.build(Renumbering.before)
+    let dir = try TemporaryDirectory()
+    let config = dir.path + "/earlybind.conf"
+    try dir.write("earlybind.conf", "0000:03:00.0 rebind  # the guest's GPU\n10de:13c2\n")
+    let host = try TestHost(sysfs: before)
+    let added = try host.run(AddCommand.self, ["0000:03:00.0", "--config", config])
+    #expect(added.status == .success, "\(added.errors)")
+    let rule = "path:1c.0/00.0/00.0 expect=10de:1b80:1458:3702"
+    #expect(added.output.hasPrefix("replaced \(config):1: " + rule + "\n"))
+    #expect(
+      added.warnings.contains(
+        "note: 0000:03:00.0 is behind a bridge; written as path:1c.0/00.0/00.0,"
+          + " which bus renumbering does not change"))
+    #expect(
+      try String(contentsOfFile: config, encoding: .utf8)
+        == rule + "  # the guest's GPU\n10de:13c2\n")
+
+    // After the newcomer: the same card at its new address, never the twin.
+    let after = try TestHost(sysfs: try Machine.build(Renumbering.after))
+    let planned = try after.run(PlanCommand.self, ["--json", "--config", config]).json()
+    let targets = try #require(planned["targets"] as? [[String: Any]])
+    let addresses = targets.compactMap { $0["address"] as? String }
+    #expect(addresses.contains("0000:05:00.0") && addresses.contains("0000:05:00.1"))
+    #expect(!addresses.contains { $0.hasPrefix("0000:03:") })
+
+    // A root-bus device keeps its address, which no bridge can renumber.
+    let root = try host.run(AddCommand.self, ["0000:00:1c.0", "--no-expect", "--config", config])
+    #expect(root.output.hasPrefix("added \(config):3: 0000:00:1c.0\n"))
+  }
+
+  @Test func addRecordsWhatAPathOrSlotHoldsNow() throws {
+    let after = try Machine.build(Renumbering.after)
+    try after.addSlot("3", at: "0000:05:00")
+    let dir = try TemporaryDirectory()
+    let config = dir.path + "/earlybind.conf"
+    let host = try TestHost(sysfs: after)
+    let path = try host.run(AddCommand.self, ["path:1b.0/00.0/00.0", "--config", config])
+    #expect(path.output.contains(": path:1b.0/00.0/00.0 expect=10de:1b80:1458:3702\n"))
+    let slot = try host.run(AddCommand.self, ["slot:3", "functions=none", "--config", config])
+    #expect(slot.output.contains(": slot:3 functions=none expect=10de:1b80:1458:3702\n"))
+    let nothing = try host.run(AddCommand.self, ["path:1d.0", "--config", config])
+    #expect(
+      nothing.warnings.contains("note: no device at path:1d.0 now; the rule will wait for one"))
   }
 
   @Test func badWordsChangeNothing() throws {

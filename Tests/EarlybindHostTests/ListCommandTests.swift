@@ -38,7 +38,7 @@ let testPCIIDs = """
 let listDeviceKeys: Set<String> = [
   "address", "class", "class_name", "vendor", "device", "subsystem_vendor", "subsystem_device",
   "vendor_name", "device_name", "boot_vga", "iommu_group", "reset_method", "resettable",
-  "driver", "driver_override", "rule",
+  "driver", "driver_override", "path", "slot", "rule",
 ]
 
 /// Columns start where the header's words start, on every table line (the
@@ -91,6 +91,8 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     var resettable: Bool
     var driver: String?
     var driverOverride: String?
+    var path: String?
+    var slot: String?
     var rule: ListedRule?
   }
 
@@ -163,7 +165,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
           device: "1b80", subsystemVendor: "1458", subsystemDevice: "3702",
           vendorName: "NVIDIA Corporation", deviceName: "GP104 [GeForce GTX 1080]",
           bootVga: true, iommuGroup: "1", resetMethod: "flr bus", resettable: true,
-          driver: "nvidia", driverOverride: nil,
+          driver: "nvidia", driverOverride: nil, path: "01.0/00.0",
           rule: ListedRule(
             line: 2, rule: "10de:1b80", role: "refused", driver: "vfio-pci", of: nil,
             reason: "boot GPU (boot_vga=1); add allow-boot-vga to take it")))
@@ -174,7 +176,7 @@ func parseJSON(_ text: String) throws -> [String: Any] {
           device: "1b80", subsystemVendor: "1458", subsystemDevice: "3702",
           vendorName: "NVIDIA Corporation", deviceName: "GP104 [GeForce GTX 1080]",
           bootVga: false, iommuGroup: "2", resetMethod: nil, resettable: true, driver: nil,
-          driverOverride: "vfio-pci",
+          driverOverride: "vfio-pci", path: "0000:02:00.0",
           rule: ListedRule(line: 2, rule: "10de:1b80", role: "selected", driver: "vfio-pci")))
     #expect(
       byAddress["0000:02:00.1"]?.rule
@@ -209,6 +211,24 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     #expect(touched.devices.first { $0.address == "0000:00:1f.4" }?.rule?.role == "selected")
   }
 
+  @Test func pathsAndSlotsAreListed() throws {
+    let sysfs = try Machine.build(Renumbering.after, memory: MemoryFileSystem())
+    try sysfs.addSlot("3", at: "0000:05:00")
+    let json = try decode(try list(sysfs, config: nil, ["--json", "--all"]).text)
+    let byAddress = Dictionary(uniqueKeysWithValues: json.devices.map { ($0.address, $0) })
+    #expect(byAddress["0000:05:00.1"]?.path == "1c.0/00.0/00.1")
+    #expect(byAddress["0000:05:00.1"]?.slot == "3")
+    #expect(byAddress["0000:03:00.0"]?.path == "1b.0/00.0/00.0")
+    #expect(byAddress["0000:03:00.0"]?.slot == nil)
+    #expect(byAddress["0000:00:1c.0"]?.path == "1c.0")
+    let text = try list(sysfs, config: nil, ["--all"]).text
+    let lines = text.split(separator: "\n").map(String.init)
+    #expect(lines[0].hasPrefix("ADDRESS       PATH            SLOT  BOOT"))
+    let gpu = try #require(lines.first { $0.hasPrefix("0000:05:00.0") })
+    #expect(gpu.split(separator: " ").prefix(3) == ["0000:05:00.0", "1c.0/00.0/00.0", "3"])
+    #expect(tableIsAligned(text))
+  }
+
   @Test func textColumnsAreAlignedAndPlainWhenNotATerminal() throws {
     let sysfs = try Workstation.build(memory: MemoryFileSystem())
     let output = try list(sysfs, config: "10de:1b80\n")
@@ -218,13 +238,13 @@ func parseJSON(_ text: String) throws -> [String: Any] {
     let lines = text.split(separator: "\n").map(String.init)
     #expect(
       lines[0].split(separator: " ").map(String.init) == [
-        "ADDRESS", "BOOT", "CLASS", "ID", "SUBSYSTEM", "GROUP", "RESET", "DRIVER", "OVERRIDE",
-        "RULE", "NAME",
+        "ADDRESS", "PATH", "BOOT", "CLASS", "ID", "SUBSYSTEM", "GROUP", "RESET", "DRIVER",
+        "OVERRIDE", "RULE", "NAME",
       ])
     let boot = try #require(lines.first { $0.hasPrefix("0000:01:00.0") })
     #expect(
-      boot.split(separator: " ", omittingEmptySubsequences: true).prefix(11).joined(separator: " ")
-        == "0000:01:00.0 yes 0300 VGA 10de:1b80 1458:3702 1 flr,bus nvidia - line")
+      boot.split(separator: " ", omittingEmptySubsequences: true).prefix(12).joined(separator: " ")
+        == "0000:01:00.0 01.0/00.0 yes 0300 VGA 10de:1b80 1458:3702 1 flr,bus nvidia - line")
     #expect(boot.contains(" line 1 refused "))
     #expect(boot.hasSuffix("  NVIDIA Corporation GP104 [GeForce GTX 1080]"))
     #expect(lines.contains { $0.hasPrefix("0000:02:00.1") && $0.contains("line 1 function") })

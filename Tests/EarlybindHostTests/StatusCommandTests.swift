@@ -47,9 +47,31 @@ import Testing
     try "0000:03:00.0 expect=10de:2204\n".write(toFile: config, atomically: true, encoding: .utf8)
     let status = StatusReport(
       report: report([]), sysfs: sysfs.sys, config: config, fileSystem: PosixFileSystem())
-    #expect(status.hints.count == 1)
+    #expect(status.hints.count == 2)
     #expect(status.hints[0].contains("expects [10de:2204]"))
+    #expect(
+      status.hints[1].hasSuffix(
+        "no device [10de:2204] found elsewhere; check the hardware, then 'earlybind add' the"
+          + " device where it is"))
     #expect(!status.isHealthy)
+  }
+
+  @Test func aMovedDeviceIsShownWithTheCommandThatFixesTheConfig() throws {
+    let sysfs = try Machine.build(Renumbering.afterWithNIC)
+    let dir = try TemporaryDirectory()
+    let config = dir.path + "/earlybind.conf"
+    try "0000:03:00.0 rebind expect=10de:1b80\n".write(
+      toFile: config, atomically: true, encoding: .utf8)
+    let status = StatusReport(
+      report: report([]), sysfs: sysfs.sys, config: config, fileSystem: PosixFileSystem())
+    #expect(!status.isHealthy)
+    #expect(
+      status.hints.contains {
+        $0.hasSuffix(
+          "is now at 0000:05:00.0 (path:1c.0/00.0/00.0); fix the config with:"
+            + " earlybind remove 0000:03:00.0 && earlybind add 0000:05:00.0 rebind")
+      })
+    #expect(status.text().contains("  hint: rule '0000:03:00.0 rebind expect=10de:1b80'"))
   }
 
   @Test func noReportExitsWithTwo() throws {
@@ -106,5 +128,90 @@ import Testing
     #expect(
       healthy.output.contains(
         "0000:02:00.0 [10de:1b80] -> vfio-pci: at boot failed, now vfio-pci\n"))
+  }
+}
+
+/// The hardware inventory `status` keeps between boots.
+@Suite struct HardwareChangesTests {
+  /// What the binder reports on `devices`, in the boot `bootID`.
+  func bootReport(_ devices: [FakeDevice], bootID: String, table: String) throws -> String {
+    let fake = try Machine.build(devices)
+    try fake.write("proc/sys/kernel/random/boot_id", bootID + "\n")
+    let parsed = try rules(table)
+    try fake.writeTable(BindingTable(rules: parsed, modules: BindingTable.modules(for: parsed)))
+    var binder = Binder(
+      fileSystem: PosixFileSystem(), loader: NoModuleLoader(), log: KmsgLog(path: fake.kmsgPath),
+      settings: BinderSettings(root: fake.root, tablePath: fake.tablePath))
+    binder.run()
+    return try #require(fake.directory.read("run/earlybind/report.json"))
+  }
+
+  @Test func statusShowsWhatChangedSinceThePreviousBoot() throws {
+    let host = try TestHost()
+    let table = "path:1c.0/00.0/00.0 expect=10de:1b80:1458:3702"
+    let inventory = host.environment.paths.inventory
+    try host.directory.write(
+      "run/earlybind/report.json",
+      try bootReport(Renumbering.before, bootID: "boot-1", table: table))
+    let first = try host.run(StatusCommand.self, ["--json"]).json()
+    #expect(first["hardware"] is NSNull)  // nothing to compare with yet
+    let stored = try BootInventory.decoded(
+      from: try host.environment.fileSystem.readFile(inventory, limit: 1 << 20))
+    #expect(stored.current.bootID == "boot-1" && stored.previous == nil)
+
+    try host.directory.write(
+      "run/earlybind/report.json", try bootReport(Renumbering.after, bootID: "boot-2", table: table)
+    )
+    let second = try host.run(StatusCommand.self, [])
+    let lines = second.output.split(separator: "\n").map(String.init)
+    let start = try #require(lines.firstIndex(of: "hardware since the previous boot:"))
+    let changes = Array(lines[(start + 1)...])
+    #expect(
+      Set(changes) == [
+        "  added: 0000:00:1b.0 [8086:a33c] (path:1b.0)",
+        "  added: 0000:02:00.0 [1b21:1080] (path:1b.0/00.0)",
+        "  added: 0000:03:00.0 [10de:1b80] (path:1b.0/00.0/00.0)",
+        "  added: 0000:03:00.1 [10de:10f0] (path:1b.0/00.0/00.1)",
+        "  moved: 0000:02:00.0 [1b21:1080] (path:1c.0/00.0) -> 0000:04:00.0 [1b21:1080] (path:1c.0/00.0)",
+        "  moved: 0000:03:00.0 [10de:1b80] (path:1c.0/00.0/00.0) -> 0000:05:00.0 [10de:1b80] (path:1c.0/00.0/00.0)",
+        "  moved: 0000:03:00.1 [10de:10f0] (path:1c.0/00.0/00.1) -> 0000:05:00.1 [10de:10f0] (path:1c.0/00.0/00.1)",
+      ])
+    // Asked again in the same boot: the same answer, the file unchanged.
+    let before = try host.environment.fileSystem.readFile(inventory, limit: 1 << 20)
+    let json = try host.run(StatusCommand.self, ["--json"]).json()
+    let hardware = try #require(json["hardware"] as? [String: Any])
+    #expect(hardware["previous_boot_id"] as? String == "boot-1")
+    #expect((hardware["added"] as? [Any])?.count == 4)
+    #expect((hardware["removed"] as? [Any])?.isEmpty == true)
+    let moved = try #require(hardware["moved"] as? [[String: [String: Any]]])
+    #expect(
+      moved.contains {
+        $0["to"]?["address"] as? String == "0000:05:00.0"
+          && $0["from"]?["address"] as? String == "0000:03:00.0"
+      })
+    #expect(try host.environment.fileSystem.readFile(inventory, limit: 1 << 20) == before)
+  }
+
+  func function(_ address: String, _ id: String, path: String?) -> BootInventory.Function {
+    BootInventory.Function(
+      BindingReport.Function(
+        address: EarlybindTestSupport.address(address),
+        identity: PCIIdentity(id: PCIID(id)!, classCode: 0x03_0000),
+        path: path.flatMap { PCIPath(parsing: ArraySlice($0.utf8)) }))
+  }
+
+  @Test func aCardMovedToAnotherSlotIsAMoveUnlessItHasATwin() {
+    let old = [function("0000:03:00.0", "10de:1b80", path: "1c.0/00.0")]
+    let new = [function("0000:06:00.0", "10de:1b80", path: "1d.0/00.0")]
+    let moved = HardwareChanges(from: old, to: new)
+    #expect(moved.moved.count == 1 && moved.added.isEmpty && moved.removed.isEmpty)
+    // Twins on one side: never paired by guess.
+    let twins = HardwareChanges(
+      from: old, to: new + [function("0000:07:00.0", "10de:1b80", path: "1e.0/00.0")])
+    #expect(twins.moved.isEmpty && twins.added.count == 2 && twins.removed.count == 1)
+    let swapped = HardwareChanges(
+      from: old, to: [function("0000:03:00.0", "1002:73bf", path: "1c.0/00.0")])
+    #expect(swapped.added.count == 1 && swapped.removed.count == 1 && swapped.moved.isEmpty)
+    #expect(HardwareChanges(from: old, to: old).isEmpty)
   }
 }

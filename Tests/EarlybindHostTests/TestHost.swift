@@ -102,7 +102,8 @@ final class TestHost {
       boot: directory.file("boot"), modules: directory.file("lib/modules"),
       config: directory.file("etc/earlybind.conf"),
       table: directory.file("etc/earlybind/bindings.tbl"),
-      report: directory.file("run/earlybind/report.json"), root: directory.path,
+      report: directory.file("run/earlybind/report.json"),
+      inventory: directory.file("var/lib/earlybind/inventory.json"), root: directory.path,
       pciIDs: [directory.file("usr/share/misc/pci.ids")])
     environment = HostEnvironment(
       paths: paths, fileSystem: memory ?? PosixFileSystem(),

@@ -136,8 +136,9 @@ struct StaticBinaryTests {
   @Test(arguments: [
     [
       "proc/cmdline", "sys/devices/pci0000:00/0000:03:00.0/modalias",
-      "sys/devices/pci0000:00/0000:01:00.0/boot_vga",
-      "sys/devices/pci0000:00/0000:02:00.1/driver_override", "sys/bus/pci/drivers_probe",
+      "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/boot_vga",
+      "sys/devices/pci0000:00/0000:00:01.1/0000:02:00.1/driver_override",
+      "sys/bus/pci/drivers_probe",
       "dev/kmsg",
     ],
     ["etc/earlybind/bindings.tbl"],

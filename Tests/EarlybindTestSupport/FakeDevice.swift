@@ -23,12 +23,14 @@ public struct FakeDevice: Sendable {
   public var reset: Bool
   /// nil: no IOMMU group.
   public var group: Int?
+  /// For a bridge: the bus it leads to (`secondary_bus_number`).
+  public var secondaryBus: UInt8?
 
   public init(
     address: String, vendor: UInt16, device: UInt16, subsystemVendor: UInt16 = 0,
     subsystemDevice: UInt16 = 0, classCode: UInt32, bootVGA: Bool? = nil, driver: String? = nil,
     driverOverride: String? = nil, resetMethod: String? = nil, reset: Bool = false,
-    group: Int? = nil
+    group: Int? = nil, secondaryBus: UInt8? = nil
   ) {
     self.address = address
     self.vendor = vendor
@@ -42,6 +44,7 @@ public struct FakeDevice: Sendable {
     self.resetMethod = resetMethod
     self.reset = reset
     self.group = group
+    self.secondaryBus = secondaryBus
   }
 
   /// The same function held by `driver` (nil: unbound).
@@ -49,6 +52,18 @@ public struct FakeDevice: Sendable {
 
   /// The same function in IOMMU group `group` (nil: none, as with the IOMMU off).
   public func inGroup(_ group: Int?) -> FakeDevice { with(\.group, group) }
+
+  /// The same bridge leading to `bus`.
+  public func leading(to bus: UInt8?) -> FakeDevice { with(\.secondaryBus, bus) }
+
+  /// The same function at another address (as after renumbering).
+  public func at(_ address: String) -> FakeDevice { with(\.address, address) }
+
+  /// Another chip of the vendor, on the same board.
+  public func with(device: UInt16) -> FakeDevice { with(\.device, device) }
+
+  /// The same chip on another board (subsystem vendor).
+  public func with(subsystem vendor: UInt16) -> FakeDevice { with(\.subsystemVendor, vendor) }
 
   public func withBootVGA(_ bootVGA: Bool?) -> FakeDevice { with(\.bootVGA, bootVGA) }
 
@@ -75,7 +90,7 @@ public struct FakeDevice: Sendable {
       identity: PCIIdentity(
         vendor: vendor, device: device, subsystemVendor: subsystemVendor,
         subsystemDevice: subsystemDevice, classCode: classCode),
-      isBootVGA: bootVGA == true && classCode >> 8 == 0x0300)
+      isBootVGA: bootVGA == true && classCode >> 8 == 0x0300, secondaryBus: secondaryBus)
   }
 
   public var pciAddress: PCIAddress { EarlybindTestSupport.address(address) }

@@ -8,9 +8,15 @@ import Testing
 /// A machine's kernel interfaces in a temp directory, shaped like the real
 /// ones, removed with the value:
 ///
-///     <root>/sys/devices/pci0000:00/<BDF>/{modalias,class,vendor,device,
-///         subsystem_vendor,subsystem_device,driver_override,boot_vga,reset_method,reset}
-///     <root>/sys/bus/pci/devices/<BDF> -> ../../../devices/pci0000:00/<BDF>
+///     <root>/sys/devices/pci0000:00/[<bridge BDF>/...]<BDF>/{modalias,class,vendor,
+///         device,subsystem_vendor,subsystem_device,driver_override,boot_vga,
+///         reset_method,reset,secondary_bus_number (bridges)}
+///     <root>/sys/bus/pci/devices/<BDF> -> ../../../devices/pci0000:00/.../<BDF>
+///     <root>/sys/bus/pci/slots/<NAME>/address (`addSlot`)
+///
+/// A device is nested in the folder of the bridge whose secondary bus it
+/// is on, as the kernel lays it out; bridges are added before what is
+/// behind them.
 ///     <BDF>/driver -> <root>/sys/bus/pci/drivers/<name>, which has bind and unbind
 ///     <BDF>/iommu_group -> <root>/sys/kernel/iommu_groups/<N>
 ///     <root>/sys/kernel/iommu_groups/<N>/devices/<BDF> -> the device directory
@@ -29,6 +35,8 @@ public final class FakeSysfs {
   /// driver_override files start empty instead of holding the kernel's
   /// `(null)`, so a test reads back exactly the bytes that were written.
   public let blankOverrides: Bool
+  /// (domain, bus) -> the folder of the bridge leading to it, relative.
+  var busFolders: [String: String] = [:]
 
   public var root: String { directory.path }
   /// The file system the tree is on, for the code under test.
@@ -86,7 +94,15 @@ public final class FakeSysfs {
   }
 
   public func add(_ device: FakeDevice) throws {
-    let relative = "sys/devices/pci0000:00/" + device.address
+    let address = device.pciAddress
+    let domain = FakeDevice.hex(address.domain, 4, upper: false)
+    let parent =
+      busFolders[domain + ":" + FakeDevice.hex(UInt32(address.bus), 2, upper: false)]
+      ?? "sys/devices/pci" + domain + ":00"
+    let relative = parent + "/" + device.address
+    if let bus = device.secondaryBus {
+      busFolders[domain + ":" + FakeDevice.hex(UInt32(bus), 2, upper: false)] = relative
+    }
     let real = directory.file(relative)
     func attribute(_ name: String, _ text: String) throws {
       try directory.write(relative + "/" + name, text)
@@ -108,8 +124,9 @@ public final class FakeSysfs {
     if let bootVGA = device.bootVGA { try attribute("boot_vga", bootVGA ? "1\n" : "0\n") }
     if let method = device.resetMethod { try attribute("reset_method", method + "\n") }
     if device.reset { try attribute("reset", "") }
+    if let bus = device.secondaryBus { try attribute("secondary_bus_number", String(bus) + "\n") }
     try directory.link(
-      "sys/bus/pci/devices/" + device.address, to: "../../../devices/pci0000:00/" + device.address)
+      "sys/bus/pci/devices/" + device.address, to: "../../../" + relative.dropFirst(4))
     if let driver = device.driver {
       try bind(device.address, to: driver)
     }
@@ -119,6 +136,11 @@ public final class FakeSysfs {
       try directory.link(groupRelative + "/devices/" + device.address, to: real)
       try directory.link(relative + "/iommu_group", to: directory.file(groupRelative))
     }
+  }
+
+  /// A firmware slot: `slots/NAME/address` reads `dddd:bb:dd`.
+  public func addSlot(_ name: String, at address: String) throws {
+    try directory.write("sys/bus/pci/slots/" + name + "/address", address + "\n")
   }
 
   public func add(_ devices: [FakeDevice]) throws {

@@ -7,9 +7,11 @@ public enum Machine {
   public static let hostBridge = FakeDevice(
     address: "0000:00:00.0", vendor: 0x8086, device: 0x3E30, classCode: 0x06_0000, group: 0)
   public static let rootPort1 = FakeDevice(
-    address: "0000:00:01.0", vendor: 0x8086, device: 0x1901, classCode: 0x06_0400, group: 1)
+    address: "0000:00:01.0", vendor: 0x8086, device: 0x1901, classCode: 0x06_0400, group: 1,
+    secondaryBus: 1)
   public static let rootPort2 = FakeDevice(
-    address: "0000:00:01.1", vendor: 0x8086, device: 0x1905, classCode: 0x06_0400, group: 2)
+    address: "0000:00:01.1", vendor: 0x8086, device: 0x1905, classCode: 0x06_0400, group: 2,
+    secondaryBus: 2)
   public static let xhci = FakeDevice(
     address: "0000:00:14.0", vendor: 0x8086, device: 0xA36D, subsystemVendor: 0x1028,
     subsystemDevice: 0x085A, classCode: 0x0C_0330, group: 3)
@@ -60,7 +62,7 @@ public enum Workstation {
       address: "0000:00:00.0", vendor: 0x8086, device: 0x3E30, classCode: 0x060000, group: 0),
     FakeDevice(
       address: "0000:00:01.0", vendor: 0x8086, device: 0x1901, classCode: 0x060400,
-      driver: "pcieport", group: 1),
+      driver: "pcieport", group: 1, secondaryBus: 1),
     FakeDevice(
       address: "0000:01:00.0", vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458,
       subsystemDevice: 0x3702, classCode: 0x030000, bootVGA: true, driver: "nvidia",
@@ -116,4 +118,62 @@ public enum QEMU {
       address: address, vendor: 0x1AF4, device: 0x1001, subsystemVendor: 0x1AF4,
       subsystemDevice: 0x0002, classCode: 0x01_0000)
   }
+}
+
+/// A machine before and after a card is added under a root port that
+/// enumerates earlier: every bus behind the later root port moves up by
+/// two, and the newcomer, the same model as the guest's GPU, takes the old
+/// address of the guest's GPU.
+///
+///     before: 00:01.0 -> 01 boot GPU;  00:1c.0 -> 02: bridge 02:00.0 -> 03: GPU
+///     after:  00:1b.0 -> 02: bridge 02:00.0 -> 03: twin GPU (the newcomer)
+///             00:1c.0 -> 04: bridge 04:00.0 -> 05: GPU
+public enum Renumbering {
+  static func rootPort(_ slot: String, _ bus: UInt8, group: Int) -> FakeDevice {
+    FakeDevice(
+      address: "0000:00:" + slot, vendor: 0x8086, device: 0xA33C, classCode: 0x06_0400,
+      driver: "pcieport", group: group, secondaryBus: bus)
+  }
+
+  static func bridge(_ bus: UInt8, to secondary: UInt8, group: Int) -> FakeDevice {
+    FakeDevice(
+      address: "0000:" + FakeDevice.hex(UInt32(bus), 2, upper: false) + ":00.0",
+      vendor: 0x1B21, device: 0x1080, classCode: 0x06_0400, group: group,
+      secondaryBus: secondary)
+  }
+
+  static func gpu(_ bus: UInt8, group: Int, boot: Bool = false) -> [FakeDevice] {
+    let prefix = "0000:" + FakeDevice.hex(UInt32(bus), 2, upper: false) + ":00."
+    return [
+      FakeDevice(
+        address: prefix + "0", vendor: 0x10DE, device: 0x1B80, subsystemVendor: 0x1458,
+        subsystemDevice: 0x3702, classCode: 0x03_0000, bootVGA: boot, group: group),
+      FakeDevice(
+        address: prefix + "1", vendor: 0x10DE, device: 0x10F0, subsystemVendor: 0x1458,
+        subsystemDevice: 0x3702, classCode: 0x04_0300, group: group),
+    ]
+  }
+
+  public static let before: [FakeDevice] =
+    [Machine.hostBridge, rootPort("01.0", 1, group: 1), rootPort("1c.0", 2, group: 2)]
+    + gpu(1, group: 1, boot: true) + [bridge(2, to: 3, group: 2)] + gpu(3, group: 2)
+
+  public static let after: [FakeDevice] =
+    [
+      Machine.hostBridge, rootPort("01.0", 1, group: 1), rootPort("1b.0", 2, group: 3),
+      rootPort("1c.0", 4, group: 2),
+    ]
+    + gpu(1, group: 1, boot: true) + [bridge(2, to: 3, group: 3)] + gpu(3, group: 3)
+    + [bridge(4, to: 5, group: 2)] + gpu(5, group: 2)
+
+  /// `after` with a network card as the newcomer instead of the twin, and
+  /// a boot GPU of another model: the GPU's old address now holds another
+  /// device, and the GPU is the only one of its model.
+  public static let afterWithNIC: [FakeDevice] =
+    after.filter { !$0.address.hasPrefix("0000:03:") }.map {
+      $0.address.hasPrefix("0000:01:") ? $0.with(device: $0.device + 1) : $0
+    } + [
+      FakeDevice(
+        address: "0000:03:00.0", vendor: 0x8086, device: 0x1533, classCode: 0x02_0000, group: 3)
+    ]
 }

@@ -7,7 +7,11 @@
 #      E2E_VMLINUZ kernel image (default /boot/vmlinuz-KVER),
 #      E2E_DATA_DISK a raw image attached as a second virtio-blk at 00:07.0,
 #      E2E_FIRMWARE=uefi boots through OVMF (a fresh copy of its variables
-#      beside LOG) instead of SeaBIOS.
+#      beside LOG) instead of SeaBIOS,
+#      E2E_TOPOLOGY=before|after adds PCIe root ports 00:08.0 and 00:09.0 with
+#      a third identical VGA behind 00:09.0; "after" also puts a switch with
+#      a fourth one behind 00:08.0, which enumerates first: the buses behind
+#      00:09.0 move up by two (the VGA goes from 02:00.0 to 04:00.0).
 # PCI layout (q35): 00:03.0 VGA (firmware boot GPU), 00:04.0 virtio-blk root,
 # 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot), [00:07.0 virtio-blk data],
 # [with e2e.needs among the kernel args: 00:06.0 qemu-xhci with a usb-kbd, 00:08.0 a
@@ -69,6 +73,21 @@ case " $* " in
 		-device virtio-net-pci,bus=rpfree,mac=52:54:00:00:00:02)
 	;;
 esac
+topology=()
+case ${E2E_TOPOLOGY:-} in
+before | after)
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	topology=(-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x8,chassis=1,slot=1
+		-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x9,chassis=2,slot=2
+		-device VGA,bus=rp2,addr=0x0)
+	;;
+esac
+if [ "${E2E_TOPOLOGY:-}" = after ]; then
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	topology+=(-device x3130-upstream,id=up1,bus=rp1
+		-device xio3130-downstream,id=dn1,bus=up1,chassis=3,slot=0
+		-device VGA,bus=dn1,addr=0x0)
+fi
 
 firmware=()
 if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
@@ -92,7 +111,7 @@ timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
 	-device VGA,bus=pcie.0,addr=0x5,multifunction=on \
 	-audiodev none,id=snd0 \
 	-device intel-hda,bus=pcie.0,addr=0x5.1 -device hda-duplex,audiodev=snd0 \
-	"${data[@]}" "${needs[@]}" </dev/null 2>"$log.qemu"
+	"${data[@]}" "${needs[@]}" "${topology[@]}" </dev/null 2>"$log.qemu"
 rc=$?
 set -e
 [ "$rc" -eq 124 ] && echo "boot.sh: timed out after ${E2E_TIMEOUT:-180} s" >&2

@@ -8,6 +8,7 @@
 #   CASE   images noconf badconf
 #          bind pre off hostonly force                      (dracut without systemd)
 #          uefi                                             (bind, booted through OVMF)
+#          renumber   (a path rule, two boots: a card behind an earlier root port renumbers)
 #          sd-bind sd-pre sd-off sd-hostonly sd-force        (dracut with systemd)
 #          (default: all)
 # Env:
@@ -42,7 +43,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=Tests/e2e/lib.sh
 . "$here/lib.sh"
 repo=$(cd "$here/../.." && pwd)
-all_cases="images noconf badconf bind pre off hostonly force uefi sd-bind sd-pre sd-off sd-hostonly sd-force"
+all_cases="images noconf badconf bind pre off hostonly force uefi sd-bind sd-pre sd-off sd-hostonly sd-force renumber"
 
 parse_args "$all_cases" "$@"
 module=$stage/usr/lib/dracut/modules.d/52earlybind
@@ -121,6 +122,7 @@ add_image hostonly-sd "$conf" "$confdir" "--hostonly --add systemd"
 add_image force-sd "$conf" "$work/force.conf.d" "--no-hostonly --add systemd"
 add_image noconf "$work/absent.conf" "$confdir" "--no-hostonly --omit systemd"
 add_image badconf "$bad_conf" "$confdir" "--no-hostonly --omit systemd"
+add_image renumber "$renumber_conf" "$confdir" "--no-hostonly --omit systemd"
 
 # What a distro image carries; the root is virtio-blk + ext4 whatever the
 # build host uses (hostonly images would otherwise carry the host's drivers).
@@ -153,6 +155,7 @@ for sd in "" sd-; do
 	wants "${sd}force" && add_boot "${sd}force" "force${sd:+-sd}"
 done
 wants uefi && add_boot uefi generic
+wants renumber && add_boot renumber-1 renumber && add_boot renumber-2 renumber
 
 boot_one() { # NAME: waits for its image, boots it, extracts the state block
 	local name=$1 img=${boot_image[$1]}
@@ -285,6 +288,7 @@ for case in $cases; do
 			fail "image builds without a config (see $work/noconf.build.log)"
 		fi
 		;;
+	renumber) renumber_checks renumber ;;
 	badconf)
 		if [ "$(cat "$work/badconf.build.rc" 2>/dev/null)" = 0 ]; then
 			fail "dracut fails on a bad config"

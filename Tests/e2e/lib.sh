@@ -118,6 +118,9 @@ write_configs() {
 		'non-boot-vga' >"$conf"
 	bad_conf=$work/bad.conf
 	printf '%s\n' '# e2e: line 2 has a typo' 'non-boot-vga functionz=all' >"$bad_conf"
+	renumber_conf=$work/renumber.conf
+	printf '%s\n' '# e2e: the VGA behind root port 00:09.0, by path and by its first address' \
+		'path:09.0/00.0 expect=1234:1111' '0000:02:00.0 expect=1234:1111' >"$renumber_conf"
 }
 
 # --- the guest ---------------------------------------------------------------------
@@ -155,13 +158,15 @@ declare -A boot_image=() boot_args=()
 add_boot() { boot_names+=("$1"); boot_image[$1]=$2; boot_args[$1]=${3:-}; }
 
 # boot_guest NAME INITRD [ARG...]: boots INITRD with the guest root into NAME.log, .console (no CRs), .boot.rc, .time and .state.
-# A NAME ending in "uefi" boots through OVMF.
+# A NAME ending in "uefi" boots through OVMF; one ending in renumber-1 or renumber-2 has the
+# root ports of boot.sh's E2E_TOPOLOGY before or after.
 # shellcheck disable=SC2154 # here is set by the sourcing script
 boot_guest() {
 	local name=$1 initrd=$2 start end
 	shift 2
 	start=$(date +%s.%N)
 	E2E_FIRMWARE=$(case $name in *uefi) echo uefi ;; *) echo bios ;; esac) \
+		E2E_TOPOLOGY=$(case $name in *renumber-1) echo before ;; *renumber-2) echo after ;; esac) \
 		"$here/boot.sh" "$kver" "$initrd" "$work/root.img" "$work/$name.log" \
 		"$@" ${boot_args[$name]:+"${boot_args[$name]}"} 2>"$work/$name.boot.err"
 	echo "$?" >"$work/$name.boot.rc"
@@ -277,4 +282,48 @@ uefi_checks() {
 	check "UEFI: efifb took the boot GPU's framebuffer" dmesg_has "$boot_gpu: BAR 0: assigned to efifb"
 	is "UEFI: boot_vga on $boot_gpu" "$(field "$boot_gpu" boot_vga)" 1
 	is "UEFI: boot_vga on $guest_gpu" "$(field "$guest_gpu" boot_vga)" 0
+}
+
+# --- renumbering (renumber_conf, boots NAME-1 and NAME-2) ----------------------------------
+# The VGA behind root port 00:09.0 is 02:00.0 in the first boot and 04:00.0 in the second,
+# where a switch behind 00:08.0 holds a fourth identical VGA at 03:00.0 and the old address
+# holds the switch's downstream port.
+renumber_target_before=0000:02:00.0 renumber_target_after=0000:04:00.0 renumber_twin=0000:03:00.0
+# renumber_checks NAME: the path rule takes the same VGA in both boots and nothing else; the
+# address rule refuses the port now at its address and, among identical cards, does not guess;
+# `earlybind status` on the two reports shows the VGA moved and the newcomers added.
+# shellcheck disable=SC2154 # stage and work are set by the sourcing script
+renumber_checks() {
+	local name=$1 out
+	state_of "$name-1" || return
+	is "first boot: $renumber_target_before on vfio-pci" "$(field "$renumber_target_before" driver)" vfio-pci
+	is "first boot: overrides only on $renumber_target_before" "$(overrides)" "$renumber_target_before=vfio-pci "
+	is "first boot: $guest_gpu keeps bochs-drm" "$(field "$guest_gpu" driver)" bochs-drm
+	sed -n 's/^report //p' "$st" >"$work/$name-1.report.json"
+	state_of "$name-2" || return
+	is "second boot: $renumber_target_after on vfio-pci (the same VGA, by path)" \
+		"$(field "$renumber_target_after" driver)" vfio-pci
+	is "second boot: the identical newcomer $renumber_twin keeps bochs-drm" "$(field "$renumber_twin" driver)" bochs-drm
+	is "second boot: overrides only on $renumber_target_after" "$(overrides)" "$renumber_target_after=vfio-pci "
+	check "second boot: the address rule refused the port now at $renumber_target_before" \
+		dmesg_has "earlybind: ${renumber_target_before//./\\.} \\[104c:8233\\] skipped: the rule expects \\[1234:1111\\]"
+	check "second boot: the binder did not guess among identical cards" \
+		dmesg_has "earlybind: rule '0000:02:00\\.0 expect=1234:1111' .*identical cards\\); not guessing"
+	check "second boot: report status done" report_status "done"
+	sed -n 's/^report //p' "$st" >"$work/$name-2.report.json"
+	rm -f "$work/$name.inventory.json"
+	for b in 1 2; do
+		out=$("$stage/usr/sbin/earlybind" status --report "$work/$name-$b.report.json" \
+			--inventory "$work/$name.inventory.json" --config "$work/absent.conf" \
+			--sysfs "$work/no-sysfs" 2>"$work/$name-$b.status.err")
+		printf '%s\n' "$out" >"$work/$name-$b.status"
+	done
+	check "status after the first boot: no previous boot to compare" \
+		not grep -q '^hardware' "$work/$name-1.status"
+	check "status: the VGA moved from $renumber_target_before to $renumber_target_after at path 09.0/00.0" \
+		grep -qF "  moved: $renumber_target_before [1234:1111] (path:09.0/00.0) -> $renumber_target_after [1234:1111] (path:09.0/00.0)" "$work/$name-2.status"
+	check "status: the binder's word on the refused address rule" \
+		grep -qF "  at boot: rule '0000:02:00.0 expect=1234:1111' (line 3): 3 devices [1234:1111] are elsewhere" "$work/$name-2.status"
+	check "status: the newcomer $renumber_twin added behind the switch" \
+		grep -qF "  added: $renumber_twin [1234:1111] (path:08.0/00.0/00.0/00.0)" "$work/$name-2.status"
 }

@@ -9,6 +9,7 @@
 #   CASE   images noconf dropin lint
 #          split modules off bind invalid                  (busybox init)
 #          uefi                                            (split, booted through OVMF)
+#          renumber   (a path rule, two boots: a card behind an earlier root port renumbers)
 #          sd-split sd-modules sd-off sd-bind sd-invalid   (systemd init)
 #          (default: all)
 # Env: E2E_KVER, E2E_ACCEL, E2E_TIMEOUT, E2E_JOBS, E2E_WORK as for run.sh;
@@ -37,7 +38,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=Tests/e2e/lib.sh
 . "$here/lib.sh"
 repo=$(cd "$here/../.." && pwd)
-all_cases="images noconf dropin lint split modules off bind invalid uefi sd-split sd-modules sd-off sd-bind sd-invalid"
+all_cases="images noconf dropin lint split modules off bind invalid uefi sd-split sd-modules sd-off sd-bind sd-invalid renumber"
 
 parse_args "$all_cases" "$@"
 cli=$stage/usr/sbin/earlybind
@@ -100,6 +101,7 @@ for sd in "" sd-; do
 	add_image "${sd}invalid" "$bad_conf" "" "$flavour" "-S autodetect"
 done
 add_image noconf "$work/absent.conf" "" busybox
+add_image renumber "$renumber_conf" "" busybox "-S autodetect"
 
 # build NAME: $work/NAME/image.img from NAME/mkinitcpio.conf and the staged
 # drop-in beside it; log NAME/build.log, exit code NAME/build.rc, the image
@@ -133,6 +135,7 @@ for sd in "" sd-; do
 	wants "${sd}invalid" && add_boot "${sd}invalid" "${sd}invalid"
 done
 wants uefi && add_boot uefi fallback
+wants renumber && add_boot renumber-1 renumber && add_boot renumber-2 renumber
 
 boot_one() { # NAME: waits for its image, boots it, extracts the state block
 	local name=$1 img=${boot_image[$1]}
@@ -324,6 +327,7 @@ for case in $cases; do
 			sed 's/^/    /' "$work/shellcheck.out"
 		fi
 		;;
+	renumber) renumber_checks renumber ;;
 	invalid | sd-invalid)
 		img=${case%invalid}invalid
 		if built "$img"; then

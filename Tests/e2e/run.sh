@@ -4,8 +4,9 @@
 #
 # Usage: Tests/e2e/run.sh STAGE [CASE...]
 #   STAGE  tree made by `make install DESTDIR=STAGE PREFIX=/usr`
-#   CASE   image noconf badconf plain bind off dryrun corrupt kms uefi (default: all;
-#          uefi: the bind case booted through OVMF)
+#   CASE   image noconf badconf plain bind off dryrun corrupt kms uefi renumber (default:
+#          all; uefi: the bind case booted through OVMF; renumber: two boots of a path rule,
+#          before and after a card behind an earlier root port renumbers the buses)
 # Env:
 #   E2E_KVER     kernel (default: newest K with /boot/vmlinuz-K and /lib/modules/K)
 #   E2E_ACCEL    kvm, tcg or auto (default: kvm only if a probe boot works)
@@ -33,7 +34,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=Tests/e2e/lib.sh
 . "$here/lib.sh"
-all_cases="image noconf badconf plain bind off dryrun corrupt kms uefi"
+all_cases="image noconf badconf plain bind off dryrun corrupt kms uefi renumber"
 
 parse_args "$all_cases" "$@"
 for f in usr/sbin/earlybind usr/lib/earlybind/earlybind-init \
@@ -82,10 +83,11 @@ build() {
 }
 declare -A built=()
 need_image() {
-	local name=$1
+	local name=$1 c=$conf
 	shift
+	[ "$name" = renumber ] && c=$renumber_conf
 	[ -n "${built[$name]:-}" ] && return "${built[$name]}"
-	if build "$name" "$conf" "$@"; then built[$name]=0; else built[$name]=1; fi
+	if build "$name" "$c" "$@"; then built[$name]=0; else built[$name]=1; fi
 	if [ "${built[$name]}" != 0 ]; then
 		case=build
 		fail "mkinitramfs for the $name image (see $work/$name.build.log)"
@@ -101,10 +103,11 @@ wants dryrun && add_boot dryrun eb earlybind.dry_run
 wants corrupt && add_boot corrupt corrupt
 wants kms && add_boot kms kms
 wants uefi && add_boot uefi eb
+wants renumber && add_boot renumber-1 renumber && add_boot renumber-2 renumber
 
 t0=$(date +%s)
 build_root
-for name in plain eb corrupt kms; do
+for name in plain eb corrupt kms renumber; do
 	use=
 	for b in "${boot_names[@]}"; do [ "${boot_image[$b]}" = "$name" ] && use=1; done
 	[ "$name" = eb ] && wants image && use=1
@@ -123,6 +126,7 @@ for name in plain eb corrupt kms; do
 		;;
 	corrupt) need_image corrupt --corrupt ;;
 	kms) need_image kms --kms ;;
+	renumber) need_image renumber ;;
 	esac
 done
 wait_accel
@@ -206,6 +210,7 @@ for case in $cases; do
 				grep -Eq "bad\.conf:2:[0-9]+: " "$work/badconf.build.log"
 		fi
 		;;
+	renumber) renumber_checks renumber ;;
 	*)
 		state_of "$case" || continue
 		case $case in

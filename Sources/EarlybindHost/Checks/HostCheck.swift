@@ -323,6 +323,9 @@ struct HostCheck {
         target.device.address.description + " (" + route.name + ") carries the host's default"
           + " route" + via + ": giving it to " + target.driver + " cuts the host off the network")
     }
+    for move in MoveAdvice.moves(inventory, rules: rules) {
+      report.add(.warning, "rules", MoveAdvice.text(for: move))
+    }
     let displays = inventory.records.filter(\.identity.isDisplay)
     let kept = displays.filter { plan.target(at: $0.address) == nil }
     if !displays.isEmpty && kept.isEmpty {

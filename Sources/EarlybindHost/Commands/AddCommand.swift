@@ -9,9 +9,11 @@ struct AddCommand: HostCommand {
     abstract: "Add a rule to the config (or replace the rule for the same selector).",
     discussion: """
       The rule is validated, the config is rewritten atomically with its comments and
-      order kept, and the resulting plan for this machine is printed. For an address,
-      the device's current vendor:device is recorded as expect=, so the binder refuses
-      the address if another card appears there after a hardware change.
+      order kept, and the resulting plan for this machine is printed. An address behind
+      a bridge is written as its path (path:1c.0/00.0/00.0), which bus renumbering does
+      not change. For an address, path or slot, the device's current vendor:device (and
+      subsystem) is recorded as expect=, so the binder refuses the place if another card
+      appears there after a hardware change.
       """)
 
   @Argument(help: "SELECTOR [OPTION ...], as in a config line.")
@@ -20,7 +22,7 @@ struct AddCommand: HostCommand {
   @OptionGroup var config: ConfigOptions
   @OptionGroup var sysfs: SysfsOptions
 
-  @Flag(name: .long, help: "Do not record expect= for an address.")
+  @Flag(name: .long, help: "Do not record expect= for an address, path or slot.")
   var noExpect = false
 
   func validate() throws {
@@ -30,16 +32,9 @@ struct AddCommand: HostCommand {
   func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
     var rule = try RuleArguments.parse(words)
     let sysfs = sysfs.path(in: environment)
-    if case .address(let address) = rule.selector, rule.expectedID == nil, !noExpect {
-      let modalias = SysfsLayout(sysfs: sysfs).attribute(address, "modalias")
-      if let bytes = try? environment.fileSystem.readFile(modalias, limit: 128),
-        let identity = PCIIdentity(modalias: bytes[...])
-      {
-        rule.expectedID = identity.id
-      } else {
-        environment.output.warn(
-          "note: no device at " + address.description + " now; the rule will wait for one")
-      }
+    let original = rule.selector
+    if rule.canExpect {
+      pinDown(&rule, sysfs: sysfs, in: environment)
     }
     let path = config.path(in: environment)
     var place = (line: 0, replaced: false)
@@ -48,12 +43,51 @@ struct AddCommand: HostCommand {
       trustedUID: environment.trustedUID
     ).apply {
       editor throws(CommandFailure) in
-      place = editor.upsert(rule)
+      place = editor.upsert(rule, replacing: original == rule.selector ? nil : original)
     }
     environment.output.line(
       "\(place.replaced ? "replaced" : "added") \(path):\(place.line): \(rule.description)")
     ConfigEdit.showPlan(rules, sysfs: sysfs, in: environment)
     return .success
+  }
+}
+
+extension AddCommand {
+  /// Makes a rule for one place survive hardware changes: an address
+  /// behind a bridge becomes its path, and the device there now is
+  /// recorded as `expect=` (IDs, and the subsystem when it has one).
+  func pinDown(_ rule: inout Rule, sysfs: String, in environment: HostEnvironment) {
+    guard
+      let records = try? DeviceInventory.load(
+        sysfs: sysfs, table: nil, fileSystem: environment.fileSystem
+      ).records
+    else { return }
+    let record: DeviceRecord?
+    switch rule.selector {
+    case .address(let named): record = records.first { $0.address == named }
+    case .path(let named): record = records.first { $0.path == named }
+    case .slot(let named):
+      record = records.first { $0.slot == named && $0.address.function == 0 }
+    default: return
+    }
+    guard let record else {
+      environment.output.warn(
+        "note: no device at " + rule.selector.description + " now; the rule will wait for one")
+      return
+    }
+    let address = record.address
+    let device = record.device
+    if case .address = rule.selector, let path = record.path, path.hops.count > 1 {
+      environment.output.warn(
+        "note: " + address.description + " is behind a bridge; written as path:"
+          + path.description + ", which bus renumbering does not change")
+      rule.selector = .path(path)
+    }
+    if rule.expectedID == nil, !noExpect {
+      rule.expectedID = device.identity.id
+      let none = PCIID(vendor: 0, device: 0)
+      rule.expectedSubsystem = device.identity.subsystem == none ? nil : device.identity.subsystem
+    }
   }
 }
 

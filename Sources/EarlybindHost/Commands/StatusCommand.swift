@@ -12,7 +12,9 @@ struct StatusCommand: HostCommand {
     discussion: """
       Reads the binder's report (/run/earlybind/report.json) and compares each target
       with the live driver. Also plans the current config against this machine, to
-      catch rules whose address now holds another device. Exit status: 0 all is well,
+      catch rules whose address now holds another device, and compares this boot's PCI
+      functions with the previous boot's (kept in /var/lib/earlybind/inventory.json):
+      what was added, removed or moved. Exit status: 0 all is well,
       1 something needs attention, 2 no readable report (the binder did not run this
       boot). The JSON document, printed in every case, is described in earlybind(8).
       """)
@@ -24,6 +26,13 @@ struct StatusCommand: HostCommand {
     completion: .file())
   var report: String?
 
+  @Option(
+    name: .long,
+    help:
+      "The PCI functions of this and the previous boot (default: /var/lib/earlybind/inventory.json).",
+    completion: .file())
+  var inventory: String?
+
   @OptionGroup var config: ConfigOptions
   @OptionGroup var sysfs: SysfsOptions
 
@@ -31,12 +40,19 @@ struct StatusCommand: HostCommand {
 
   func execute(in environment: HostEnvironment) throws(CommandFailure) -> ExitStatus {
     let path = report ?? environment.paths.report
-    let status: StatusReport
+    var status: StatusReport
     switch Self.read(path, fileSystem: environment.fileSystem) {
     case .success(let report):
       status = StatusReport(
         report: report, sysfs: sysfs.path(in: environment), config: config.path(in: environment),
         fileSystem: environment.fileSystem)
+      if let warning = status.trackHardware(
+        report: report, inventory: inventory ?? environment.paths.inventory,
+        sysfs: sysfs.path(in: environment), proc: environment.paths.proc,
+        fileSystem: environment.fileSystem)
+      {
+        environment.output.warn(warning)
+      }
     case .failure(let missing):
       status = StatusReport(missing)
       environment.output.warn(missing.message)

@@ -58,12 +58,15 @@ struct ConfigEditor {
     }
   }
 
-  /// Replaces the rule for the same selector (keeping its trailing comment
-  /// and line ending) or appends it. Returns the 1-based line and whether
-  /// it replaced one.
-  mutating func upsert(_ rule: Rule) -> (line: Int, replaced: Bool) {
+  /// Replaces the rule for the same selector, or else for `other` (the
+  /// address a path rule was made from), keeping its trailing comment and
+  /// line ending, or appends it. Returns the 1-based line and whether it
+  /// replaced one.
+  mutating func upsert(_ rule: Rule, replacing other: Selector? = nil) -> (
+    line: Int, replaced: Bool
+  ) {
     let ruleBytes = Array(rule.description.utf8)
-    if let index = index(of: rule.selector) {
+    if let index = index(of: rule.selector) ?? other.flatMap({ index(of: $0) }) {
       let (content, ending) = Self.split(lines[index])
       var line = ruleBytes
       if let hash = content.firstIndex(of: Self.hash) {

@@ -12,6 +12,8 @@ struct HostPaths: Sendable {
   var config = "/etc/earlybind.conf"
   var table = InstalledPaths.table
   var report = InstalledPaths.report
+  /// The PCI functions of this and the previous boot, kept by `status`.
+  var inventory = "/var/lib/earlybind/inventory.json"
   var fstab = "/etc/fstab"
   /// Device paths from the mount tables (`/dev/mapper/root`) are looked up here.
   var dev = "/dev"

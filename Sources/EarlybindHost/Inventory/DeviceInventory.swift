@@ -31,6 +31,8 @@ struct DeviceInventory {
     }
     var records: [DeviceRecord] = []
     var topology = MemoryTopology()
+    let tree = DeviceTree(devices: scan.devices)
+    topology.slots = slots(scanner)
     for device in scan.devices {
       let address = device.address
       func attribute(_ name: String) -> String? {
@@ -41,11 +43,13 @@ struct DeviceInventory {
       }
       let resetMethod = attribute("reset_method")
       let override = attribute("driver_override")
-      let record = DeviceRecord(
+      var record = DeviceRecord(
         device: device, iommuGroup: scanner.iommuGroup(of: address), resetMethod: resetMethod,
         resettable: resetMethod != nil || fileSystem.exists(layout.attribute(address, "reset")),
         driver: scanner.currentDriver(of: address),
         driverOverride: override == "(null)" ? nil : override)
+      record.path = tree.path(of: address)
+      record.slot = topology.slots.first { $0.value.sharesSlot(with: address) }?.key
       topology.drivers[address] = record.driver
       topology.groups[address] = record.iommuGroup
       records.append(record)
@@ -71,6 +75,19 @@ struct DeviceInventory {
     return DeviceInventory(records: records, plan: plan, problems: problems.lines)
   }
 
+  /// The firmware's slots that name a device: name -> its function 0.
+  static func slots<FS: FileSystem>(_ scanner: SysfsScanner<FS>) -> [SlotName: PCIAddress] {
+    var slots: [SlotName: PCIAddress] = [:]
+    let names = (try? scanner.fileSystem.listDirectory(scanner.layout.slots)) ?? []
+    for name in names {
+      guard let slot = SlotName(name), let address = scanner.slotAddress(named: slot) else {
+        continue
+      }
+      slots[slot] = address
+    }
+    return slots
+  }
+
   /// Names for the given records only, so pci.ids is read no further than needed.
   static func name(_ records: inout [DeviceRecord], from ids: PCIIDs) {
     for index in records.indices {
@@ -93,6 +110,7 @@ struct InventoryTopology<FS: FileSystem>: DeviceTopology {
   func currentDriver(of address: PCIAddress) -> String? { known.currentDriver(of: address) }
   func iommuGroup(of address: PCIAddress) -> String? { known.iommuGroup(of: address) }
   func members(ofGroup group: String) -> [PCIAddress] { known.members(ofGroup: group) }
+  func slotAddress(named name: SlotName) -> PCIAddress? { known.slotAddress(named: name) }
 
   func origin(ofDriver name: String) -> DriverOrigin {
     guard let nextBoot else { return scanner.origin(ofDriver: name) }

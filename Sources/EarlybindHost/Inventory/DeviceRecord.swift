@@ -14,6 +14,11 @@ struct DeviceRecord {
   var vendorName: String?
   var deviceName: String?
   var selection: DeviceSelection?
+  /// Its place in the PCI tree (`DeviceTree.path`); nil when the chain of
+  /// bridges above it could not be read.
+  var path: PCIPath?
+  /// The firmware's physical slot it sits in, where reported.
+  var slot: SlotName?
 
   var address: PCIAddress { device.address }
   var identity: PCIIdentity { device.identity }

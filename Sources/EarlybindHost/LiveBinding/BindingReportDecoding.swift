@@ -21,6 +21,10 @@ extension BindingReport: Decodable {
     case entries = "devices"
     case refusals = "refused"
     case unmatchedRules = "unmatched_rules"
+    case moves
+    case scan
+    case bootID = "boot_id"
+    case functions
     case modules
     case problems
   }
@@ -28,7 +32,8 @@ extension BindingReport: Decodable {
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     let version = try container.decode(Int.self, forKey: .version)
-    guard version == Self.schemaVersion else {
+    // Version 1 (a binder from before moves): the same keys but those.
+    guard version == Self.schemaVersion || version == 1 else {
       throw DecodingError.dataCorruptedError(
         forKey: .version, in: container,
         debugDescription: "report version \(version); this earlybind reads version "
@@ -41,12 +46,53 @@ extension BindingReport: Decodable {
     entries = try container.decode([Entry].self, forKey: .entries)
     refusals = try container.decode([String].self, forKey: .refusals)
     unmatchedRules = try container.decode([String].self, forKey: .unmatchedRules)
+    if version >= 2 {
+      moves = try container.decode([String].self, forKey: .moves)
+      scan = try container.decode(Scan.self, forKey: .scan)
+      bootID = try container.decode(String.self, forKey: .bootID)
+      functions = try container.decode([Function].self, forKey: .functions)
+    }
     modules = try container.decode([String].self, forKey: .modules)
     problems = try container.decode([String].self, forKey: .problems)
   }
 }
 
 extension BindingReport.Status: Decodable {}
+
+extension BindingReport.Scan: Decodable {}
+
+extension BindingReport.Function: Decodable {
+  enum CodingKeys: String, CodingKey {
+    case address, id, subsystem
+    case classCode = "class"
+    case path
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    func parsed<T>(_ key: CodingKeys, _ parse: (String) -> T?) throws -> T {
+      let text = try container.decode(String.self, forKey: key)
+      guard let value = parse(text) else {
+        throw DecodingError.dataCorruptedError(
+          forKey: key, in: container, debugDescription: "unexpected value: " + text)
+      }
+      return value
+    }
+    let address = try parsed(.address) { PCIAddress($0) }
+    let id = try parsed(.id) { PCIID($0) }
+    let subsystem = try parsed(.subsystem) { PCIID($0) }
+    let classCode = try parsed(.classCode) { text -> UInt32? in
+      text.utf8.count == 6 ? UInt32(text, radix: 16) : nil
+    }
+    var path: PCIPath? = nil
+    if try !container.decodeNil(forKey: .path) {
+      path = try parsed(.path) { PCIPath(parsing: ArraySlice($0.utf8)) }
+    }
+    self.init(
+      address: address, identity: PCIIdentity(id: id, subsystem: subsystem, classCode: classCode),
+      path: path)
+  }
+}
 
 extension BindingReport.Outcome: Decodable {}
 

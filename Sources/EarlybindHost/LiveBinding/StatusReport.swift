@@ -33,8 +33,14 @@ struct StatusReport {
   var devices: [Device] = []
   var refused: [String] = []
   var unmatched: [String] = []
+  /// The binder's word on where the devices of refused `expect=` rules went.
+  var moves: [String] = []
   var problems: [String] = []
   var hints: [String] = []
+  /// Functions added, removed or moved since the previous boot; nil when
+  /// there is no previous boot on record (or no way to tell boots apart).
+  var hardware: HardwareChanges?
+  var previousBootID: String?
 
   init(_ missing: StatusCommand.MissingReport) {
     state = missing.state
@@ -48,6 +54,7 @@ struct StatusReport {
     elapsed = report.elapsedMicroseconds
     refused = report.refusals
     unmatched = report.unmatchedRules
+    moves = report.moves
     problems = report.problems
     let control = DeviceControl(
       fileSystem: AnyHostFileSystem(fileSystem), layout: SysfsLayout(sysfs: sysfs))
@@ -57,15 +64,18 @@ struct StatusReport {
           address: entry.address.description, id: entry.id.bracketed, intended: entry.driver,
           outcome: entry.outcome.rawValue, driver: control.driver(of: entry.address)))
     }
-    // Addresses that moved since the rules were written (needs expect=).
+    // Places that hold another device than the rules were written for
+    // (needs expect=), and where that device is now.
     if let rules = try? ConfigFile.load(config, fileSystem: fileSystem),
-      let plan = try? DeviceInventory.plan(
-        BindingTable(rules: rules), options: BootOptions(), sysfs: sysfs, fileSystem: fileSystem)
+      let inventory = try? DeviceInventory.load(
+        sysfs: sysfs, table: BindingTable(rules: rules), fileSystem: fileSystem),
+      let plan = inventory.plan
     {
       for refusal in plan.refusals {
-        if case .addressMoved = refusal.reason {
-          hints.append(PlanText.refusal(refusal) + "; update the rule with 'earlybind add'")
-        }
+        if case .addressMoved = refusal.reason { hints.append(PlanText.refusal(refusal)) }
+      }
+      for move in MoveAdvice.moves(inventory, rules: rules) {
+        hints.append(MoveAdvice.text(for: move))
       }
     }
   }
@@ -88,8 +98,76 @@ struct StatusReport {
     }
     for line in refused { out += "  refused: " + line + "\n" }
     for rule in unmatched { out += "  rule matched nothing: " + rule + "\n" }
+    for move in moves { out += "  at boot: " + move + "\n" }
     for problem in problems { out += "  problem: " + problem + "\n" }
     for hint in hints { out += "  hint: " + hint + "\n" }
+    if let hardware {
+      if hardware.isEmpty {
+        out += "hardware: no change since the previous boot\n"
+      } else {
+        out += "hardware since the previous boot:\n"
+        for line in hardware.lines { out += "  " + line + "\n" }
+      }
+    }
     return out
+  }
+
+  /// Records this boot's functions in the inventory at `path` and compares
+  /// them with the previous boot's. This boot's are the report's when the
+  /// binder read every function, else a scan of the live system. Returns
+  /// a warning when the inventory cannot be read or written.
+  mutating func trackHardware(
+    report: BindingReport, inventory path: String, sysfs: String, proc: String,
+    fileSystem: any HostFileSystem
+  ) -> String? {
+    let liveBootID =
+      (try? fileSystem.readFile(proc + "/sys/kernel/random/boot_id", limit: 64))
+      .map { Text.trimmed(String(decoding: $0, as: UTF8.self)) } ?? ""
+    let bootID = report.bootID.isEmpty ? liveBootID : report.bootID
+    guard !bootID.isEmpty else { return nil }
+    var functions = report.functions
+    // The binder reads bridges only for path rules: the paths it left out
+    // come from this system, when it is the boot the report is of.
+    let thisBoot = bootID == liveBootID
+    if report.scan != .all || (thisBoot && functions.contains { $0.path == nil }) {
+      guard thisBoot,
+        let records = try? DeviceInventory.load(sysfs: sysfs, table: nil, fileSystem: fileSystem)
+          .records
+      else { return nil }
+      if report.scan != .all {
+        functions = records.map {
+          BindingReport.Function(address: $0.address, identity: $0.identity, path: $0.path)
+        }
+      } else {
+        for index in functions.indices where functions[index].path == nil {
+          functions[index].path = records.first { $0.address == functions[index].address }?.path
+        }
+      }
+    }
+    let boot = BootInventory.Boot(
+      bootID: bootID, functions: functions.map(BootInventory.Function.init))
+    var stored: BootInventory? = nil
+    var warning: String? = nil
+    if fileSystem.exists(path) {
+      do {
+        stored = try BootInventory.decoded(from: try fileSystem.readFile(path, limit: 1 << 22))
+      } catch {
+        warning = path + ": unreadable inventory, starting a new one: \(error)"
+      }
+    }
+    let next = BootInventory.advanced(stored, to: boot)
+    if let previous = next.previous {
+      hardware = HardwareChanges(from: previous.functions, to: boot.functions)
+      previousBootID = previous.bootID
+    }
+    if next != stored {
+      do {
+        try fileSystem.makeDirectories(Paths.parent(path))
+        try fileSystem.replaceFile(path, with: next.bytes())
+      } catch {
+        warning = "cannot keep the hardware inventory: " + error.description
+      }
+    }
+    return warning
   }
 }

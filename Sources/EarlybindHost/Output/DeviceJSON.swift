@@ -24,6 +24,8 @@ enum DeviceKeys: String, CodingKey {
   case line
   case of
   case reason
+  case path
+  case slot
 }
 
 extension KeyedEncodingContainer where Key == DeviceKeys {

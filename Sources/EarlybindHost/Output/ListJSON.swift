@@ -7,13 +7,14 @@ import EarlybindCore
 ///     device: {address, class, class_name, vendor, device, subsystem_vendor,
 ///       subsystem_device, vendor_name, device_name, boot_vga (bool),
 ///       iommu_group, reset_method, resettable (bool), driver, driver_override,
+///       path (as path: selectors write it, or null), slot (or null),
 ///       rule: {line, rule, role, driver, of, reason, settings: [string]} or null}
 ///
 /// Devices are sorted by address; role is selected, function, group or refused;
 /// settings are the attributes the binder writes before the driver probes
 /// (`reset_method=flr bus`, `d3cold_allowed=0`; none for a refused device).
 extension ListReport: JSONDocument {
-  /// 2: the rule's `settings`.
+  /// 2: the rule's `settings`; each device's `path` and `slot` (added keys).
   static let schemaVersion = 2
 
   enum Keys: String, CodingKey {
@@ -39,6 +40,8 @@ extension ListReport: JSONDocument {
       try device.encode(record.resettable, forKey: .resettable)
       try device.encode(record.driver, forKey: .driver)
       try device.encode(record.driverOverride, forKey: .driverOverride)
+      try device.encode(record.path?.description, forKey: .path)
+      try device.encode(record.slot?.description, forKey: .slot)
       if let selection = record.selection {
         var rule = device.nestedContainer(keyedBy: DeviceKeys.self, forKey: .rule)
         try rule.encode(selection.rule.line, forKey: .line)

@@ -19,8 +19,12 @@ struct ListReport {
         ? "No display, audio, USB, storage or network controller found (--all lists every device).\n"
         : "No PCI device found.\n"
     }
-    var headers = [
-      "ADDRESS", "BOOT", "CLASS", "ID", "SUBSYSTEM", "GROUP", "RESET", "DRIVER", "OVERRIDE",
+    // Slots only where the firmware reports any.
+    let slots = records.contains { $0.slot != nil }
+    var headers = ["ADDRESS", "PATH"]
+    if slots { headers.append("SLOT") }
+    headers += [
+      "BOOT", "CLASS", "ID", "SUBSYSTEM", "GROUP", "RESET", "DRIVER", "OVERRIDE",
     ]
     if config != nil { headers.append("RULE") }
     if pciIDs != nil { headers.append("NAME") }
@@ -28,8 +32,9 @@ struct ListReport {
     var notes: [String] = []
     for record in records {
       typealias Cell = TextTable.Cell
-      var row = [
-        Cell(record.address.description),
+      var row = [Cell(record.address.description), Cell(record.path?.description ?? "-")]
+      if slots { row.append(Cell(record.slot?.description ?? "-")) }
+      row += [
         record.device.isBootVGA ? Cell("yes", .yellow) : Cell("-"),
         Cell(record.classLabel),
         Cell(record.identity.id.description), Cell(record.identity.subsystem.description),

@@ -4,7 +4,10 @@
 ///     {version, state: ran|not-run|unreadable, message, healthy (bool),
 ///      report_status, report_message, elapsed_us,
 ///      devices: [{address, id, intended, outcome, driver, ok (bool)}],
-///      refused, unmatched_rules, problems, hints: [string]}
+///      refused, unmatched_rules, moves, problems, hints: [string],
+///      hardware: null or {previous_boot_id, added: [function],
+///        removed: [function], moved: [{from: function, to: function}]}}
+///     function: {address, id, subsystem, class, path}
 ///
 /// Without a report (`not-run`, `unreadable`), `message` says why and the
 /// report_* keys and elapsed_us are null.
@@ -12,12 +15,14 @@ extension StatusReport: JSONDocument {
   static let schemaVersion = 1
 
   enum Keys: String, CodingKey {
-    case version, state, message, healthy, devices, refused, problems, hints
+    case version, state, message, healthy, devices, refused, problems, hints, moves
     case reportStatus = "report_status"
     case reportMessage = "report_message"
     case elapsed = "elapsed_us"
     case unmatched = "unmatched_rules"
     case address, id, intended, outcome, driver, ok
+    case hardware, added, removed, moved, from, to
+    case previousBootID = "previous_boot_id"
   }
 
   func encode(to encoder: any Encoder) throws {
@@ -41,7 +46,22 @@ extension StatusReport: JSONDocument {
     }
     try container.encode(refused, forKey: .refused)
     try container.encode(unmatched, forKey: .unmatched)
+    try container.encode(moves, forKey: .moves)
     try container.encode(problems, forKey: .problems)
     try container.encode(hints, forKey: .hints)
+    if let hardware {
+      var changes = container.nestedContainer(keyedBy: Keys.self, forKey: .hardware)
+      try changes.encode(previousBootID, forKey: .previousBootID)
+      try changes.encode(hardware.added, forKey: .added)
+      try changes.encode(hardware.removed, forKey: .removed)
+      var moved = changes.nestedUnkeyedContainer(forKey: .moved)
+      for move in hardware.moved {
+        var object = moved.nestedContainer(keyedBy: Keys.self)
+        try object.encode(move.from, forKey: .from)
+        try object.encode(move.to, forKey: .to)
+      }
+    } else {
+      try container.encodeNil(forKey: .hardware)
+    }
   }
 }
