@@ -21,8 +21,9 @@ struct HostCheck {
     // The root-device guard probes disks with libblkid: once, when first
     // needed, for every check that plans or compares tables.
     lazy var guarded = environment.rootGuard()
-    checkKernels(kernels, guarded: { guarded }, into: &report)
-    checkImages(kernels, guarded: { guarded }, into: &report)
+    let ukis = unifiedKernelImages()
+    checkKernels(kernels, guarded: { guarded }, into: &report, withUKIs: !ukis.isEmpty)
+    checkImages(kernels, ukis: ukis, guarded: { guarded }, into: &report)
     checkRules(guarded: { guarded }, into: &report)
     return report
   }
@@ -83,9 +84,11 @@ struct HostCheck {
   }
 
   func checkKernels(
-    _ kernels: [String], guarded: () -> RootDeviceReport, into report: inout CheckReport
+    _ kernels: [String], guarded: () -> RootDeviceReport, into report: inout CheckReport,
+    withUKIs: Bool = false
   ) {
-    if kernels.isEmpty {
+    // A UKI carries its kernel: /boot may hold none.
+    if kernels.isEmpty && !withUKIs {
       report.add(
         .warning, "kernels",
         "no installed kernel found (\(paths.modules)/K with \(paths.boot)/vmlinuz-K)")
@@ -163,7 +166,8 @@ struct HostCheck {
   }
 
   func checkImages(
-    _ kernels: [String], guarded: () -> RootDeviceReport, into report: inout CheckReport
+    _ kernels: [String], ukis: [String] = [], guarded: () -> RootDeviceReport,
+    into report: inout CheckReport
   ) {
     let installed = InitramfsGenerator.hooked(root: paths.root, fileSystem: fileSystem)
     if !installed.isEmpty {
@@ -189,6 +193,7 @@ struct HostCheck {
         }
       }
     }
+    checkUKIs(ukis, rebuild: rebuild, protected: { protected }, into: &report)
   }
 
   /// One image: the binder and a table the binder accepts, the same as the
@@ -202,20 +207,37 @@ struct HostCheck {
     do {
       search = try Self.inspect(image)
     } catch {
-      if error.stopsTheKernel {
-        report.add(
-          .error, topic,
-          "the kernel stops unpacking " + error.description + ": rebuild it (\(rebuild))")
-      } else if error.isTruncated {
-        report.add(
-          .error, topic,
-          error.description + " (the kernel unpacks only what comes before): rebuild it "
-            + "(\(rebuild))")
-      } else {
-        report.add(.warning, topic, "not checked: " + error.description)
-      }
+      reportUnread(error, topic: topic, rebuild: rebuild, into: &report)
       return
     }
+    reportContents(
+      search, image: image, topic: topic, rebuild: rebuild, into: &report, current: current)
+  }
+
+  /// An image the kernel or `check` cannot read whole.
+  func reportUnread(
+    _ error: InitramfsImageError, topic: String, rebuild: String, into report: inout CheckReport
+  ) {
+    if error.stopsTheKernel {
+      report.add(
+        .error, topic,
+        "the kernel stops unpacking " + error.description + ": rebuild it (\(rebuild))")
+    } else if error.isTruncated {
+      report.add(
+        .error, topic,
+        error.description + " (the kernel unpacks only what comes before): rebuild it "
+          + "(\(rebuild))")
+    } else {
+      report.add(.warning, topic, "not checked: " + error.description)
+    }
+  }
+
+  /// The binder and the table an image holds, against what the config
+  /// compiles to now.
+  func reportContents(
+    _ search: ImageSearch, image: String, topic: String, rebuild: String,
+    into report: inout CheckReport, current: () -> [UInt8]?
+  ) {
     guard search.file(Self.binderPath) != nil else {
       report.add(.error, topic, "\(image) has no earlybind binder: rebuild it (\(rebuild))")
       return

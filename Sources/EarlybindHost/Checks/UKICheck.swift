@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+import EarlybindCore
+import EarlybindHostOS
+import EarlybindPosix
+
+/// Unified kernel images where the Boot Loader Specification puts them
+/// (`EFI/Linux/*.efi` on the ESP and XBOOTLDR), read in place.
+extension HostCheck {
+  /// Where the ESP and XBOOTLDR are mounted.
+  static let loaderMounts = ["/efi", "/boot", "/boot/efi"]
+
+  /// The UKIs under the root, each once however many mounts reach it.
+  func unifiedKernelImages() -> [String] {
+    var seen: Set<String> = []
+    var found: [String] = []
+    for mount in Self.loaderMounts {
+      let folder = paths.root + mount + "/EFI/Linux"
+      guard let names = try? fileSystem.listDirectory(folder) else { continue }
+      for name in names.sorted() where name.lowercased().hasSuffix(".efi") {
+        let path = folder + "/" + name
+        guard let status = try? fileSystem.status(path, followingLinks: true),
+          status.kind == .regular
+        else { continue }
+        let real = (try? fileSystem.resolvedPath(path)) ?? path
+        if seen.insert(real).inserted { found.append(path) }
+      }
+    }
+    return found
+  }
+
+  func checkUKIs(
+    _ images: [String], rebuild: String, protected: () -> [PCIAddress],
+    into report: inout CheckReport
+  ) {
+    for path in images {
+      checkUKI(path, rebuild: rebuild, protected: protected, into: &report)
+    }
+  }
+
+  func checkUKI(
+    _ path: String, rebuild: String, protected: () -> [PCIAddress], into report: inout CheckReport
+  ) {
+    let name = ImageSearch.baseName(path)
+    let file: ReadOnlyFile
+    do {
+      file = try ReadOnlyFile.open(path)
+    } catch {
+      report.add(.warning, "uki \(name)", "not checked: " + error.description)
+      return
+    }
+    defer { file.close() }
+    let image: UnifiedKernelImage
+    do {
+      image = try UnifiedKernelImage.read(file)
+    } catch {
+      report.add(.warning, "uki \(name)", "not checked: \(path): " + error.description)
+      return
+    }
+    let topic = "uki " + (image.release ?? name)
+    if image.pe.section(".linux") == nil {
+      report.add(.warning, topic, "\(path) has no .linux section: it is not a UKI")
+      return
+    }
+    do {
+      guard
+        let search = try image.searchInitrd(
+          file, path: path, wanted: [Self.binderPath, Self.tablePath],
+          keeping: [ImageSearch.baseName(Self.tablePath)],
+          keptSize: BindingTableCodec.maximumSize + 1)
+      else {
+        report.add(
+          .error, topic,
+          "\(path) has no .initrd section, so no earlybind binder: rebuild it "
+            + "(\(rebuild))")
+        return
+      }
+      reportContents(search, image: path, topic: topic, rebuild: rebuild, into: &report) {
+        image.release.flatMap { currentTable(for: $0, protected: protected()) }
+      }
+    } catch {
+      reportUnread(error, topic: topic, rebuild: rebuild, into: &report)
+    }
+    if image.disablesBinder {
+      report.add(
+        .warning, topic,
+        "\(path): its built-in command line (.cmdline) has earlybind=off: the binder does "
+          + "nothing when it boots")
+    }
+    if let stub = image.stubVersion, stub < UnifiedKernelImage.firstStubWithAddons {
+      report.add(
+        .warning, topic,
+        "\(path): its systemd-stub \(stub) reads no add-ons (\(UnifiedKernelImage.firstStubWithAddons)"
+          + " and later do): under Secure Boot, where the built-in command line cannot be "
+          + "edited, earlybind=off cannot be given to it")
+    }
+  }
+}
