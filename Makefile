@@ -83,7 +83,7 @@ unit-test:
 # fuzz-replay` runs the seed corpora once.
 FUZZ_DIR = .build-fuzz
 FUZZ_TIME ?= 600
-FUZZ_TARGETS = image-reader table-decoder config-parser kernel-command-line report-reader
+FUZZ_TARGETS = image-reader uki-reader table-decoder config-parser kernel-command-line report-reader
 
 fuzz-build:
 	Fuzz/build.sh $(FUZZ_DIR)

@@ -126,4 +126,25 @@ import Testing
       }
     }
   }
+
+  /// dracut writes no `.uname`: the release is the kernel's own, from
+  /// its bzImage header.
+  @Test func theReleaseComesFromTheKernelWithoutUname() throws {
+    var kernel = [UInt8](repeating: 0, count: 0x400)
+    kernel.replaceSubrange(0x202..<0x206, with: Array("HdrS".utf8))
+    kernel[0x20E] = 0x00
+    kernel[0x20F] = 0x01
+    let version = Array("6.9.0-7-amd64 (debian-kernel@lists.debian.org) #1 SMP".utf8)
+    kernel.replaceSubrange(0x300..<0x300 + version.count, with: version)
+    var file = PEFile.uki(release: nil, initrd: [])
+    file.sections[1] = PEFile.Section(".linux", kernel)
+    let uki = try UnifiedKernelImage.read(ImageBytes(bytes: file.bytes()))
+    #expect(uki.release == "6.9.0-7-amd64")
+    // A pointer past the kernel, or no header: no release.
+    kernel[0x20F] = 0x7F
+    file.sections[1] = PEFile.Section(".linux", kernel)
+    #expect(try UnifiedKernelImage.read(ImageBytes(bytes: file.bytes())).release == nil)
+    file.sections[1] = PEFile.Section(".linux", [0x4D, 0x5A])
+    #expect(try UnifiedKernelImage.read(ImageBytes(bytes: file.bytes())).release == nil)
+  }
 }

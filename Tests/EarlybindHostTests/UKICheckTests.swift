@@ -126,4 +126,18 @@ extension FakeHost {
     #expect(run.output.contains("uki 6.1.0-test: " + other.path + "/efi/EFI/Linux/other.efi has"))
     #expect(run.output.contains("no installed kernel found") == false)
   }
+
+  /// The loader's zeros past the file's bytes are padding: a section
+  /// claiming 4 GiB is read as the bytes the file holds.
+  @Test(.timeLimit(.minutes(1))) func aHugeLoadedSizeCostsNothing() throws {
+    let host = try FakeHost.withConfig()
+    var initrd = PEFile.Section(
+      ".initrd",
+      archive([binder, .file("etc/earlybind/bindings.tbl", bytes: try host.compiledTable())]))
+    initrd.virtualSize = 0xFFFF_FFFF
+    var file = PEFile.uki(initrd: nil)
+    file.sections.append(initrd)
+    try host.host.directory.write("efi/EFI/Linux/x.efi", file.bytes())
+    #expect(host.ukiFindings().map(\.level) == [.ok])
+  }
 }

@@ -7,7 +7,8 @@ import EarlybindCore
 /// initramfs file.
 struct UnifiedKernelImage {
   var pe: PEImage
-  /// `.uname`: the kernel release.
+  /// `.uname`, or the version string of the kernel in `.linux` (dracut
+  /// writes no `.uname`): the kernel release.
   var release: String?
   /// `.cmdline`: the command line built in, which the stub uses instead of
   /// the boot loader's under Secure Boot.
@@ -31,9 +32,37 @@ struct UnifiedKernelImage {
       // ukify ends `.uname` with nothing, dracut's `.cmdline` with a space.
       return Text.trimmed(String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self))
     }
+    var release = try text(".uname")
+    if release == nil, let linux = pe.section(".linux") {
+      release = try kernelRelease(SectionSource(source: source, section: linux))
+    }
     return UnifiedKernelImage(
-      pe: pe, release: try text(".uname"), commandLine: try text(".cmdline"),
+      pe: pe, release: release, commandLine: try text(".cmdline"),
       stubVersion: try text(".sdmagic").flatMap(Self.stubVersion))
+  }
+
+  /// The release an x86 bzImage names in its header (the boot protocol's
+  /// kernel_version: a pointer at 0x20E to a string, 0x200 bytes before
+  /// it), up to its first space: "6.1.0-13-amd64".
+  static func kernelRelease(_ kernel: SectionSource) throws(PEImageError) -> String? {
+    let header: [UInt8]
+    do {
+      header = try kernel.read(at: 0, count: 0x210)
+    } catch {
+      throw PEImageError(.system(error))
+    }
+    guard header.count == 0x210, header[0x202..<0x206].elementsEqual("HdrS".utf8) else {
+      return nil
+    }
+    let version: [UInt8]
+    do {
+      version = try kernel.read(at: 0x200 + Int64(header.littleEndian16(at: 0x20E)), count: 256)
+    } catch {
+      throw PEImageError(.system(error))
+    }
+    let release = version.prefix { $0 != 0 && $0 != 0x20 }
+    guard !release.isEmpty, release.count < version.count else { return nil }
+    return String(decoding: release, as: UTF8.self)
   }
 
   /// 252 of "#### LoaderInfo: systemd-stub 252.39-1~deb12u2 ####".
@@ -56,7 +85,11 @@ struct UnifiedKernelImage {
     _ source: any ImageSource, path: String, wanted: [String], keeping names: Set<String>,
     keptSize: Int, limits: ImageLimits = .default
   ) throws(InitramfsImageError) -> ImageSearch? {
-    guard let section = pe.section(".initrd") else { return nil }
+    guard var section = pe.section(".initrd") else { return nil }
+    // Past the file's bytes the loader gives zeros, which the kernel skips
+    // as padding after an archive: only the stored bytes are read (so a
+    // section claiming 4 GiB costs nothing).
+    section.size = section.storedSize
     var tree = try ImageUnpacker.read(
       SectionSource(source: source, section: section), path: path + " (.initrd)",
       keeping: names, keptSize: keptSize, limits: limits)
