@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Boots the e2e guest once and writes the serial console to LOG.
 # Usage: boot.sh KVER INITRD ROOT.img LOG [EXTRA KERNEL ARGS...]
+#        (INITRD "-": none, for a unified kernel image as E2E_VMLINUZ)
 #        boot.sh --probe-accel     (prints kvm or tcg)
 # Env: E2E_ACCEL=kvm|tcg|auto (default auto), E2E_TIMEOUT seconds (default 180),
 #      E2E_VMLINUZ kernel image (default /boot/vmlinuz-KVER),
@@ -54,6 +55,9 @@ if [ -n "${E2E_DATA_DISK:-}" ]; then
 		-device virtio-blk-pci,drive=data,bus=pcie.0,addr=0x7)
 fi
 
+initrd_args=()
+[ "$initrd" = - ] || initrd_args=(-initrd "$initrd")
+
 firmware=()
 if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
 	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$log.vars.fd"
@@ -68,7 +72,7 @@ timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
 	-machine "$machine" -accel "$accel" -m 1024 "${firmware[@]}" \
 	-device intel-iommu \
 	-display none -vga none -nic none -monitor none -serial "file:$log" -no-reboot \
-	-kernel "${E2E_VMLINUZ:-/boot/vmlinuz-$kver}" -initrd "$initrd" \
+	-kernel "${E2E_VMLINUZ:-/boot/vmlinuz-$kver}" "${initrd_args[@]}" \
 	-append "console=ttyS0 intel_iommu=on no_timer_check root=/dev/vda rw panic=-1 $*" \
 	-drive "file=$root,if=none,id=root,format=raw,snapshot=on" \
 	-device virtio-blk-pci,drive=root,bus=pcie.0,addr=0x4 \
