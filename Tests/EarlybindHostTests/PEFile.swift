@@ -27,6 +27,8 @@ struct PEFile {
   var magic: UInt16 = 0x20B
   /// Written as the section count, when set.
   var sectionCount: UInt16? = nil
+  var imageBase: UInt64 = 0
+  var sectionAlignment: UInt32 = 0x1000
 
   init(_ sections: [Section]) {
     self.sections = sections
@@ -62,6 +64,11 @@ struct PEFile {
     file += coff
     var optional = [UInt8](repeating: 0, count: Int(optionalHeaderSize))
     if optional.count >= 2 { put16(&optional, 0, magic) }
+    if optional.count >= 36 {
+      put32(&optional, 24, UInt32(imageBase & 0xFFFF_FFFF))
+      put32(&optional, 28, UInt32(imageBase >> 32))
+      put32(&optional, 32, sectionAlignment)
+    }
     file += optional
     let tableEnd = file.count + sections.count * 40
     var data: [UInt8] = []

@@ -86,12 +86,44 @@ extension HostCheck {
         "\(path): its built-in command line (.cmdline) has earlybind=off: the binder does "
           + "nothing when it boots")
     }
-    if let stub = image.stubVersion, stub < UnifiedKernelImage.firstStubWithAddons {
+    let readsAddons = (image.stubVersion ?? Int.max) >= UnifiedKernelImage.firstStubWithAddons
+    if readsAddons {
+      for addon in addons(for: path) where Self.disablesBinder(addon) {
+        report.add(
+          .warning, topic,
+          "\(addon) turns the binder off for \(path) (earlybind=off): remove it to bind again")
+      }
+    }
+    if let stub = image.stubVersion, !readsAddons {
       report.add(
         .warning, topic,
         "\(path): its systemd-stub \(stub) reads no add-ons (\(UnifiedKernelImage.firstStubWithAddons)"
           + " and later do): under Secure Boot, where the built-in command line cannot be "
           + "edited, earlybind=off cannot be given to it")
     }
+  }
+
+  /// The add-ons systemd-stub reads for the UKI at `path`: its own
+  /// (`UKI.extra.d/*.addon.efi`) and the ESP's global ones
+  /// (`loader/addons/*.addon.efi` beside `EFI/`).
+  func addons(for path: String) -> [String] {
+    let components = path.split(separator: "/", omittingEmptySubsequences: false)
+    let mount = components.dropLast(3).joined(separator: "/")
+    var found: [String] = []
+    for folder in [path + ".extra.d", mount + "/loader/addons"] {
+      let names = (try? fileSystem.listDirectory(folder)) ?? []
+      for name in names.sorted() where name.lowercased().hasSuffix(".addon.efi") {
+        found.append(folder + "/" + name)
+      }
+    }
+    return found
+  }
+
+  /// Whether the add-on at `path` reads as one whose command line has
+  /// earlybind=off.
+  static func disablesBinder(_ path: String) -> Bool {
+    guard let file = try? ReadOnlyFile.open(path) else { return false }
+    defer { file.close() }
+    return (try? UnifiedKernelImage.read(file))?.disablesBinder ?? false
   }
 }

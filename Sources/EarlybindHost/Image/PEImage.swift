@@ -32,6 +32,21 @@ struct PEImage: Hashable {
   /// PE32+ (a 64-bit image) or PE32.
   var is64Bit: Bool
   var machine: UInt16
+  /// Where the loader prefers to map it, and the alignment of each
+  /// section's address: a section added with objcopy goes after the last
+  /// one at `imageBase` + an aligned address.
+  var imageBase: UInt64 = 0
+  var sectionAlignment: UInt32 = 0
+
+  /// The first free address after every section, aligned: where a new
+  /// section goes (as an offset from `imageBase`).
+  var nextSectionAddress: UInt64 {
+    let end =
+      sections.map { UInt64($0.virtualAddress) + UInt64(max($0.size, $0.fileSize)) }
+      .max() ?? 0
+    let alignment = UInt64(max(sectionAlignment, 1))
+    return (end + alignment - 1) / alignment * alignment
+  }
 
   /// The first section of that name, as the stub takes it.
   func section(_ name: String) -> Section? {
@@ -72,6 +87,18 @@ struct PEImage: Hashable {
     guard magic == 0x10B || magic == 0x20B else {
       throw PEImageError(.notPE("optional header magic 0x" + String(magic, radix: 16)))
     }
+    // ImageBase (8 bytes at 24 in PE32+, 4 at 28 in PE32) and
+    // SectionAlignment (at 32), when the optional header holds them.
+    var imageBase: UInt64 = 0
+    var sectionAlignment: UInt32 = 0
+    if optionalSize >= 36 {
+      let optional = try bytes(peOffset + 24, 36, "the optional header")
+      imageBase =
+        magic == 0x20B
+        ? UInt64(optional.littleEndian32(at: 24)) | UInt64(optional.littleEndian32(at: 28)) << 32
+        : UInt64(optional.littleEndian32(at: 28))
+      sectionAlignment = optional.littleEndian32(at: 32)
+    }
     guard count <= maximumSections else { throw PEImageError(.tooManySections(count)) }
     let table = try bytes(
       peOffset + 24 + optionalSize, count * sectionHeaderSize, "the section table")
@@ -94,7 +121,9 @@ struct PEImage: Hashable {
       }
       sections.append(section)
     }
-    return PEImage(sections: sections, is64Bit: magic == 0x20B, machine: machine)
+    return PEImage(
+      sections: sections, is64Bit: magic == 0x20B, machine: machine, imageBase: imageBase,
+      sectionAlignment: sectionAlignment)
   }
 
   /// A section's contents, at most `limit` bytes of them (`truncated`
