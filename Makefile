@@ -107,7 +107,7 @@ lint:
 # The standalone host tool in a clean root, then one script per generator: initramfs-tools, Debian's dracut 059, dracut-ng
 # and mkinitcpio (both built from ../shared/upstream into .build-*, once); then `earlybind check` on
 # one image of each generator (after the scripts that fetch and build them).
-E2E_SCRIPTS = standalone run hermetic dracut dracut-ng mkinitcpio image-check
+E2E_SCRIPTS = standalone run hermetic dracut dracut-ng mkinitcpio image-check uki-addon
 
 e2e:
 	rm -rf $(STAGE)

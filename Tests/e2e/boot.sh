@@ -8,7 +8,10 @@
 #      E2E_VMLINUZ kernel image (default /boot/vmlinuz-KVER),
 #      E2E_DATA_DISK a raw image attached as a second virtio-blk at 00:07.0,
 #      E2E_FIRMWARE=uefi boots through OVMF (a fresh copy of its variables
-#      beside LOG) instead of SeaBIOS.
+#      beside LOG) instead of SeaBIOS,
+#      E2E_ESP a raw disk image with an EFI system partition, attached to the
+#      q35 chipset's AHCI controller (no PCI device added): OVMF boots its
+#      boot loader (no -kernel, -initrd or -append; KVER and INITRD unused).
 # PCI layout (q35): 00:03.0 VGA (firmware boot GPU), 00:04.0 virtio-blk root,
 # 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot), [00:07.0 virtio-blk data].
 set -euo pipefail
@@ -55,8 +58,15 @@ if [ -n "${E2E_DATA_DISK:-}" ]; then
 		-device virtio-blk-pci,drive=data,bus=pcie.0,addr=0x7)
 fi
 
-initrd_args=()
-[ "$initrd" = - ] || initrd_args=(-initrd "$initrd")
+kernel_args=(-kernel "${E2E_VMLINUZ:-/boot/vmlinuz-$kver}")
+[ "$initrd" = - ] || kernel_args+=(-initrd "$initrd")
+kernel_args+=(-append "console=ttyS0 intel_iommu=on no_timer_check root=/dev/vda rw panic=-1 $*")
+if [ -n "${E2E_ESP:-}" ]; then
+	E2E_FIRMWARE=uefi
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	kernel_args=(-drive "file=$E2E_ESP,if=none,id=esp,format=raw,snapshot=on"
+		-device ide-hd,drive=esp,bus=ide.0,bootindex=0)
+fi
 
 firmware=()
 if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
@@ -72,8 +82,7 @@ timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
 	-machine "$machine" -accel "$accel" -m 1024 "${firmware[@]}" \
 	-device intel-iommu \
 	-display none -vga none -nic none -monitor none -serial "file:$log" -no-reboot \
-	-kernel "${E2E_VMLINUZ:-/boot/vmlinuz-$kver}" "${initrd_args[@]}" \
-	-append "console=ttyS0 intel_iommu=on no_timer_check root=/dev/vda rw panic=-1 $*" \
+	"${kernel_args[@]}" \
 	-drive "file=$root,if=none,id=root,format=raw,snapshot=on" \
 	-device virtio-blk-pci,drive=root,bus=pcie.0,addr=0x4 \
 	-device VGA,bus=pcie.0,addr=0x3 \
