@@ -155,4 +155,26 @@ final class AddonToolRunner: ProcessRunner {
     #expect(run.errors.contains("Debian 13's systemd-boot-efi"))
     #expect(tools.calls.isEmpty)
   }
+
+  /// The ESP's global add-ons count for every UKI on it; an add-on for a
+  /// stub that reads none is not reported.
+  @Test func globalAddonsCountAndOldStubsReadNone() throws {
+    let uki = host.directory.file("boot/efi/EFI/Linux/debian.efi")
+    try host.directory.write("boot/efi/EFI/Linux/debian.efi", PEFile.uki(initrd: []).bytes())
+    let global = host.directory.file("boot/efi/loader/addons/off.addon.efi")
+    #expect(try host.run(UKIAddonCommand.self, ["--output", global]).status == .success)
+    func warnings() -> [String] {
+      HostCheck(environment: host.environment).run().findings.filter {
+        $0.topic == "uki 6.1.0-test" && $0.level == .warning
+      }.map(\.message)
+    }
+    #expect(
+      warnings() == [
+        global + " turns the binder off for " + uki + " (earlybind=off): remove it to bind again"
+      ])
+    try host.directory.write(
+      "boot/efi/EFI/Linux/debian.efi", PEFile.uki(stub: 252, initrd: []).bytes())
+    #expect(warnings().count == 1)
+    #expect(warnings().first?.contains("systemd-stub 252 reads no add-ons") == true)
+  }
 }
