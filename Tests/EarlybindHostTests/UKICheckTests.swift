@@ -46,7 +46,7 @@ extension FakeHost {
     let host = try FakeHost.withConfig()
     try host.writeUKI("efi/EFI/Linux/a.efi")
     try host.host.directory.makeDirectory("boot")
-    try host.host.directory.link("boot/efi", to: "efi")
+    try host.host.directory.link("boot/efi", to: "../efi")
     try host.writeUKI("boot/EFI/Linux/b.EFI")
     try host.host.directory.write("boot/EFI/Linux/notes.txt", "not a UKI")
     let messages = host.ukiFindings().map(\.message)
