@@ -140,4 +140,18 @@ extension FakeHost {
     try host.host.directory.write("efi/EFI/Linux/x.efi", file.bytes())
     #expect(host.ukiFindings().map(\.level) == [.ok])
   }
+
+  /// A kernel installed only as a UKI (no vmlinuz in /boot) is checked
+  /// for vfio like the others.
+  @Test func aUKIsKernelIsCheckedForVFIO() throws {
+    let host = try FakeHost.withConfig()
+    try host.host.directory.makeDirectory("lib/modules/6.12.0-uki")
+    var file = PEFile.uki(release: "6.12.0-uki", initrd: archive([binder]))
+    file.sections.removeAll { $0.name == ".cmdline" }
+    try host.host.directory.write("efi/EFI/Linux/x.efi", file.bytes())
+    let findings = HostCheck(environment: host.host.environment).run().findings
+    #expect(levels(findings, "kernel 6.12.0-uki") == [.ok])
+    #expect(levels(findings, "kernel \(host.kernel)") == [.ok])
+    #expect(!findings.contains { $0.message.hasPrefix("no initramfs image for 6.12.0-uki") })
+  }
 }

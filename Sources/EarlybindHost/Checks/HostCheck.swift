@@ -22,7 +22,13 @@ struct HostCheck {
     // needed, for every check that plans or compares tables.
     lazy var guarded = environment.rootGuard()
     let ukis = unifiedKernelImages()
-    checkKernels(kernels, guarded: { guarded }, into: &report, withUKIs: !ukis.isEmpty)
+    // A UKI's kernel has no vmlinuz in /boot; its modules are still here.
+    let ukiKernels = ukiReleases(ukis).filter {
+      !kernels.contains($0) && fileSystem.isDirectory(paths.modules + "/" + $0)
+    }
+    checkKernels(
+      (kernels + ukiKernels).sorted(), guarded: { guarded }, into: &report,
+      withUKIs: !ukis.isEmpty)
     checkImages(kernels, ukis: ukis, guarded: { guarded }, into: &report)
     checkRules(guarded: { guarded }, into: &report)
     return report

@@ -28,6 +28,19 @@ extension HostCheck {
     return found
   }
 
+  /// The kernel releases of the UKIs that read, each once.
+  func ukiReleases(_ images: [String]) -> [String] {
+    var releases: [String] = []
+    for path in images {
+      guard let file = try? ReadOnlyFile.open(path) else { continue }
+      defer { file.close() }
+      if let release = (try? UnifiedKernelImage.read(file))?.release, !releases.contains(release) {
+        releases.append(release)
+      }
+    }
+    return releases
+  }
+
   func checkUKIs(
     _ images: [String], rebuild: String, protected: () -> [PCIAddress],
     into report: inout CheckReport
