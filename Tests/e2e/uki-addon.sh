@@ -18,7 +18,8 @@
 # kernel and the initrd of the e2e guest (earlybind's module, the config
 # that hands the second GPU to vfio-pci), its command line built in. The
 # add-on: `earlybind uki-addon --for UKI --stub` Debian 13's add-on stub
-# (objcopy: there is no ukify here), into UKI.extra.d/. Each ESP is a FAT
+# (objcopy: there is no ukify here), into UKI.extra.d/, then signed with
+# sbsign (a key made for the test) as earlybind(8) says. Each ESP is a FAT
 # image (mkfs.vfat, mtools) with systemd-boot as EFI/BOOT/BOOTX64.EFI and
 # the UKI in EFI/Linux, which systemd-boot boots by itself; OVMF boots it
 # from the chipset's AHCI disk. Asserted: with the add-on, the kernel's
@@ -130,6 +131,16 @@ for c in $cases; do
 			fail "earlybind uki-addon (see $work/$c.addon.log)"
 		is "the add-on's command line" \
 			"$(section .cmdline "$addon")" earlybind=off
+		# Signed as earlybind(8) says, with a key made for the test (no
+		# Secure Boot here: the firmware does not check it, but the signed
+		# file must still load).
+		if ! { openssl req -new -x509 -newkey rsa:2048 -nodes -subj /CN=earlybind-e2e -days 1 \
+			-keyout "$work/db.key" -out "$work/db.crt" &&
+			sbsign --key "$work/db.key" --cert "$work/db.crt" --output "$addon" "$addon"; } \
+			>"$work/sign.log" 2>&1; then
+			fail "sbsign the add-on (see $work/sign.log)"
+		fi
+		check "sbverify accepts the signed add-on" sbverify --cert "$work/db.crt" "$addon"
 		found=$work/$c.root/efi/EFI/Linux/debian-$kver.efi
 		check "check names the add-on and that the binder is off" grep -qF \
 			"$found.extra.d/earlybind-off.addon.efi turns the binder off for $found (earlybind=off)" \
