@@ -80,3 +80,16 @@ uki "$u/plain" "$work/main.cpio" "root=/dev/vda quiet"
 uki "$u/zstd" "$i/zstd" "earlybind=off"
 uki "$u/members" "$i/members"
 uki "$u/no-initrd" ""
+# Without .uname, the release comes from the kernel's header: a bzImage
+# header ("HdrS" at 0x202) whose version pointer (0x20E) leads to the string.
+k=$work/bzimage
+head -c 1024 /dev/zero > "$k"
+printf 'HdrS' | dd of="$k" bs=1 seek=514 conv=notrunc 2>/dev/null
+printf '\000\001' | dd of="$k" bs=1 seek=526 conv=notrunc 2>/dev/null
+printf '6.12.0-test (builder@host) #1 SMP' | dd of="$k" bs=1 seek=768 conv=notrunc 2>/dev/null
+objcopy --target efi-app-x86_64 -j .text \
+	--add-section .sdmagic="$work/sdmagic" --change-section-vma .sdmagic=0x10000 \
+	--add-section .linux="$k" --change-section-vma .linux=0x13000 \
+	--add-section .initrd="$work/main.cpio" --change-section-vma .initrd=0x20000 \
+	"$work/stub.so" "$u/kernel-release"
+chmod 644 "$u"/*
