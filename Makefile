@@ -83,7 +83,7 @@ unit-test:
 # fuzz-replay` runs the seed corpora once.
 FUZZ_DIR = .build-fuzz
 FUZZ_TIME ?= 600
-FUZZ_TARGETS = image-reader table-decoder config-parser kernel-command-line report-reader
+FUZZ_TARGETS = image-reader uki-reader table-decoder config-parser kernel-command-line report-reader
 
 fuzz-build:
 	Fuzz/build.sh $(FUZZ_DIR)
@@ -107,7 +107,7 @@ lint:
 # The standalone host tool in a clean root, then one script per generator: initramfs-tools, Debian's dracut 059, dracut-ng
 # and mkinitcpio (both built from ../shared/upstream into .build-*, once); then `earlybind check` on
 # one image of each generator (after the scripts that fetch and build them).
-E2E_SCRIPTS = standalone run hermetic dracut dracut-ng mkinitcpio image-check
+E2E_SCRIPTS = standalone run hermetic dracut dracut-ng mkinitcpio image-check uki-addon
 
 e2e:
 	rm -rf $(STAGE)

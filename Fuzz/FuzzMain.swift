@@ -10,6 +10,7 @@ enum FuzzTargets {
     "kernel-command-line": KernelCommandLineTarget.run,
     "report-reader": ReportReaderTarget.run,
     "image-reader": ImageReaderTarget.run,
+    "uki-reader": UKIReaderTarget.run,
   ]
 
   static let selected: ([UInt8]) -> Void = {

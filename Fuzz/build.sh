@@ -9,7 +9,7 @@ out=${1:-$root/.build-fuzz}
 mkdir -p "$out"
 log=$out/build.log
 image=$root/Sources/EarlybindHost/Image
-# The image reader's pure parts (no file or process I/O) and the C shim of
+# The image and UKI readers' pure parts (no file or process I/O) and the C shim of
 # the decompression libraries it loads.
 clang -O1 -fsanitize=fuzzer-no-link,address \
 	-c "$root/Sources/CEarlybindDecompress/decompress.c" \
@@ -21,7 +21,9 @@ if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -use-ld=lld \
 	"$image/CpioEntry.swift" "$image/CpioError.swift" "$image/CpioScanner.swift" \
 	"$image/ImageCompression.swift" "$image/ImageLimits.swift" "$image/ImageSearch.swift" \
 	"$image/ImageSource.swift" "$image/ImageUnpacker.swift" "$image/InitramfsImageError.swift" \
-	"$image/MemberDecoder.swift" "$image/UnpackedTree.swift" \
+	"$image/MemberDecoder.swift" "$image/UnpackedTree.swift" "$image/PEImage.swift" \
+	"$image/PEImageError.swift" "$image/UnifiedKernelImage.swift" \
+	"$root/Sources/EarlybindHost/Output/Text.swift" \
 	"$root"/Fuzz/*.swift "$out/decompress.o" -o "$out/earlybind-fuzz" >"$log" 2>&1; then
 	grep -v 'ignoring import' "$log" >&2
 	exit 1

@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 
 rm -rf "$corpus"
 mkdir -p "$corpus/table-decoder" "$corpus/config-parser" "$corpus/kernel-command-line" \
-	"$corpus/report-reader" "$corpus/image-reader"
+	"$corpus/report-reader" "$corpus/image-reader" "$corpus/uki-reader"
 
 # Binding tables, encoded by the codec itself.
 swiftc -module-name EarlybindCore -parse-as-library "$root"/Sources/EarlybindCore/*.swift \
@@ -56,3 +56,41 @@ lzop -c "$work/main.cpio" > "$i/lzop"
 (cd "$t" && printf 'usr\nusr/bin\nusr/bin/earlybind-init\n' |
 	cpio --quiet -o -H newc --reproducible) > "$work/early.cpio"
 { cat "$work/early.cpio"; zstd -q -c "$work/main.cpio"; head -c 512 /dev/zero; gzip -n -c "$work/main.cpio"; } > "$i/members"
+
+# UKIs: a small PE image (a stub with nothing but a return) with the
+# sections systemd-stub reads, the initrd plain or compressed, as objcopy
+# adds them (dracut --uefi does the same with the real stub).
+printf 'void _start(void) {}\n' > "$work/stub.c"
+gcc -shared -nostdlib -fPIC -o "$work/stub.so" "$work/stub.c"
+printf '#### LoaderInfo: systemd-stub 257.9-1 ####' > "$work/sdmagic"
+printf '6.12.0-test' > "$work/uname"
+printf 'MZ' > "$work/linux"
+uki() { # OUTPUT INITRD [CMDLINE]
+	set -- "$@" ""
+	printf '%s' "$3" > "$work/cmdline"
+	objcopy --target efi-app-x86_64 -j .text \
+		--add-section .sdmagic="$work/sdmagic" --change-section-vma .sdmagic=0x10000 \
+		--add-section .uname="$work/uname" --change-section-vma .uname=0x11000 \
+		--add-section .cmdline="$work/cmdline" --change-section-vma .cmdline=0x12000 \
+		--add-section .linux="$work/linux" --change-section-vma .linux=0x13000 \
+		${2:+--add-section .initrd="$2" --change-section-vma .initrd=0x20000} \
+		"$work/stub.so" "$1"
+}
+u=$corpus/uki-reader
+uki "$u/plain" "$work/main.cpio" "root=/dev/vda quiet"
+uki "$u/zstd" "$i/zstd" "earlybind=off"
+uki "$u/members" "$i/members"
+uki "$u/no-initrd" ""
+# Without .uname, the release comes from the kernel's header: a bzImage
+# header ("HdrS" at 0x202) whose version pointer (0x20E) leads to the string.
+k=$work/bzimage
+head -c 1024 /dev/zero > "$k"
+printf 'HdrS' | dd of="$k" bs=1 seek=514 conv=notrunc 2>/dev/null
+printf '\000\001' | dd of="$k" bs=1 seek=526 conv=notrunc 2>/dev/null
+printf '6.12.0-test (builder@host) #1 SMP' | dd of="$k" bs=1 seek=768 conv=notrunc 2>/dev/null
+objcopy --target efi-app-x86_64 -j .text \
+	--add-section .sdmagic="$work/sdmagic" --change-section-vma .sdmagic=0x10000 \
+	--add-section .linux="$k" --change-section-vma .linux=0x13000 \
+	--add-section .initrd="$work/main.cpio" --change-section-vma .initrd=0x20000 \
+	"$work/stub.so" "$u/kernel-release"
+chmod 644 "$u"/*

@@ -17,7 +17,7 @@ public struct EarlybindCommand: ParsableCommand {
       ListCommand.self, GroupsCommand.self, PlanCommand.self, CompileCommand.self,
       AddCommand.self, RemoveCommand.self,
       CheckCommand.self, ApplyCommand.self, ReleaseCommand.self, StatusCommand.self,
-      InstallCommand.self, UninstallCommand.self,
+      InstallCommand.self, UninstallCommand.self, UKIAddonCommand.self,
     ])
 
   public init() {}

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Boots the e2e guest once and writes the serial console to LOG.
 # Usage: boot.sh KVER INITRD ROOT.img LOG [EXTRA KERNEL ARGS...]
+#        (INITRD "-": none, for a unified kernel image as E2E_VMLINUZ)
 #        boot.sh --probe-accel     (prints kvm or tcg)
 # Env: E2E_ACCEL=kvm|tcg|auto (default auto), E2E_TIMEOUT seconds (default 180),
 #      E2E_VMLINUZ kernel image (default /boot/vmlinuz-KVER),
@@ -11,7 +12,10 @@
 #      E2E_TOPOLOGY=before|after adds PCIe root ports 00:08.0 and 00:09.0 with
 #      a third identical VGA behind 00:09.0; "after" also puts a switch with
 #      a fourth one behind 00:08.0, which enumerates first: the buses behind
-#      00:09.0 move up by two (the VGA goes from 02:00.0 to 04:00.0).
+#      00:09.0 move up by two (the VGA goes from 02:00.0 to 04:00.0),
+#      E2E_ESP a raw disk image with an EFI system partition, attached to the
+#      q35 chipset's AHCI controller (no PCI device added): OVMF boots its
+#      boot loader (no -kernel, -initrd or -append; KVER and INITRD unused).
 # PCI layout (q35): 00:03.0 VGA (firmware boot GPU), 00:04.0 virtio-blk root,
 # 00:05.0 VGA + 00:05.1 intel-hda (one multifunction slot), [00:07.0 virtio-blk data],
 # [with e2e.needs among the kernel args: 00:06.0 qemu-xhci with a usb-kbd, 00:08.0 a
@@ -88,6 +92,15 @@ if [ "${E2E_TOPOLOGY:-}" = after ]; then
 		-device xio3130-downstream,id=dn1,bus=up1,chassis=3,slot=0
 		-device VGA,bus=dn1,addr=0x0)
 fi
+kernel_args=(-kernel "${E2E_VMLINUZ:-/boot/vmlinuz-$kver}")
+[ "$initrd" = - ] || kernel_args+=(-initrd "$initrd")
+kernel_args+=(-append "console=ttyS0 intel_iommu=on no_timer_check root=/dev/vda rw panic=-1 $*")
+if [ -n "${E2E_ESP:-}" ]; then
+	E2E_FIRMWARE=uefi
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	kernel_args=(-drive "file=$E2E_ESP,if=none,id=esp,format=raw,snapshot=on"
+		-device ide-hd,drive=esp,bus=ide.0,bootindex=0)
+fi
 
 firmware=()
 if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
@@ -103,8 +116,7 @@ timeout "${E2E_TIMEOUT:-180}" qemu-system-x86_64 \
 	-machine "$machine" -accel "$accel" -m 1024 "${firmware[@]}" \
 	-device intel-iommu \
 	-display none -vga none -nic none -monitor none -serial "file:$log" -no-reboot \
-	-kernel "${E2E_VMLINUZ:-/boot/vmlinuz-$kver}" -initrd "$initrd" \
-	-append "console=ttyS0 intel_iommu=on no_timer_check root=/dev/vda rw panic=-1 $*" \
+	"${kernel_args[@]}" \
 	-drive "file=$root,if=none,id=root,format=raw,snapshot=on" \
 	-device virtio-blk-pci,drive=root,bus=pcie.0,addr=0x4 \
 	-device VGA,bus=pcie.0,addr=0x3 \

@@ -37,13 +37,27 @@
 # binder's report readable after switch_root, earlybind status --json exit
 # 0, earlybind check runs. Boot 2 (purged): every device on its own driver,
 # no binder in any image.
+#
+# Debian 13 with initramfs-tools also boots a unified kernel image, the way
+# a Secure Boot host does (there is no Secure Boot here: the UKI's own
+# command line is used because the boot loader passes none): after the
+# upgrade, apt-get installs systemd-boot-efi and systemd-ukify (257) in the
+# root, ukify builds a UKI of the root's kernel and image with the command
+# line built in, and `earlybind uki-addon --for` (ukify again) writes its
+# earlybind=off add-on into its .extra.d/. The installed boot and a third
+# one, addon, boot from an ESP image (FAT, mkfs.vfat and mtools) with the
+# root's systemd-boot as EFI/BOOT/BOOTX64.EFI and the UKI in EFI/Linux,
+# through OVMF: installed without the add-on (the same assertions, plus
+# the initrd from the stub and the command line from the UKI), addon with
+# it (the command line ends in earlybind=off, the report says disabled,
+# every device keeps its own driver).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=Tests/e2e/lib.sh
 . "$here/lib.sh"
-all_cases="installed purged"
+all_cases="installed purged addon"
 
 parse_args "$all_cases" "$@"
 pkgdir=$stage
@@ -67,6 +81,13 @@ case $generator in
 initramfs-tools | dracut) ;;
 *) echo "$me: E2E_GENERATOR must be initramfs-tools or dracut, not $generator" >&2; exit 2 ;;
 esac
+# uki: boot a UKI through systemd-boot (Debian 13, initramfs-tools only).
+uki=
+if [ "$suite" = trixie ] && [ "$generator" = initramfs-tools ]; then
+	uki=1
+else
+	cases=$(tr ' ' '\n' <<<"$cases" | grep -vx addon | paste -sd' ')
+fi
 make_work "clean-root-$suite-$generator"
 t0=$(date +%s)
 data_disk=0000:00:07.0
@@ -249,6 +270,45 @@ check "the edited dracut drop-in (a conffile) is kept" \
 check "the trigger rebuilt the initramfs of $kver" grep -q "Generating /boot/initrd.img-$kver" "$work/upgrade.log"
 check "image of $kver still has the binder" image_has "$kver" '^usr/sbin/earlybind-init$'
 
+# --- Debian 13: a UKI, its add-on, and systemd-boot ----------------------------------
+uki_path=/efi/EFI/Linux/debian-$kver.efi
+if [ -n "$uki" ]; then
+	case=uki
+	if in_root apt-get install -y -q --no-install-recommends systemd-boot-efi systemd-ukify \
+		>"$work/uki.install.log" 2>&1; then
+		ok "apt-get install systemd-boot-efi systemd-ukify in the root ($(in_root dpkg-query -W -f "\${Version}" systemd-ukify))"
+	else
+		fail "apt-get install systemd-boot-efi systemd-ukify in the root (see $work/uki.install.log)"
+	fi
+	mkdir -p "$root/efi/EFI/Linux"
+	in_root ukify build --linux="/boot/vmlinuz-$kver" --initrd="/boot/initrd.img-$kver" \
+		--cmdline="console=ttyS0 intel_iommu=on no_timer_check root=/dev/vda rw panic=-1 systemd.show_status=false" \
+		--output="$uki_path" >"$work/ukify.log" 2>&1 || fail "ukify build (see $work/ukify.log)"
+	in_root earlybind uki-addon --for "$uki_path" >"$work/uki-addon.log" 2>&1 ||
+		fail "earlybind uki-addon --for (see $work/uki-addon.log)"
+	check "uki-addon built it with the root's ukify" grep -q "built with /usr/bin/ukify" "$work/uki-addon.log"
+	addon=$uki_path.extra.d/earlybind-off.addon.efi
+	check "the add-on is in the UKI's .extra.d" test -s "$root$addon"
+	check "earlybind check in the root names the add-on and what it does" grep -qF \
+		"$addon turns the binder off for $uki_path (earlybind=off)" <<<"$(in_root earlybind check 2>&1)"
+fi
+# esp_image NAME [ADDON]: $work/NAME.esp.img, a FAT ESP with the root's
+# systemd-boot and the UKI, and with ADDON its add-on.
+esp_image() {
+	local tree=$work/$1.esp-tree
+	rm -rf "$tree" "$work/$1.esp.img"
+	mkdir -p "$tree/EFI/BOOT" "$tree/EFI/Linux"
+	cp "$root/usr/lib/systemd/boot/efi/systemd-bootx64.efi" "$tree/EFI/BOOT/BOOTX64.EFI"
+	cp "$root$uki_path" "$tree/EFI/Linux/"
+	if [ -n "${2:-}" ]; then
+		# The root's /efi is the ESP's top.
+		mkdir -p "$tree${uki_path#/efi}.extra.d"
+		cp "$root$addon" "$tree${uki_path#/efi}.extra.d/"
+	fi
+	mkfs.vfat -F 32 -n ESP -C "$work/$1.esp.img" $((256 * 1024)) >"$work/$1.esp.log" 2>&1 &&
+		(cd "$tree" && MTOOLS_SKIP_CHECK=1 mcopy -s -i "$work/$1.esp.img" EFI ::/) >>"$work/$1.esp.log" 2>&1
+}
+
 # --- the disk images, and the boots -------------------------------------------------
 # disk_image NAME: an ext4 image of the root as it is now, with mke2fs -d.
 disk_image() {
@@ -260,7 +320,9 @@ disk_image() {
 boot() {
 	local name=$1 start
 	start=$(date +%s.%N)
-	E2E_DATA_DISK=$work/data.img E2E_VMLINUZ=$work/$name.vmlinuz "$here/boot.sh" "$kver" "$work/$name.initrd" "$work/$name.img" \
+	local esp=
+	[ -n "$uki" ] && [ "$name" != purged ] && esp=$work/$name.esp.img
+	E2E_ESP=$esp E2E_DATA_DISK=$work/data.img E2E_VMLINUZ=$work/$name.vmlinuz "$here/boot.sh" "$kver" "$work/$name.initrd" "$work/$name.img" \
 		"$work/$name.log" systemd.show_status=false 2>"$work/$name.boot.err"
 	echo "$?" >"$work/$name.boot.rc"
 	echo "$start $(date +%s.%N)" | awk '{ printf "%.1f\n", $2 - $1 }' >"$work/$name.time"
@@ -281,6 +343,16 @@ wait_accel
 echo "# kernel $kver, accel $accel, work dir $work; packages installed after $(($(date +%s) - t0)) s"
 case=boot
 prepare_boot installed || fail "disk image of the installed root"
+boot_addon=
+if [ -n "$uki" ]; then
+	esp_image installed || fail "the ESP image (see $work/installed.esp.log)"
+	if wants addon; then
+		prepare_boot addon || fail "disk image of the installed root"
+		esp_image addon with-addon || fail "the ESP image with the add-on (see $work/addon.esp.log)"
+		boot addon &
+		boot_addon=$!
+	fi
+fi
 boot installed &
 boot_installed=$!
 
@@ -312,6 +384,7 @@ case=boot
 prepare_boot purged || fail "disk image of the purged root"
 boot purged
 wait "$boot_installed"
+[ -z "$boot_addon" ] || wait "$boot_addon"
 
 # --- what the boots showed -------------------------------------------------------------
 # host_field KEY: the value of the KEY record in the host block of $case.
@@ -319,8 +392,22 @@ host_field() { sed -n "s/^$1 //p" "$work/$case.host"; }
 for case in $cases; do
 	state_of "$case" "$case" || continue
 	check "booted into the root's systemd (reporter unit ran)" grep -q '^@@EARLYBIND-HOST-END@@$' "$work/$case.host"
+	cmdline=$(grep -m1 'Kernel command line:' "$work/$case.console")
+	if [ -n "$uki" ] && [ "$case" != purged ]; then
+		check "systemd-boot started the UKI, whose stub handed over its initrd" \
+			grep -q 'EFI stub: Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID' "$work/$case.console"
+		check "the command line is the UKI's (systemd.show_status=false built in)" \
+			grep -q 'root=/dev/vda rw panic=-1 systemd.show_status=false' <<<"$cmdline"
+	fi
 	case $case in
+	addon)
+		check "the add-on appended earlybind=off" grep -Eq ' earlybind=off *$' <<<"$cmdline"
+		own_drivers
+		is "data disk $data_disk on virtio-pci" "$(field "$data_disk" driver)" virtio-pci
+		check "report status disabled" report_status disabled
+		;;
 	installed)
+		[ -z "$uki" ] || check "no earlybind=off" not grep -q 'earlybind=off' <<<"$cmdline"
 		to_vfio
 		if grep -qx 'kernel/drivers/virtio/virtio_pci.ko' "$root/lib/modules/$kver/modules.builtin"; then
 			check "the binder took $data_disk from virtio-pci, built into $kver" \

@@ -9,6 +9,8 @@
 #          bind pre off hostonly force                      (dracut without systemd)
 #          uefi                                             (bind, booted through OVMF)
 #          renumber   (a path rule, two boots: a card behind an earlier root port renumbers)
+#          uki-uefi                                         (bind, a UKI made by dracut --uefi
+#                                                            with systemd-stub, OVMF's -kernel)
 #          sd-bind sd-pre sd-off sd-hostonly sd-force        (dracut with systemd)
 #          (default: all)
 # Env:
@@ -43,7 +45,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=Tests/e2e/lib.sh
 . "$here/lib.sh"
 repo=$(cd "$here/../.." && pwd)
-all_cases="images noconf badconf bind pre off hostonly force uefi sd-bind sd-pre sd-off sd-hostonly sd-force renumber"
+all_cases="images noconf badconf bind pre off hostonly force uefi uki-uefi sd-bind sd-pre sd-off sd-hostonly sd-force renumber"
 
 parse_args "$all_cases" "$@"
 module=$stage/usr/lib/dracut/modules.d/52earlybind
@@ -123,6 +125,11 @@ add_image force-sd "$conf" "$work/force.conf.d" "--no-hostonly --add systemd"
 add_image noconf "$work/absent.conf" "$confdir" "--no-hostonly --omit systemd"
 add_image badconf "$bad_conf" "$confdir" "--no-hostonly --omit systemd"
 add_image renumber "$renumber_conf" "$confdir" "--no-hostonly --omit systemd"
+# A unified kernel image: the generic image, the kernel and Debian's
+# systemd-stub (systemd-boot-efi) in one PE file, the command line left to
+# the boot loader (QEMU's -append), as the stub takes it without Secure Boot.
+add_image generic-uki "$conf" "$confdir" "--no-hostonly --omit systemd --uefi \
+--uefi-stub /usr/lib/systemd/boot/efi/linuxx64.efi.stub --kernel-image /boot/vmlinuz-$kver"
 
 # What a distro image carries; the root is virtio-blk + ext4 whatever the
 # build host uses (hostonly images would otherwise carry the host's drivers).
@@ -156,6 +163,7 @@ for sd in "" sd-; do
 done
 wants uefi && add_boot uefi generic
 wants renumber && add_boot renumber-1 renumber && add_boot renumber-2 renumber
+wants uki-uefi && add_boot uki-uefi generic-uki
 
 boot_one() { # NAME: waits for its image, boots it, extracts the state block
 	local name=$1 img=${boot_image[$1]}
@@ -166,7 +174,13 @@ boot_one() { # NAME: waits for its image, boots it, extracts the state block
 	# no_timer_check: a starved TCG vCPU can fail the kernel's IO-APIC timer
 	# test behind intel-iommu interrupt remapping ("timer doesn't work
 	# through Interrupt-remapped IO-APIC") and panic before the initramfs.
-	E2E_ACCEL=$(cat "$work/accel") boot_guest "$name" "$work/$img.img" no_timer_check
+	case $img in
+	*-uki)
+		# The UKI is the kernel; its .initrd section is the initrd.
+		E2E_VMLINUZ=$work/$img.img E2E_ACCEL=$(cat "$work/accel") boot_guest "$name" - no_timer_check
+		;;
+	*) E2E_ACCEL=$(cat "$work/accel") boot_guest "$name" "$work/$img.img" no_timer_check ;;
+	esac
 }
 [ "$accel" = auto ] || echo "$accel" >"$work/accel"
 
@@ -323,6 +337,9 @@ for case in $cases; do
 				;;
 			*) check "no systemd in the initramfs" not dmesg_has 'systemd\[1\]: ' ;;
 			esac
+			# QEMU was given no initrd: systemd-stub handed over its .initrd.
+			[ "$case" != uki-uefi ] || check "the initrd is the UKI's, from systemd-stub" \
+				grep -q 'EFI stub: Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID' "$work/$case.console"
 			;;
 		esac
 		;;

@@ -37,7 +37,10 @@ unset EARLYBIND_E2E_PRIVATE_NS
 # the multiarch dir: a link to it.
 arch=$(mktemp -d "${TMPDIR:-/tmp}/earlybind-arch-usr.XXXXXX")
 trap 'rm -rf "$arch"' EXIT
-mkdir -p "$arch/usr/lib"
+mkdir -p "$arch/usr/lib" "$arch/usr/bin"
+# Arch's awk is gawk: building a UKI with objcopy uses its strtonum
+# (Debian's default awk, mawk, has none).
+[ ! -x /usr/bin/gawk ] || ln -s /usr/bin/gawk "$arch/usr/bin/awk"
 if [ ! -e /usr/lib/libkmod.so.2 ]; then
 	# awk reads to the end: leaving early could kill ldconfig with SIGPIPE,
 	# which pipefail and set -e would make this script's exit status (141).

@@ -21,8 +21,15 @@ struct HostCheck {
     // The root-device guard probes disks with libblkid: once, when first
     // needed, for every check that plans or compares tables.
     lazy var guarded = environment.rootGuard()
-    checkKernels(kernels, guarded: { guarded }, into: &report)
-    checkImages(kernels, guarded: { guarded }, into: &report)
+    let ukis = unifiedKernelImages()
+    // A UKI's kernel has no vmlinuz in /boot; its modules are still here.
+    let ukiKernels = ukiReleases(ukis).filter {
+      !kernels.contains($0) && fileSystem.isDirectory(paths.modules + "/" + $0)
+    }
+    checkKernels(
+      (kernels + ukiKernels).sorted(), guarded: { guarded }, into: &report,
+      withUKIs: !ukis.isEmpty)
+    checkImages(kernels, ukis: ukis, guarded: { guarded }, into: &report)
     checkRules(guarded: { guarded }, into: &report)
     return report
   }
@@ -83,9 +90,11 @@ struct HostCheck {
   }
 
   func checkKernels(
-    _ kernels: [String], guarded: () -> RootDeviceReport, into report: inout CheckReport
+    _ kernels: [String], guarded: () -> RootDeviceReport, into report: inout CheckReport,
+    withUKIs: Bool = false
   ) {
-    if kernels.isEmpty {
+    // A UKI carries its kernel: /boot may hold none.
+    if kernels.isEmpty && !withUKIs {
       report.add(
         .warning, "kernels",
         "no installed kernel found (\(paths.modules)/K with \(paths.boot)/vmlinuz-K)")
@@ -164,7 +173,8 @@ struct HostCheck {
   }
 
   func checkImages(
-    _ kernels: [String], guarded: () -> RootDeviceReport, into report: inout CheckReport
+    _ kernels: [String], ukis: [String] = [], guarded: () -> RootDeviceReport,
+    into report: inout CheckReport
   ) {
     let installed = InitramfsGenerator.hooked(root: paths.root, fileSystem: fileSystem)
     if !installed.isEmpty {
@@ -190,6 +200,7 @@ struct HostCheck {
         }
       }
     }
+    checkUKIs(ukis, rebuild: rebuild, guards: { guards }, into: &report)
   }
 
   /// One image: the binder and a table the binder accepts, the same as the
@@ -203,20 +214,37 @@ struct HostCheck {
     do {
       search = try Self.inspect(image)
     } catch {
-      if error.stopsTheKernel {
-        report.add(
-          .error, topic,
-          "the kernel stops unpacking " + error.description + ": rebuild it (\(rebuild))")
-      } else if error.isTruncated {
-        report.add(
-          .error, topic,
-          error.description + " (the kernel unpacks only what comes before): rebuild it "
-            + "(\(rebuild))")
-      } else {
-        report.add(.warning, topic, "not checked: " + error.description)
-      }
+      reportUnread(error, topic: topic, rebuild: rebuild, into: &report)
       return
     }
+    reportContents(
+      search, image: image, topic: topic, rebuild: rebuild, into: &report, current: current)
+  }
+
+  /// An image the kernel or `check` cannot read whole.
+  func reportUnread(
+    _ error: InitramfsImageError, topic: String, rebuild: String, into report: inout CheckReport
+  ) {
+    if error.stopsTheKernel {
+      report.add(
+        .error, topic,
+        "the kernel stops unpacking " + error.description + ": rebuild it (\(rebuild))")
+    } else if error.isTruncated {
+      report.add(
+        .error, topic,
+        error.description + " (the kernel unpacks only what comes before): rebuild it "
+          + "(\(rebuild))")
+    } else {
+      report.add(.warning, topic, "not checked: " + error.description)
+    }
+  }
+
+  /// The binder and the table an image holds, against what the config
+  /// compiles to now.
+  func reportContents(
+    _ search: ImageSearch, image: String, topic: String, rebuild: String,
+    into report: inout CheckReport, current: () -> [UInt8]?
+  ) {
     guard search.file(Self.binderPath) != nil else {
       report.add(.error, topic, "\(image) has no earlybind binder: rebuild it (\(rebuild))")
       return

@@ -19,10 +19,22 @@ struct CheckCommand: HostCommand {
   @Option(name: .long, help: "The proc mount (cpuinfo, interrupts).", completion: .directory)
   var proc: String?
 
-  @Option(name: .long, help: "Where kernels and initramfs images are.", completion: .directory)
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The system's root: hooks, kernels, images and unified kernel images are looked for "
+        + "under it.", valueName: "dir"),
+    completion: .directory)
+  var root: String?
+
+  @Option(
+    name: .long, help: "Where kernels and initramfs images are (default: ROOT/boot).",
+    completion: .directory)
   var boot: String?
 
-  @Option(name: .long, help: "Where the kernels' module trees are.", completion: .directory)
+  @Option(
+    name: .long, help: "Where the kernels' module trees are (default: ROOT/lib/modules).",
+    completion: .directory)
   var modules: String?
 
   /// Lists an image's members as the check reads them, one path a line,
@@ -47,6 +59,12 @@ struct CheckCommand: HostCommand {
     paths.sysfs = sysfs.path(in: environment)
     paths.config = config.path(in: environment)
     paths.proc = proc ?? paths.proc
+    if let root {
+      // "/" is the running system, as no --root is.
+      paths.root = root == "/" ? "" : String(root.reversed().drop { $0 == "/" }.reversed())
+      paths.boot = paths.root + "/boot"
+      paths.modules = paths.root + "/lib/modules"
+    }
     paths.boot = boot ?? paths.boot
     paths.modules = modules ?? paths.modules
     var checked = environment

@@ -44,6 +44,8 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
   case bridgeStaysWithHost(PCIAddress)
   /// An edit would make the config larger than the parser reads.
   case configTooLarge(path: String, size: Int, limit: Int)
+  /// A UKI add-on that cannot be made, or a UKI that reads none.
+  case addon(path: String, problem: String)
 
   var description: String {
     switch self {
@@ -88,6 +90,7 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
       return path + ": the edited config would be " + ASCII.decimal(size)
         + " bytes; a config must be smaller than " + ASCII.decimal(limit)
         + " bytes; nothing written"
+    case .addon(let path, let problem): return path + ": " + problem
     }
   }
 
@@ -114,6 +117,7 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
     case .generatorFailed: return "generator_failed"
     case .bridgeStaysWithHost: return "bridge"
     case .configTooLarge: return "config_too_large"
+    case .addon: return "addon"
     }
   }
 
@@ -126,7 +130,7 @@ enum CommandFailure: Error, Equatable, CustomStringConvertible {
       return path
     case .system(let error): return error.path
     case .moduleTree(let directory, _), .missingDriver(_, _, _, let directory): return directory
-    case .configTooLarge(let path, _, _): return path
+    case .configTooLarge(let path, _, _), .addon(let path, _): return path
     case .config, .image, .controlCharacter, .noSelector, .noDevice, .noGenerator,
       .generatorFailed, .bridgeStaysWithHost:
       return nil
