@@ -142,7 +142,7 @@ class Bench:
             handle.write(rule + "\n")
         run([self.host, "compile", "--config", config, "--output",
              os.path.join(root, "etc/earlybind/bindings.tbl"), "--skip-module-check",
-             "--no-root-guard"], stdout=subprocess.DEVNULL)
+             "--no-host-guards"], stdout=subprocess.DEVNULL)
 
     def overrides_after(self, which, root, rule):
         self.mktree("reset", root)

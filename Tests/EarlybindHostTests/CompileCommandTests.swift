@@ -132,14 +132,14 @@ struct TestFailure: Error, CustomStringConvertible {
     let unguarded = try host.run(
       CompileCommand.self,
       [
-        "--config", config, "--output", output, "--skip-module-check", "--no-root-guard",
+        "--config", config, "--output", output, "--skip-module-check", "--no-host-guards",
         "--protect", "0000:03:00.0", "--protect", "01:00.0",
       ])
     #expect(unguarded.status == .success && unguarded.errors.isEmpty)
     let table = try BindingTableCodec.decode(
       [UInt8](try Data(contentsOf: URL(fileURLWithPath: output))))
     #expect(table.protectedAddresses.map(\.description) == ["0000:01:00.0", "0000:03:00.0"])
-    // Without --no-root-guard the controllers the root-device guard finds
+    // Without --no-host-guards the controllers the root-device guard finds
     // are added, and what it could not trace is a warning.
     let run = try host.run(
       CompileCommand.self, ["--config", config, "--output", output, "--skip-module-check"])
@@ -165,6 +165,26 @@ struct TestFailure: Error, CustomStringConvertible {
     #expect(throws: (any Error).self) {
       _ = try CompileCommand.parse(["--protect", "nonsense"])
     }
+  }
+
+  @Test(arguments: ["--no-host-guards", "--no-root-guard"])
+  func eitherNameLeavesEveryHostGuardOut(_ flag: String) throws {
+    let dir = try TemporaryDirectory()
+    let config = dir.file("earlybind.conf")
+    let output = dir.file("bindings.tbl")
+    try "class:0108\n".write(toFile: config, atomically: true, encoding: .utf8)
+    let host = try TestHost()
+    host.guarded.add(address("0000:00:1f.2"), what: "/", device: "sda2", details: ["/dev/sda2"])
+    host.guarded.addNeed(.keyboard, address("0000:00:14.0"), what: "input3 (USB Keyboard)")
+    host.guarded.addNeed(.network, address("0000:01:00.0"), what: "eth0")
+    let run = try host.run(
+      CompileCommand.self,
+      ["--config", config, "--output", output, "--skip-module-check", flag])
+    #expect(run.status == .success && run.errors.isEmpty)
+    let table = try BindingTableCodec.decode(
+      [UInt8](try Data(contentsOf: URL(fileURLWithPath: output))))
+    #expect(table.protectedAddresses.isEmpty)
+    #expect(table.guardedAddresses.isEmpty)
   }
 
   @Test func validateRejectsContradictoryFlags() {

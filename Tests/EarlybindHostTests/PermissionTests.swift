@@ -36,7 +36,10 @@ import Testing
   func compile() throws -> CommandRun {
     try host.run(
       CompileCommand.self,
-      ["--config", config, "--skip-module-check", "--no-root-guard", "--output", dir.file("t.tbl")])
+      [
+        "--config", config, "--skip-module-check", "--no-host-guards", "--output",
+        dir.file("t.tbl"),
+      ])
   }
 
   @Test func compileRefusesAConfigOthersCanWrite() throws {

@@ -25,7 +25,7 @@ import Testing
     try fifo(config)
     let common = ["--config", config, "--sysfs", dir.file("sys")]
     let commands = [
-      ["compile", "--config", config, "--skip-module-check", "--no-root-guard"]
+      ["compile", "--config", config, "--skip-module-check", "--no-host-guards"]
         + ["--output", dir.file("t.tbl")],
       ["add", "10de:13c2"] + common,
       ["remove", "10de:13c2"] + common,
@@ -52,7 +52,7 @@ import Testing
     try fifo(table)
     let result = try run([
       "compile", "--config", dir.file("earlybind.conf"), "--skip-module-check",
-      "--no-root-guard", "--output", table,
+      "--no-host-guards", "--output", table,
     ])
     #expect(result.status == 1)
     #expect(result.errors.contains(table + ": a FIFO where a regular file was expected"))

@@ -59,7 +59,7 @@ import Testing
     let compile = try host.run(
       CompileCommand.self,
       [
-        "--config", dir.file("etc/earlybind.conf"), "--skip-module-check", "--no-root-guard",
+        "--config", dir.file("etc/earlybind.conf"), "--skip-module-check", "--no-host-guards",
         "--output", dir.file("out/bindings.tbl"),
       ])
     #expect(compile.status == .success, "\(compile.errors)")

@@ -94,7 +94,7 @@ ln -s ../../../devices/pci0000:00/0000:00:05.0 "$root/sys/bus/pci/devices/0000:0
 echo 'console=ttyS0' >"$root/proc/cmdline"
 echo '0000:00:05.0' >"$work/earlybind.conf"
 "$repo/.build/release/earlybind" compile --config "$work/earlybind.conf" \
-	--output "$root/etc/earlybind/bindings.tbl" --skip-module-check --no-root-guard >"$work/compile.log" 2>&1 ||
+	--output "$root/etc/earlybind/bindings.tbl" --skip-module-check --no-host-guards >"$work/compile.log" 2>&1 ||
 	fail "earlybind compile (see $work/compile.log)"
 KMOD_LOG=info timeout 10 "$binder" --root "$root" >"$work/run.out" 2>"$work/run.err"
 is "the run on the fake root ends with status 0" "$?" 0

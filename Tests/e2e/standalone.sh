@@ -102,7 +102,7 @@ if wants chroot; then
 		mkdir -p "$root/etc/earlybind"
 		echo non-boot-vga >"$root/etc/earlybind.conf"
 
-		out=$(in_root earlybind compile --skip-module-check --no-root-guard 2>&1)
+		out=$(in_root earlybind compile --skip-module-check --no-host-guards 2>&1)
 		is "compile writes the table" "$out" \
 			"earlybind: 1 rule(s), modules [vfio vfio_iommu_type1 vfio_virqfd vfio_pci_core vfio_pci], protects [] -> /etc/earlybind/bindings.tbl"
 		in_root earlybind plan --json --table /etc/earlybind/bindings.tbl --sysfs /fakesys \

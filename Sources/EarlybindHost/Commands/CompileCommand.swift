@@ -42,13 +42,16 @@ struct CompileCommand: HostCommand {
   @Option(name: .long, help: "Also protect this PCI address (repeatable).")
   var protect: [PCIAddress] = []
 
+  /// `--no-root-guard` is the name from before the keyboard and network
+  /// guards, kept so existing scripts go on working.
   @Flag(
-    name: .long,
+    name: [.customLong("no-host-guards"), .customLong("no-root-guard")],
     help: """
       Do not protect this host's root, /boot, /usr, /var and swap controllers, nor guard \
-      its keyboards' controllers (for tables built for another machine).
+      its keyboards' controllers and its boot network's NICs (for tables built for another \
+      machine).
       """)
-  var noRootGuard = false
+  var noHostGuards = false
 
   func validate() throws {
     if output?.isEmpty == true { throw ValidationError("--output needs a path") }
@@ -87,7 +90,7 @@ struct CompileCommand: HostCommand {
     // the binder refuses them at boot even if a rule selects them.
     var protected = protect
     var needs: [GuardedAddress] = []
-    if !noRootGuard {
+    if !noHostGuards {
       let guarded = environment.rootGuard()
       guarded.printWarnings(to: environment.output)
       protected += guarded.addresses
