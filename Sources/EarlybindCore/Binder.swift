@@ -389,12 +389,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
   mutating func applySettings(_ target: Target) {
     let address = target.device.address
     var results: [String] = []
-    var writes: [(String, String)] = []
-    if !target.rule.resetMethods.isEmpty {
-      writes.append(("reset_method", ResetMethod.attributeValue(target.rule.resetMethods)))
-    }
-    if target.rule.d3coldOff { writes.append(("d3cold_allowed", "0")) }
-    for (attribute, value) in writes {
+    for (attribute, value) in target.rule.attributeWrites {
       do {
         try control.set(address, attribute, to: value)
         say(.info, address.description + ": " + attribute + " set to " + value)

@@ -103,14 +103,19 @@ public struct Rule: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// The attributes the binder writes for each of the rule's devices
-  /// before the driver probes, as `name=value`.
-  public var settings: [String] {
-    var settings: [String] = []
+  /// before the driver probes, in the order it writes them.
+  public var attributeWrites: [(attribute: String, value: String)] {
+    var writes: [(attribute: String, value: String)] = []
     if !resetMethods.isEmpty {
-      settings.append("reset_method=" + ResetMethod.attributeValue(resetMethods))
+      writes.append(("reset_method", ResetMethod.attributeValue(resetMethods)))
     }
-    if d3coldOff { settings.append("d3cold_allowed=0") }
-    return settings
+    if d3coldOff { writes.append(("d3cold_allowed", "0")) }
+    return writes
+  }
+
+  /// `attributeWrites` as `name=value`, for plans, listings and the report.
+  public var settings: [String] {
+    attributeWrites.map { $0.attribute + "=" + $0.value }
   }
 
   /// Whether `identity` is what `expect=` says; true without `expect=`.
