@@ -199,13 +199,7 @@ public struct Binder<FS: FileSystem & FileCreating, Loader: ModuleLoader, Log: L
     _ plan: Plan, rules: [Rule], scan: inout SysfsScanner<FS>.Result,
     scanner: SysfsScanner<FS>, tree: Bool, into report: inout BindingReport
   ) -> Bool {
-    let lost = plan.refusals.contains {
-      if case .addressMoved = $0.reason { return true }
-      return false
-    }
-    guard lost || plan.unmatchedRules.contains(where: { $0.expectedID != nil }) else {
-      return false
-    }
+    guard !Move.lostRules(rules, plan: plan).isEmpty else { return false }
     // Rare (a rule lost its device): worth a full scan with the bridges,
     // so that the log says where the device is by path too.
     var widened = false

@@ -21,19 +21,23 @@ public struct Move: Hashable, Sendable {
 
   /// The rules a plan left without their device: `expect=` rules refused
   /// because their place holds another device, or that matched nothing.
-  /// `devices` must be a full scan; the search is made only for these.
-  public static func find(devices: [PCIDevice], rules: [Rule], plan: Plan) -> [Move] {
-    var moves: [Move] = []
-    var tree: DeviceTree? = nil
-    for rule in rules where rule.expectedID != nil && rule.canExpect {
+  public static func lostRules(_ rules: [Rule], plan: Plan) -> [Rule] {
+    rules.filter { rule in
+      guard rule.expectedID != nil, rule.canExpect else { return false }
       let refused = plan.refusals.contains { refusal in
         guard case .addressMoved = refusal.reason else { return false }
         return refusal.rule.line == rule.line && refusal.rule.selector == rule.selector
       }
-      let unmatched = plan.unmatchedRules.contains {
-        $0.line == rule.line && $0.selector == rule.selector
-      }
-      guard refused || unmatched else { continue }
+      return refused
+        || plan.unmatchedRules.contains { $0.line == rule.line && $0.selector == rule.selector }
+    }
+  }
+
+  /// Where the devices of `lostRules` are. `devices` must be a full scan.
+  public static func find(devices: [PCIDevice], rules: [Rule], plan: Plan) -> [Move] {
+    var moves: [Move] = []
+    var tree: DeviceTree? = nil
+    for rule in lostRules(rules, plan: plan) {
       let candidates = devices.filter {
         rule.expects($0.identity) && !plan.hasTarget(at: $0.address)
       }
